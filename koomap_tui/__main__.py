@@ -1,0 +1,3 @@
+from koomap_tui.cli import main
+
+raise SystemExit(main())

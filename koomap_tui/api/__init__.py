@@ -1,0 +1,1 @@
+"""HTTP access to KooMap: models, client, authentication, errors. Never imports Textual."""

@@ -1,0 +1,1 @@
+"""Pure logic: state policy and snapshot diffs. Never imports Textual or httpx."""

@@ -1,0 +1,1 @@
+"""Long-running work shared by screens: polling, actions, audit."""
