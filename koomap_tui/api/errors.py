@@ -73,6 +73,7 @@ class KooMapError(Exception):
         operation: str | None = None,
         *,
         hint: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         self.code = code
         self.message = sanitize(message, 512)
@@ -81,6 +82,8 @@ class KooMapError(Exception):
         self.operation = operation
         #: Operator-facing advice from the error table, when the code is known.
         self.hint = hint
+        #: Seconds the server asked us to wait (``Retry-After`` on 429/503), if it said.
+        self.retry_after = retry_after
         super().__init__(self.__str__())
 
     def __str__(self) -> str:
@@ -112,20 +115,6 @@ class ThrottledError(KooMapError):
     """The gateway's rate limit was hit.  ``retry_after`` is in seconds when the server said."""
 
     retryable = True
-
-    def __init__(
-        self,
-        code: str,
-        message: str,
-        http_status: int | None = None,
-        request_id: str | None = None,
-        operation: str | None = None,
-        *,
-        retry_after: float | None = None,
-        hint: str | None = None,
-    ) -> None:
-        self.retry_after = retry_after
-        super().__init__(code, message, http_status, request_id, operation, hint=hint)
 
 
 class WrongStateError(KooMapError):
@@ -447,17 +436,15 @@ def error_from_response(
     if message is None or not message.strip():
         message = _DEFAULT_MESSAGES.get(cls, "request failed")
 
-    if cls is ThrottledError:
-        return ThrottledError(
-            code,
-            message,
-            status,
-            request_id,
-            operation,
-            retry_after=parse_retry_after(_header(headers, "Retry-After")),
-            hint=hint,
-        )
-    return cls(code, message, status, request_id, operation, hint=hint)
+    return cls(
+        code,
+        message,
+        status,
+        request_id,
+        operation,
+        hint=hint,
+        retry_after=parse_retry_after(_header(headers, "Retry-After")),
+    )
 
 
 _DEFAULT_MESSAGES: dict[_Kind, str] = {
