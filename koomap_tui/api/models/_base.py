@@ -1,0 +1,356 @@
+"""Model bases, wire scalar types and the operator-readable validators shared by all models.
+
+Two directions, two policies:
+
+* ``WireModel`` (responses) is tolerant: unknown fields are ignored, missing optional fields
+  become ``None``; only values that cannot mean anything (a progress of ``"abc"``) are errors,
+  which the client turns into ``MalformedResponseError``.
+* ``RequestModel`` (bodies we send, also used by the console's forms) is strict: unknown
+  keyword arguments are rejected and documented ranges/charsets are checked with messages an
+  operator can act on.
+"""
+
+import math
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    PlainSerializer,
+    ValidationError,
+)
+from pydantic_core import PydanticCustomError
+
+WIRE_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+class WireModel(BaseModel):
+    """Base of every response object: tolerant of unknown fields, immutable snapshots."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore", frozen=True)
+
+
+class RequestModel(BaseModel):
+    """Base of every request body: unknown names are a programming error, not silently sent."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    def to_wire(self) -> dict[str, Any]:
+        """The JSON body exactly as documented (wire names, strings for string-typed numbers)."""
+        return self.model_dump(by_alias=True, mode="json", exclude_none=True)
+
+
+def rule_error(kind: str, message: str) -> PydanticCustomError:
+    # The message must not contain "{" (pydantic treats it as a template); callers never put
+    # user input into it, so none can.
+    return PydanticCustomError(f"koomap_{kind}", message)
+
+
+# --- time -----------------------------------------------------------------------------------
+
+
+def parse_utc(value: Any) -> datetime | None:
+    """Wire time ("2024-03-18T02:15:40Z") -> aware UTC datetime; ``None``/"" -> ``None``."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            raise rule_error("time", "Expected a UTC time like 2024-03-18T02:15:40Z") from None
+    else:
+        raise rule_error("time", "Expected a UTC time like 2024-03-18T02:15:40Z")
+    if parsed.tzinfo is None:
+        # The API only speaks UTC; a naive value from a form is taken as UTC, not local time.
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def format_utc(value: datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime(WIRE_TIME_FORMAT)
+
+
+UtcTime = Annotated[
+    datetime | None,
+    BeforeValidator(parse_utc),
+    PlainSerializer(format_utc, return_type=str, when_used="json-unless-none"),
+]
+"""Optional UTC timestamp: aware ``datetime`` in Python, ``YYYY-MM-DDTHH:MM:SSZ`` on the wire."""
+
+
+# --- progress -------------------------------------------------------------------------------
+
+
+def parse_progress(value: Any) -> float | None:
+    """Progress string ("0.35") -> 0.35. ``None``/"" -> ``None``; anything else is an error.
+
+    A value that is not a number in [0, 1] is not guessed at (e.g. read as a percentage): it
+    fails validation so the client reports a malformed response instead of showing a wrong bar.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise rule_error("progress", "Progress must be a number between 0 and 1")
+    if isinstance(value, int | float):
+        number = float(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        try:
+            number = float(text)
+        except ValueError:
+            raise rule_error("progress", "Progress must be a number between 0 and 1") from None
+    else:
+        raise rule_error("progress", "Progress must be a number between 0 and 1")
+    if not math.isfinite(number) or not 0.0 <= number <= 1.0:
+        raise rule_error("progress", "Progress must be a number between 0 and 1")
+    return number
+
+
+def format_progress(value: float) -> str:
+    return f"{value:.2f}"
+
+
+Progress = Annotated[
+    float | None,
+    BeforeValidator(parse_progress),
+    PlainSerializer(format_progress, return_type=str, when_used="json-unless-none"),
+]
+
+
+# --- numbers carried as strings ---------------------------------------------------------------
+
+
+def parse_decimal(value: Any) -> Decimal | None:
+    """Spur coordinates: strings in the schema, JSON numbers in one example; both accepted.
+
+    ``Decimal`` keeps the operator's digits ("41.200" is sent back as "41.200").
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise rule_error("number", "Expected a number")
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int | float | str):
+        text = str(value).strip()
+        if not text:
+            return None
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise rule_error("number", "Expected a number") from None
+    else:
+        raise rule_error("number", "Expected a number")
+    if not number.is_finite():
+        raise rule_error("number", "Expected a finite number")
+    return number
+
+
+def format_decimal(value: Decimal) -> str:
+    return format(value, "f")
+
+
+WireDecimal = Annotated[
+    Decimal | None,
+    BeforeValidator(parse_decimal),
+    PlainSerializer(format_decimal, return_type=str, when_used="json-unless-none"),
+]
+"""Optional decimal that travels as a JSON string."""
+
+
+def parse_required_decimal(value: Any) -> Decimal:
+    number = parse_decimal(value)
+    if number is None:
+        raise rule_error("missing", "A number is required")
+    return number
+
+
+DecimalText = Annotated[
+    Decimal,
+    BeforeValidator(parse_required_decimal),
+    PlainSerializer(format_decimal, return_type=str, when_used="json"),
+]
+"""Required decimal that travels as a JSON string (request side)."""
+
+
+def parse_int_text(value: Any) -> Any:
+    """Integer that may arrive as ``40000`` or ``"40000"`` (ModelingParams, SPEC §3.2)."""
+    if isinstance(value, bool):
+        raise rule_error("integer", "Expected a whole number")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+        return int(value)
+    raise rule_error("integer", "Expected a whole number")
+
+
+def _int_to_text(value: int) -> str:
+    return str(int(value))
+
+
+IntText = Annotated[
+    int,
+    BeforeValidator(parse_int_text),
+    PlainSerializer(_int_to_text, return_type=str, when_used="json"),
+]
+"""Required integer that travels as a JSON string ("40000")."""
+
+
+def parse_flag(value: Any) -> bool | None:
+    """``"0"``/``"1"`` switches (``isClip``/``isTile``) -> bool."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    if value in (0, 1, "0", "1"):
+        return str(value) == "1"
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise rule_error("flag", 'Expected "0" or "1"')
+
+
+def _flag_to_text(value: bool) -> str:
+    return "1" if value else "0"
+
+
+FlagText = Annotated[
+    bool,
+    BeforeValidator(parse_flag),
+    PlainSerializer(_flag_to_text, return_type=str, when_used="json"),
+]
+"""Required "0"/"1" switch (request side)."""
+
+
+Flag01 = Annotated[
+    bool | None,
+    BeforeValidator(parse_flag),
+    PlainSerializer(_flag_to_text, return_type=str, when_used="json-unless-none"),
+]
+
+
+def null_as_empty(value: Any) -> Any:
+    """For list fields: a JSON ``null`` list means "no items"."""
+    return [] if value is None else value
+
+
+# --- operator-readable request validators -----------------------------------------------------
+
+NAME_CHARSET = r"\u4e00-\u9fa5A-Za-z0-9_"
+NAME_CHARSET_TEXT = "Chinese characters, letters, digits and _"
+
+
+def text_rule(
+    label: str,
+    min_len: int,
+    max_len: int,
+    charset: str | None = NAME_CHARSET,
+    charset_text: str = NAME_CHARSET_TEXT,
+) -> AfterValidator:
+    """Length (and charset) check with a message naming the field in plain words."""
+    pattern = re.compile(f"[{charset}]*") if charset is not None else None
+
+    def check(value: str) -> str:
+        if not min_len <= len(value) <= max_len:
+            if min_len == 0:
+                raise rule_error("length", f"{label} must be at most {max_len} characters")
+            if min_len == max_len:
+                raise rule_error("length", f"{label} must be exactly {max_len} characters")
+            raise rule_error("length", f"{label} must be {min_len} to {max_len} characters long")
+        if pattern is not None and not pattern.fullmatch(value):
+            raise rule_error("charset", f"{label} may only contain {charset_text}")
+        return value
+
+    return AfterValidator(check)
+
+
+def int_range(label: str, low: int, high: int) -> AfterValidator:
+    def check(value: int) -> int:
+        if not low <= value <= high:
+            raise rule_error("range", f"{label} must be between {low:,} and {high:,}")
+        return value
+
+    return AfterValidator(check)
+
+
+def decimal_range(label: str, low: int, high: int, *, exclusive: bool = False) -> AfterValidator:
+    def check(value: Decimal) -> Decimal:
+        inside = low < value < high if exclusive else low <= value <= high
+        if not inside:
+            ends = "exclusive" if exclusive else "inclusive"
+            raise rule_error("range", f"{label} must be between {low:,} and {high:,} ({ends})")
+        return value
+
+    return AfterValidator(check)
+
+
+def pattern_rule(label: str, regex: str, description: str) -> AfterValidator:
+    compiled = re.compile(regex)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise rule_error("format", f"{label} must be {description}")
+        return value
+
+    return AfterValidator(check)
+
+
+Offset = Annotated[int, int_range("Offset", 0, 2_147_483_647)]
+Limit = Annotated[int, int_range("Page size (limit)", 1, 100)]
+
+
+def validation_messages(error: ValidationError) -> dict[str, str]:
+    """Field path -> first operator-readable message, for forms that show errors per field."""
+    messages: dict[str, str] = {}
+    for item in error.errors(include_url=False):
+        key = ".".join(str(part) for part in item["loc"]) or "__root__"
+        messages.setdefault(key, str(item["msg"]))
+    return messages
+
+
+def comma_joined(value: Any) -> Any:
+    """Form fields documented as comma-separated strings also accept a list."""
+    if isinstance(value, list | tuple | set | frozenset):
+        return ",".join(str(getattr(item, "value", item)) for item in value)
+    return value
+
+
+QueryParams = list[tuple[str, str]]
+
+
+def query_params(payload: Mapping[str, Any]) -> QueryParams:
+    """JSON-mode dump -> query pairs; arrays become repeated keys as the SDK sends them."""
+    pairs: QueryParams = []
+    for key, value in payload.items():
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if item is None:
+                continue
+            if isinstance(item, bool):
+                pairs.append((key, "true" if item else "false"))
+            else:
+                pairs.append((key, str(item)))
+    return pairs
+
+
+class QueryModel(RequestModel):
+    """Query string of a GET operation; ``to_query()`` gives the pairs to hand to httpx."""
+
+    def to_query(self) -> QueryParams:
+        return query_params(self.model_dump(by_alias=True, mode="json", exclude_none=True))
