@@ -1,0 +1,694 @@
+"""VirtualTable: a keyed table that paints only the rows on screen (Textual Line API).
+
+Textual's stock DataTable builds every cell when a row is added (~120 µs a row), so a console
+that re-adds 10,000 rows each poll stalls the UI thread. Here a row is a key and an object;
+cells are rendered only when the row scrolls into view, the rendered line (Strip) is cached
+per row, and a poll diff invalidates only the rows it names. See docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.timer import Timer
+
+from koomap_tui.ui.widgets.vtable_model import Predicate, RowModel
+from koomap_tui.ui.widgets.vtable_render import (
+    Column,
+    RowStyle,
+    StyleResolver,
+    cell_plain,
+    cell_segments,
+    fit_plain,
+    sanitize,
+)
+
+__all__ = ["Column", "VirtualTable", "sanitize"]
+
+HEADER_HEIGHT = 1
+GUTTER = 2  # mark indicator, so a mark never rests on colour alone
+GAP = 1  # blank cell after every column
+MARK_GLYPH = "* "
+AUTO_WIDTH_SAMPLE = 200
+AUTO_WIDTH_MAX = 40
+# The per-row line cache holds far more than a screenful; past this it is simply dropped.
+LINE_CACHE_LIMIT = 4000
+
+
+class VirtualTable(ScrollView, can_focus=True):
+    """A virtual, keyed, sortable, filterable table.
+
+    Rows are `(key, obj)` pairs; columns say how to turn `obj` into cells. Feed polls with
+    `apply_changes(added, changed, removed)`: order stays stable, the cursor stays on its key,
+    and the cells that changed flash briefly.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor_up", "Up", show=False),
+        Binding("down,j", "cursor_down", "Down", show=False),
+        Binding("pageup", "cursor_page_up", "Page up", show=False),
+        Binding("pagedown", "cursor_page_down", "Page down", show=False),
+        Binding("home,g", "cursor_home", "First row", show=False),
+        Binding("end,G", "cursor_end", "Last row", show=False),
+        Binding("left", "scroll_left", "Scroll left", show=False),
+        Binding("right", "scroll_right", "Scroll right", show=False),
+        Binding("space", "toggle_mark", "Mark", show=False),
+        Binding("enter", "select", "Select", show=False),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "virtual-table--header",
+        "virtual-table--cursor",
+        "virtual-table--marked",
+        "virtual-table--flash",
+        "virtual-table--empty",
+    }
+
+    DEFAULT_CSS = """
+    VirtualTable {
+        background: $surface;
+        color: $foreground;
+        height: 1fr;
+        & > .virtual-table--header {
+            text-style: bold;
+            background: $panel;
+            color: $foreground;
+        }
+        & > .virtual-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus > .virtual-table--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: $block-cursor-text-style;
+        }
+        & > .virtual-table--marked {
+            background: $secondary-muted;
+            text-style: bold;
+        }
+        & > .virtual-table--flash {
+            text-style: bold reverse;
+        }
+        & > .virtual-table--empty {
+            color: $text-muted;
+            text-style: italic;
+        }
+    }
+    """
+
+    class CursorMoved(Message):
+        """The cursor is on a different row (`key` is None when the table is empty)."""
+
+        def __init__(self, table: VirtualTable, key: str | None) -> None:
+            super().__init__()
+            self.table = table
+            self.key = key
+
+        @property
+        def control(self) -> VirtualTable:
+            return self.table
+
+    class Selected(Message):
+        """Enter (or a double click) on the row `key`."""
+
+        def __init__(self, table: VirtualTable, key: str) -> None:
+            super().__init__()
+            self.table = table
+            self.key = key
+
+        @property
+        def control(self) -> VirtualTable:
+            return self.table
+
+    class MarksChanged(Message):
+        """The set of marked rows changed; `marked` is the new set."""
+
+        def __init__(self, table: VirtualTable, marked: frozenset[str]) -> None:
+            super().__init__()
+            self.table = table
+            self.marked = marked
+
+        @property
+        def control(self) -> VirtualTable:
+            return self.table
+
+    class SortChanged(Message):
+        """The sort column or direction changed (a header click, or `sort_by`)."""
+
+        def __init__(self, table: VirtualTable, column_key: str | None, reverse: bool) -> None:
+            super().__init__()
+            self.table = table
+            self.column_key = column_key
+            self.reverse = reverse
+
+        @property
+        def control(self) -> VirtualTable:
+            return self.table
+
+    def __init__(
+        self,
+        columns: Sequence[Column] = (),
+        *,
+        row_style: Callable[[Any], RowStyle] | None = None,
+        flash_seconds: float = 1.0,
+        empty_text: str = "(no rows)",
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self._model = RowModel()
+        self._columns: list[Column] = list(columns)
+        self._widths: list[int] = []
+        self._row_style = row_style
+        self.flash_seconds = flash_seconds
+        self.empty_text = empty_text
+        self._cursor_key: str | None = None
+        self._cursor_row = 0
+        self._marks: set[str] = set()
+        self._flash: dict[str, tuple[float, frozenset[str]]] = {}
+        self._flash_timer: Timer | None = None
+        self._line_cache: dict[str, tuple[tuple[Any, ...], Strip]] = {}
+        self._header_cache: tuple[tuple[Any, ...], Strip] | None = None
+        self._gen = 0  # bumped whenever every cached line is stale (theme, focus, columns)
+        self._styles_gen = -1
+        self._styles: dict[str, Style] = {}
+        self._base = Style.null()
+        self._resolve = StyleResolver(self._theme_variables)
+        self._fit_widths()
+
+    # -- public API ------------------------------------------------------------------------
+
+    @property
+    def columns(self) -> tuple[Column, ...]:
+        return tuple(self._columns)
+
+    def set_columns(self, columns: Sequence[Column]) -> None:
+        self._columns = list(columns)
+        column = self._model.sort_column
+        if column is not None and column not in self._columns:
+            self._model.sort_by(None)
+        self._fit_widths()
+        self._invalidate_all()
+
+    def set_rows(self, rows: Iterable[tuple[str, Any]]) -> None:
+        """Replace every row (first load, or a change of workspace)."""
+        previous_key, previous_row = self._cursor_key, self._cursor_row
+        self._model.set_rows(rows)
+        self._flash.clear()
+        self._line_cache.clear()
+        if any(column.width is None for column in self._columns):
+            self._fit_widths()
+            self._header_cache = None
+        self._prune_marks()
+        self._restore_cursor(previous_key, previous_row)
+        self._update_virtual_size()
+        self.refresh()
+
+    def apply_changes(
+        self,
+        added: Mapping[str, Any] | None = None,
+        changed: Mapping[str, Any] | None = None,
+        removed: Iterable[str] = (),
+    ) -> None:
+        """Apply one poll's diff; cost grows with the rows named, not with the table."""
+        added = added or {}
+        changed = changed or {}
+        removed = list(removed)
+        model = self._model
+        flash = self.flash_seconds > 0 and self.is_mounted
+        olds = {key: model.objs[key] for key in changed if key in model.objs} if flash else {}
+        previous_key, previous_row = self._cursor_key, self._cursor_row
+        cache = self._line_cache
+        for bucket in (added, changed, removed):
+            for key in bucket:
+                cache.pop(key, None)
+                self._flash.pop(key, None)
+        structural = model.apply(added, changed, removed)
+        if removed:
+            self._prune_marks()
+        if flash:
+            self._start_flashes(olds, added)
+        if structural:
+            self._restore_cursor(previous_key, previous_row)
+            self._update_virtual_size()
+            self.refresh()
+        else:
+            top, bottom = self._visible_rows()
+            view = model.view
+            touched = set(changed)
+            for row in range(top, bottom):
+                if view[row] in touched:
+                    self._refresh_row(row)
+
+    def sort_by(self, column_key: str | None, reverse: bool = False) -> None:
+        """Sort stably on a column (None: keep the current order and stop re-sorting)."""
+        column = None
+        if column_key is not None:
+            matches = [c for c in self._columns if c.key == column_key]
+            if not matches:
+                raise KeyError(column_key)
+            column = matches[0]
+        previous_key, previous_row = self._cursor_key, self._cursor_row
+        self._model.sort_by(column, reverse)
+        self._header_cache = None
+        self._restore_cursor(previous_key, previous_row)
+        self.refresh()
+        self.post_message(self.SortChanged(self, column_key, reverse))
+
+    @property
+    def sort_column(self) -> str | None:
+        column = self._model.sort_column
+        return None if column is None else column.key
+
+    @property
+    def sort_reverse(self) -> bool:
+        return self._model.sort_reverse
+
+    def set_filter(self, predicate: Predicate | None) -> None:
+        """Show only rows for which `predicate(obj)` is true (None shows every row)."""
+        previous_key, previous_row = self._cursor_key, self._cursor_row
+        self._model.set_filter(predicate)
+        self._restore_cursor(previous_key, previous_row)
+        self._update_virtual_size()
+        self.refresh()
+
+    def text_predicate(self, query: str) -> Predicate | None:
+        """A case-insensitive substring filter over the cells' displayed text."""
+        needle = query.strip().casefold()
+        if not needle:
+            return None
+        columns = list(self._columns)
+
+        def matches(obj: Any) -> bool:
+            return any(needle in cell_plain(column, obj).casefold() for column in columns)
+
+        return matches
+
+    @property
+    def cursor_key(self) -> str | None:
+        return self._cursor_key
+
+    @property
+    def cursor_row(self) -> int:
+        """Position of the cursor among the shown (filtered) rows."""
+        return self._cursor_row
+
+    def move_cursor_to_key(self, key: str) -> bool:
+        """Put the cursor on `key`; False when the key is absent or filtered out."""
+        row = self._model.index_of(key)
+        if row is None:
+            return False
+        self._move_cursor(row)
+        return True
+
+    @property
+    def row_count(self) -> int:
+        """Rows shown (after the filter)."""
+        return len(self._model)
+
+    @property
+    def total_row_count(self) -> int:
+        return len(self._model.objs)
+
+    def get_row(self, key: str) -> Any:
+        return self._model.objs[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._model.objs
+
+    def keys_in_order(self) -> list[str]:
+        """Keys of the shown rows, in display order (a copy)."""
+        return list(self._model.view)
+
+    def visible_keys(self) -> list[str]:
+        """Keys of the rows currently on screen."""
+        top, bottom = self._visible_rows()
+        return self._model.view[top:bottom]
+
+    @property
+    def marked_keys(self) -> frozenset[str]:
+        """Marked rows that still exist, including ones the filter hides."""
+        return frozenset(self._marks)
+
+    def set_marks(self, keys: Iterable[str]) -> None:
+        marks = {key for key in keys if key in self._model.objs}
+        if marks != self._marks:
+            changed = marks ^ self._marks
+            self._marks = marks
+            self._refresh_keys(changed)
+            self.post_message(self.MarksChanged(self, frozenset(marks)))
+
+    def clear_marks(self) -> None:
+        self.set_marks(())
+
+    # -- actions -------------------------------------------------------------------------
+
+    def action_cursor_up(self) -> None:
+        self._move_cursor(self._cursor_row - 1)
+
+    def action_cursor_down(self) -> None:
+        self._move_cursor(self._cursor_row + 1)
+
+    def action_cursor_page_up(self) -> None:
+        self._move_cursor(self._cursor_row - self._body_height())
+
+    def action_cursor_page_down(self) -> None:
+        self._move_cursor(self._cursor_row + self._body_height())
+
+    def action_cursor_home(self) -> None:
+        self._move_cursor(0)
+
+    def action_cursor_end(self) -> None:
+        self._move_cursor(len(self._model) - 1)
+
+    def action_toggle_mark(self) -> None:
+        key = self._cursor_key
+        if key is None:
+            return
+        marks = set(self._marks)
+        marks.symmetric_difference_update((key,))
+        self.set_marks(marks)
+
+    def action_select(self) -> None:
+        if self._cursor_key is not None:
+            self.post_message(self.Selected(self, self._cursor_key))
+
+    # -- events --------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        # ScrollView's own on_mount still runs: Textual calls the handler of every class.
+        self.app.theme_changed_signal.subscribe(self, self._on_theme_changed)
+
+    def _on_theme_changed(self, _theme: object) -> None:
+        self._resolve.clear()
+        self._invalidate_all()
+
+    def on_focus(self) -> None:
+        self._invalidate_all()
+
+    def on_blur(self) -> None:
+        self._invalidate_all()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._gen += 1
+
+    def on_resize(self) -> None:
+        self._header_cache = None
+        self._line_cache.clear()
+        self._scroll_cursor_into_view()
+
+    async def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        if offset.y < HEADER_HEIGHT:
+            column = self._column_at(offset.x + int(self.scroll_x))
+            if column is not None:
+                model = self._model
+                reverse = model.sort_column is column and not model.sort_reverse
+                self.sort_by(column.key, reverse)
+            return
+        row = int(self.scroll_y) + offset.y - HEADER_HEIGHT
+        if 0 <= row < len(self._model):
+            self._move_cursor(row)
+            if event.chain >= 2:
+                self.action_select()
+
+    # -- painting ------------------------------------------------------------------------
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._base = self.rich_style
+        if self._styles_gen != self._gen:
+            get = self.get_component_rich_style
+            self._styles = {
+                "header": get("virtual-table--header"),
+                "cursor": get("virtual-table--cursor", partial=True),
+                "marked": get("virtual-table--marked", partial=True),
+                "flash": get("virtual-table--flash", partial=True),
+                "empty": get("virtual-table--empty", partial=True),
+            }
+            self._styles_gen = self._gen
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        scroll_x, scroll_y = self.scroll_offset
+        base = self._base
+        if y < HEADER_HEIGHT:
+            strip = self._header_strip()
+        else:
+            view = self._model.view
+            row = scroll_y + y - HEADER_HEIGHT
+            if row >= len(view):
+                if not view and y == HEADER_HEIGHT:
+                    text = fit_plain(" " * GUTTER + self.empty_text, width, "left")
+                    return Strip([Segment(text, base + self._styles["empty"])], width)
+                return Strip.blank(width, base)
+            strip = self._row_strip(view[row])
+        return strip.crop_extend(scroll_x, scroll_x + width, base)
+
+    def _row_strip(self, key: str) -> Strip:
+        is_cursor = key == self._cursor_key
+        marked = key in self._marks
+        flash = self._flash.get(key)
+        flash_columns = flash[1] if flash is not None else None
+        span = max(self._table_width(), self.size.width)
+        state = (self._gen, is_cursor, marked, flash_columns, span)
+        cached = self._line_cache.get(key)
+        if cached is not None and cached[0] == state:
+            return cached[1]
+        strip = self._render_row(key, is_cursor, marked, flash_columns, span)
+        if len(self._line_cache) >= LINE_CACHE_LIMIT:
+            self._line_cache.clear()
+        self._line_cache[key] = (state, strip)
+        return strip
+
+    def _render_row(
+        self,
+        key: str,
+        is_cursor: bool,
+        marked: bool,
+        flash_columns: frozenset[str] | None,
+        span: int,
+    ) -> Strip:
+        obj = self._model.objs[key]
+        styles = self._styles
+        style = self._base
+        if self._row_style is not None:
+            extra = self._row_style(obj)
+            if extra:
+                style = style + self._resolve(extra)
+        if marked:
+            style = style + styles["marked"]
+        segments = [Segment(MARK_GLYPH if marked else " " * GUTTER, style)]
+        gap = Segment(" " * GAP, style)
+        flash_style = styles["flash"]
+        for column, width in zip(self._columns, self._widths, strict=True):
+            try:
+                value = column.cell(obj)
+            except Exception as error:  # a renderer bug must not take the console down
+                self.log.error(f"VirtualTable: rendering {column.key!r} of {key!r}: {error!r}")
+                value = "⚠"
+            cell = cell_segments(value, width, column.align, style, self._resolve)
+            if flash_columns and column.key in flash_columns:
+                cell = list(Segment.apply_style(cell, post_style=flash_style))
+            segments.extend(cell)
+            segments.append(gap)
+        used = self._table_width()
+        if span > used:
+            segments.append(Segment(" " * (span - used), style))
+        if is_cursor:
+            segments = list(Segment.apply_style(segments, post_style=styles["cursor"]))
+        return Strip(segments, span)
+
+    def _header_strip(self) -> Strip:
+        span = max(self._table_width(), self.size.width)
+        model = self._model
+        sort_key = None if model.sort_column is None else model.sort_column.key
+        state = (self._gen, sort_key, model.sort_reverse, span, tuple(self._widths))
+        if self._header_cache is not None and self._header_cache[0] == state:
+            return self._header_cache[1]
+        style = self._base + self._styles["header"]
+        parts = [" " * GUTTER]
+        for column, width in zip(self._columns, self._widths, strict=True):
+            label = sanitize(column.label)
+            if column.key == sort_key:
+                arrow = "▼" if model.sort_reverse else "▲"
+                label = fit_plain(label, max(width - 2, 0), "left").rstrip() + " " + arrow
+            parts.append(fit_plain(label, width, column.align))
+            parts.append(" " * GAP)
+        text = "".join(parts)
+        strip = Strip([Segment(fit_plain(text, span, "left"), style)], span)
+        self._header_cache = (state, strip)
+        return strip
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _theme_variables(self) -> Mapping[str, str]:
+        try:
+            return self.app.theme_variables or self.app.get_css_variables()
+        except Exception:
+            return {}
+
+    def _invalidate_all(self) -> None:
+        self._gen += 1
+        self._header_cache = None
+        self._update_virtual_size()
+        self.refresh()
+
+    def _fit_widths(self) -> None:
+        view = self._model.view[:AUTO_WIDTH_SAMPLE]
+        objs = self._model.objs
+        widths = []
+        for column in self._columns:
+            if column.width is not None:
+                widths.append(max(1, column.width))
+                continue
+            from rich.cells import cell_len
+
+            best = cell_len(sanitize(column.label)) + 2  # room for the sort arrow
+            for key in view:
+                try:
+                    best = max(best, cell_len(cell_plain(column, objs[key])))
+                except Exception:
+                    continue
+            widths.append(min(best, AUTO_WIDTH_MAX))
+        self._widths = widths
+
+    def _table_width(self) -> int:
+        return GUTTER + sum(self._widths) + GAP * len(self._widths)
+
+    def _column_at(self, x: int) -> Column | None:
+        left = GUTTER
+        for column, width in zip(self._columns, self._widths, strict=True):
+            if left <= x < left + width + GAP:
+                return column
+            left += width + GAP
+        return None
+
+    def _update_virtual_size(self) -> None:
+        size = Size(self._table_width(), len(self._model) + HEADER_HEIGHT)
+        if size != self.virtual_size:
+            self.virtual_size = size
+
+    def _body_height(self) -> int:
+        return max(1, self.scrollable_content_region.height - HEADER_HEIGHT)
+
+    def _visible_rows(self) -> tuple[int, int]:
+        top = int(self.scroll_y)
+        return top, min(len(self._model), top + self._body_height())
+
+    def _refresh_row(self, row: int) -> None:
+        line = row - int(self.scroll_y) + HEADER_HEIGHT
+        if HEADER_HEIGHT <= line < self.size.height:
+            self.refresh(Region(0, line, self.size.width, 1))
+
+    def _refresh_keys(self, keys: Iterable[str]) -> None:
+        index_of = self._model.index_of
+        for key in keys:
+            row = index_of(key)
+            if row is not None:
+                self._refresh_row(row)
+
+    def _move_cursor(self, row: int) -> None:
+        view = self._model.view
+        if not view:
+            return
+        row = max(0, min(row, len(view) - 1))
+        old_row, old_key = self._cursor_row, self._cursor_key
+        self._cursor_row = row
+        self._cursor_key = view[row]
+        if 0 <= old_row < len(view):
+            self._refresh_row(old_row)
+        self._refresh_row(row)
+        self._scroll_cursor_into_view()
+        if self._cursor_key != old_key:
+            self.post_message(self.CursorMoved(self, self._cursor_key))
+
+    def _restore_cursor(self, previous_key: str | None, previous_row: int) -> None:
+        """After the rows moved: same key if it is still shown, else the row in its place."""
+        model = self._model
+        if not model.view:
+            self._cursor_row, self._cursor_key = 0, None
+        else:
+            row = model.index_of(previous_key) if previous_key is not None else None
+            if row is None:
+                row = max(0, min(previous_row, len(model.view) - 1))
+            self._cursor_row, self._cursor_key = row, model.view[row]
+        self._scroll_cursor_into_view()
+        if self._cursor_key != previous_key:
+            self.post_message(self.CursorMoved(self, self._cursor_key))
+
+    def _scroll_cursor_into_view(self) -> None:
+        if not self._model.view or not self.is_mounted:
+            return
+        row, top, body = self._cursor_row, int(self.scroll_y), self._body_height()
+        if row < top:
+            self.scroll_to(y=row, animate=False)
+        elif row >= top + body:
+            self.scroll_to(y=row - body + 1, animate=False)
+
+    def _prune_marks(self) -> None:
+        objs = self._model.objs
+        kept = {key for key in self._marks if key in objs}
+        if kept != self._marks:
+            self._marks = kept
+            self.post_message(self.MarksChanged(self, frozenset(kept)))
+
+    def _start_flashes(self, olds: Mapping[str, Any], added: Mapping[str, Any]) -> None:
+        """Flash the changed cells of the rows on screen, all expiring on one timer."""
+        top, bottom = self._visible_rows()
+        if top >= bottom:
+            return
+        expiry = time.monotonic() + self.flash_seconds
+        objs = self._model.objs
+        all_columns = frozenset(column.key for column in self._columns)
+        for key in self._model.view[top:bottom]:
+            if key in olds:
+                old, new = olds[key], objs[key]
+                try:
+                    columns = frozenset(
+                        column.key
+                        for column in self._columns
+                        if cell_plain(column, old) != cell_plain(column, new)
+                    )
+                except Exception:
+                    columns = all_columns
+            elif key in added:
+                columns = all_columns
+            else:
+                continue
+            if columns:
+                self._flash[key] = (expiry, columns)
+        self._arm_flash_timer()
+
+    def _arm_flash_timer(self) -> None:
+        if self._flash_timer is not None or not self._flash:
+            return
+        soonest = min(expiry for expiry, _ in self._flash.values())
+        delay = max(0.02, soonest - time.monotonic())
+        self._flash_timer = self.set_timer(delay, self._expire_flashes, name="vtable-flash")
+
+    def _expire_flashes(self) -> None:
+        self._flash_timer = None
+        now = time.monotonic() + 0.01
+        expired = [key for key, (expiry, _) in self._flash.items() if expiry <= now]
+        for key in expired:
+            del self._flash[key]
+        self._refresh_keys(expired)
+        self._arm_flash_timer()
