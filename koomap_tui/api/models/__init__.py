@@ -61,6 +61,7 @@ from .enums import (
     UsageType,
     UsageUnitType,
 )
+from .operations import ERROR_BODY, OPERATIONS, OperationModels
 from .real3d import (
     ModelingParams,
     Real3DSubTask,
@@ -109,6 +110,8 @@ from .workspaces import (
 )
 
 __all__ = [
+    "ERROR_BODY",
+    "OPERATIONS",
     "WIRE_TIME_FORMAT",
     "Accuracy",
     "CoordinateSystem",
@@ -137,6 +140,7 @@ __all__ = [
     "ModelingParams",
     "ModelingType",
     "Offset",
+    "OperationModels",
     "Page",
     "PageQuery",
     "ProductDetail",

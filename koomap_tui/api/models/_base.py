@@ -12,7 +12,7 @@ Two directions, two policies:
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
@@ -24,6 +24,8 @@ from pydantic import (
     ConfigDict,
     PlainSerializer,
     ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -188,17 +190,26 @@ DecimalText = Annotated[
 """Required decimal that travels as a JSON string (request side)."""
 
 
-def parse_int_text(value: Any) -> Any:
+def parse_int_text(value: Any, label: str = "Value") -> int:
     """Integer that may arrive as ``40000`` or ``"40000"`` (ModelingParams, SPEC §3.2)."""
     if isinstance(value, bool):
-        raise rule_error("integer", "Expected a whole number")
+        raise rule_error("integer", f"{label} must be a whole number")
     if isinstance(value, int):
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
         return int(value)
-    raise rule_error("integer", "Expected a whole number")
+    raise rule_error("integer", f"{label} must be a whole number")
+
+
+def whole_number(label: str) -> BeforeValidator:
+    """``parse_int_text`` with the field named in its message."""
+
+    def parse(value: Any) -> int:
+        return parse_int_text(value, label)
+
+    return BeforeValidator(parse)
 
 
 def _int_to_text(value: int) -> str:
@@ -278,6 +289,19 @@ def text_rule(
         return value
 
     return AfterValidator(check)
+
+
+def enum_rule(label: str, choices: Iterable[object]) -> WrapValidator:
+    """Replace pydantic's enum/literal message with one naming the field and its choices."""
+    allowed = ", ".join(str(getattr(item, "value", item)) for item in choices)
+
+    def check(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        try:
+            return handler(value)
+        except ValidationError:
+            raise rule_error("choice", f"{label} must be one of: {allowed}") from None
+
+    return WrapValidator(check)
 
 
 def int_range(label: str, low: int, high: int) -> AfterValidator:

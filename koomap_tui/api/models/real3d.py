@@ -5,7 +5,6 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator, ConfigDict, Field, PlainSerializer
 
 from ._base import (
-    IntText,
     Limit,
     Offset,
     Progress,
@@ -13,10 +12,11 @@ from ._base import (
     RequestModel,
     UtcTime,
     WireModel,
+    enum_rule,
     int_range,
     null_as_empty,
-    parse_int_text,
     text_rule,
+    whole_number,
 )
 from .common import Page
 from .enums import (
@@ -38,16 +38,35 @@ TaskDescription = Annotated[str, text_rule("Task description", 0, 255)]
 SubTaskName = Annotated[str, text_rule("Subtask name", 1, 50)]
 
 
-def _mesh_accuracy_to_text(value: MeshAccuracy) -> str:
+def _int_to_text(value: int) -> str:
     return str(int(value))
 
 
+_AS_TEXT = PlainSerializer(_int_to_text, return_type=str, when_used="json")
+
+AccuracyChoice = Annotated[Accuracy, enum_rule("AT accuracy", Accuracy)]
+KeyPointLimit = Annotated[
+    int,
+    whole_number("Key point limit"),
+    int_range("Key point limit", 1000, 1_000_000),
+    _AS_TEXT,
+]
+TiePointLimit = Annotated[
+    int,
+    whole_number("Tie point limit"),
+    int_range("Tie point limit", 100, 100_000),
+    _AS_TEXT,
+]
 MeshAccuracyText = Annotated[
     MeshAccuracy,
-    BeforeValidator(parse_int_text),
-    PlainSerializer(_mesh_accuracy_to_text, return_type=str, when_used="json"),
+    enum_rule("Mesh accuracy", ("0 (high)", "1 (medium)", "2 (low)")),
+    whole_number("Mesh accuracy"),
+    _AS_TEXT,
 ]
 """``mesh_accuracy``: 0 high, 1 medium, 2 low; travels as "0"/"1"/"2"."""
+TaskTypeChoice = Annotated[Real3DTaskType, enum_rule("Task type", Real3DTaskType)]
+ModelingTypeChoice = Annotated[ModelingType, enum_rule("Modeling type", ModelingType)]
+CoordinateChoice = Annotated[CoordinateSystem, enum_rule("Coordinate system", CoordinateSystem)]
 
 
 class ModelingParams(RequestModel):
@@ -61,9 +80,9 @@ class ModelingParams(RequestModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    accuracy: Accuracy
-    key_point_limit: Annotated[IntText, int_range("Key point limit", 1000, 1_000_000)]
-    tie_point_limit: Annotated[IntText, int_range("Tie point limit", 100, 100_000)]
+    accuracy: AccuracyChoice
+    key_point_limit: KeyPointLimit
+    tie_point_limit: TiePointLimit
     mesh_accuracy: MeshAccuracyText
 
     @classmethod
@@ -117,23 +136,23 @@ class Real3DTaskCreate(RequestModel):
 
     task_name: TaskName
     task_description: TaskDescription | None = None
-    task_type: Real3DTaskType | None = None
-    modeling_type: ModelingType | None = None
+    task_type: TaskTypeChoice | None = None
+    modeling_type: ModelingTypeChoice | None = None
     modeling_params: ModelingParams | None = None
     folder_code: str | None = None
-    coordinate_sys: CoordinateSystem | None = None
+    coordinate_sys: CoordinateChoice | None = None
 
 
 class Real3DTaskUpdate(RequestModel):
     """``UpdateReal3DTaskDto``; only the fields set are sent. Resets the task to INIT."""
 
     task_name: TaskName | None = None
-    task_type: Real3DTaskType | None = None
-    modeling_type: ModelingType | None = None
+    task_type: TaskTypeChoice | None = None
+    modeling_type: ModelingTypeChoice | None = None
     task_description: TaskDescription | None = None
     folder_code: str | None = None
     modeling_params: ModelingParams | None = None
-    coordinate_sys: CoordinateSystem | None = None
+    coordinate_sys: CoordinateChoice | None = None
 
 
 class Real3DTaskStart(RequestModel):
@@ -153,7 +172,7 @@ class Real3DTaskListQuery(QueryModel):
 
     offset: Offset = 0
     limit: Limit = 10
-    task_name: TaskName | None = None
+    task_name: Annotated[str, text_rule("Task name filter", 1, 50, None)] | None = None
     task_type: list[Real3DTaskType] | None = None
     modeling_type: ModelingType | None = None
     create_time_from: UtcTime = None
@@ -220,6 +239,10 @@ class Real3DSubTaskListQuery(QueryModel):
 class Real3DSubTaskUploadStatus(RequestModel):
     """Body of the simulator-only upload-status call (SPEC §4.8, not a public operation)."""
 
-    subtask_status: Literal[
-        SubTaskStatus.UPLOADING, SubTaskStatus.UPLOAD_SUCCESS, SubTaskStatus.UPLOAD_FAILED
+    subtask_status: Annotated[
+        Literal[SubTaskStatus.UPLOADING, SubTaskStatus.UPLOAD_SUCCESS, SubTaskStatus.UPLOAD_FAILED],
+        enum_rule(
+            "Upload status",
+            (SubTaskStatus.UPLOADING, SubTaskStatus.UPLOAD_SUCCESS, SubTaskStatus.UPLOAD_FAILED),
+        ),
     ]

@@ -15,6 +15,7 @@ from ._base import (
     UtcTime,
     WireModel,
     comma_joined,
+    enum_rule,
     null_as_empty,
     pattern_rule,
     rule_error,
@@ -36,6 +37,7 @@ SatelliteTaskName = Annotated[str, text_rule("Task name", 1, 50)]
 WorkspaceId = Annotated[
     str, pattern_rule("Workspace id", r"[a-z0-9]{32}", "32 lowercase letters or digits")
 ]
+LevelChoice = Annotated[ProductionLevel, enum_rule("Production level", ProductionLevel)]
 ShapeId = Annotated[
     str, pattern_rule("Vector file id", r"[a-z0-9]{32}", "32 lowercase letters or digits")
 ]
@@ -118,7 +120,7 @@ class SatelliteTaskCreate(RequestModel):
     workspace_id: WorkspaceId
     data_ids: Annotated[list[str], Field(min_length=1)]
     shape_id: ShapeId | None = None
-    production_level: ProductionLevel
+    production_level: LevelChoice
     task_description: Annotated[str, text_rule("Task description", 0, 255)] | None = None
     data_alias: dict[str, str]
     coordination: Annotated[str, Field(min_length=1)]
@@ -140,7 +142,7 @@ class SatelliteTaskListQuery(QueryModel):
     workspace_id: str
     offset: Offset = 0
     limit: Limit = 10
-    task_name: SatelliteTaskName | None = None
+    task_name: Annotated[str, text_rule("Task name filter", 1, 50, None)] | None = None
     task_status: list[SatelliteTaskStatus] | None = None
     create_time_start: UtcTime = None
     create_time_end: UtcTime = None
@@ -153,7 +155,7 @@ class ImageCheckRequest(RequestModel):
     """``CheckImageDataDto``: ValidateImage body."""
 
     data_ids: Annotated[list[str], Field(min_length=1)]
-    production_level: ProductionLevel
+    production_level: LevelChoice
     task_name: SatelliteTaskName
     coordination: Annotated[str, Field(min_length=1)]
 
