@@ -1,8 +1,185 @@
-"""Entry point of `koomap-tui` (placeholder until the console core lands)."""
+"""`koomap-tui`: parse flags, assemble the session, run the console; never a traceback.
+
+Every failure before the console starts (bad flag, broken config, missing credentials) ends in
+one clear message and exit status 2; with no credentials at all the message offers `--demo`.
+"""
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import getpass
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from koomap_tui import __version__
+
+EXIT_USAGE = 2
+
+log = logging.getLogger("koomap_tui")
+
+
+class UsageError(Exception):
+    """A problem the operator can fix; its text is shown as is."""
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.5 <= value <= 3600:
+        raise argparse.ArgumentTypeError("must be between 0.5 and 3600 seconds")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="koomap-tui",
+        description="Keyboard-driven operations console for Huawei Cloud KooMap "
+        "(Real3D production and satellite imagery).",
+    )
+    p.add_argument("--version", action="version", version=f"koomap-tui {__version__}")
+    p.add_argument(
+        "--demo", action="store_true", help="start the built-in simulator and connect to it"
+    )
+    p.add_argument("--profile", help="configuration profile to use (default: the config's default)")
+    p.add_argument("--config", type=Path, help="configuration file (default: platform config dir)")
+    p.add_argument(
+        "--theme",
+        help="theme: koomap-dark, koomap-light, high-contrast, colour-blind, terminal-ansi",
+    )
+    p.add_argument("--read-only", action="store_true", help="refuse every mutating operation")
+    p.add_argument(
+        "--interval", type=_positive_float, help="poll interval in seconds while items run"
+    )
+    p.add_argument("--workspace", help="open this workspace id directly")
+    p.add_argument(
+        "--insecure", action="store_true", help="do not verify TLS certificates (shows a warning)"
+    )
+    p.add_argument(
+        "--bell", action="store_true", help="ring the terminal bell when a watched task changes"
+    )
+    p.add_argument("--log-file", type=Path, help="write a log (never secrets) to this file")
+    p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    p.add_argument("--audit-file", type=Path, help="audit log path (default: platform state dir)")
+    p.add_argument("--seed", type=int, default=7, help=argparse.SUPPRESS)
+    p.add_argument("--speed", type=float, default=10.0, help=argparse.SUPPRESS)
+    p.add_argument(
+        "command",
+        nargs="?",
+        choices=["doctor"],
+        help="doctor: check config, credentials and connectivity",
+    )
+    return p  # fmt: skip
+
+
+def setup_logging(path: Path | None, level: str) -> None:
+    from koomap_tui.logsafe import RedactingFilter
+
+    root = logging.getLogger()
+    root.handlers.clear()
+    if path is None:
+        root.addHandler(logging.NullHandler())
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    handler = logging.StreamHandler(os.fdopen(fd, "a", encoding="utf-8"))
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter())
+    root.addHandler(handler)
+    root.setLevel(level)
+
+
+@contextlib.contextmanager
+def demo_simulator(seed: int, speed: float) -> Iterator[Any]:
+    from koomap_tui.sim.server import SimServer
+
+    with SimServer(seed=seed, scenario="demo", speed=speed) as sim:
+        yield sim
+
+
+def default_audit_path() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_state_dir("koomap-tui")) / "audit.jsonl"
+
+
+def build_context(args: argparse.Namespace, sim: Any) -> Any:
+    """Assemble client, runner and audit log for the console from flags, config and env."""
+    from koomap_tui.services.actions import ActionRunner
+    from koomap_tui.services.audit import AuditLog
+    from koomap_tui.session import demo_session, profile_session
+    from koomap_tui.ui.context import ConsoleContext
+
+    if sim is not None:
+        session = demo_session(sim, args)
+    else:
+        session = profile_session(args, ask_password=_ask_password)
+    audit = AuditLog(args.audit_file or default_audit_path())
+    runner = ActionRunner(
+        audit, profile=session.profile, operator=session.operator, read_only=session.read_only
+    )
+    return ConsoleContext(
+        client=session.client,
+        runner=runner,
+        audit=audit,
+        profile=session.profile,
+        endpoint=session.endpoint,
+        env_label=session.env_label,
+        env_colour=session.env_colour,
+        read_only=session.read_only,
+        demo=sim is not None,
+        tls_off=session.tls_off,
+        fast_interval=args.interval or session.fast_interval,
+        slow_interval=max(session.slow_interval, args.interval or 0),
+        workspace_id=args.workspace or session.workspace_id,
+        theme=args.theme or session.theme,
+        bell=args.bell,
+        sim=sim,
+    )
+
+
+def _ask_password(prompt: str) -> str:
+    if not sys.stdin.isatty():
+        raise UsageError(
+            "a password is needed but there is no terminal to ask on; set KOOMAP_PASSWORD"
+        )
+    return getpass.getpass(prompt)
+
+
+def run_console(args: argparse.Namespace) -> int:
+    from koomap_tui.ui.app import KooMapApp
+
+    with contextlib.ExitStack() as stack:
+        sim = stack.enter_context(demo_simulator(args.seed, args.speed)) if args.demo else None
+        ctx = build_context(args, sim)
+        app = KooMapApp(ctx)
+        app.run()
+        if app.return_code not in (None, 0):
+            return int(app.return_code or 1)
+    return 0
+
 
 def main(argv: list[str] | None = None) -> int:
-    print("koomap-tui: console not built yet")
-    return 0
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        setup_logging(args.log_file, args.log_level)
+        if args.command == "doctor":
+            from koomap_tui.doctor import run_doctor
+
+            return run_doctor(args)
+        return run_console(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # the operator gets one clear line, the log gets the detail
+        from koomap_tui.errors_text import describe
+
+        log.debug("fatal", exc_info=True)
+        print(f"koomap-tui: {describe(exc)}", file=sys.stderr)
+        return EXIT_USAGE

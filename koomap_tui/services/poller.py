@@ -1,0 +1,263 @@
+"""Polling loop shared by every screen.
+
+One `Poller` owns one resource query (a `PollSource`). It never overlaps two fetches (a single
+loop task sleeps between cycles), polls fast while any item is active and slowly when all are
+terminal, backs off on errors while honouring `Retry-After`, pauses while no screen shows its
+data, and hands each listener one `PollUpdate` per cycle: the diff against the previous snapshot
+plus the freshness facts the status bar shows. It knows nothing about Textual: the UI wraps the
+listener call into a message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, TypeVar
+
+from koomap_tui.api.errors import KooMapError
+from koomap_tui.domain.diff import diff
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class FetchResult(Generic[T]):
+    """What one cycle of a source fetched: the complete current item set, keyed by id."""
+
+    items: Mapping[str, T]
+    requests: int
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+class PollSource(Protocol[T]):
+    """A resource query: how to fetch it and how to tell whether an item is still moving."""
+
+    key: str
+
+    async def fetch(self, previous: Mapping[str, T] | None) -> FetchResult[T]: ...
+
+    def is_active(self, item: T) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """Facts for the freshness bar; times are `time.monotonic()` values."""
+
+    last_ok: float | None
+    next_at: float | None
+    errors: int
+    last_error: str | None
+    interval: float
+    paused: bool
+
+
+@dataclass(frozen=True)
+class PollUpdate(Generic[T]):
+    """One cycle's outcome as listeners see it."""
+
+    source: str
+    items: Mapping[str, T]
+    added: frozenset[str]
+    changed: Mapping[str, frozenset[str]]
+    removed: frozenset[str]
+    fetched_at: float | None
+    error: KooMapError | None
+    requests: int
+    freshness: Freshness
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def first(self) -> bool:
+        return (
+            self.fetched_at is not None and not self.changed and len(self.added) == len(self.items)
+        )
+
+
+Listener = Callable[[PollUpdate[Any]], None]
+
+
+@dataclass
+class Intervals:
+    fast: float = 3.0
+    slow: float = 30.0
+    max_backoff: float = 60.0
+
+
+class Poller(Generic[T]):
+    """Runs `source.fetch` in a loop on the running asyncio loop."""
+
+    def __init__(
+        self,
+        source: PollSource[T],
+        intervals: Intervals | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.source = source
+        self.intervals = intervals or Intervals()
+        self._clock = clock
+        self._rng = rng or random.Random()
+        self._listeners: list[Listener] = []
+        self._items: dict[str, T] | None = None
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._paused = False
+        self._errors = 0
+        self._consecutive_errors = 0
+        self._last_ok: float | None = None
+        self._last_error: str | None = None
+        self._next_at: float | None = None
+        self._interval = self.intervals.fast
+        self.cycles = 0
+        self.total_requests = 0
+
+    # -- lifecycle -------------------------------------------------------------------------
+    @property
+    def items(self) -> Mapping[str, T]:
+        return self._items or {}
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with contextlib.suppress(ValueError):
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def start(self) -> None:
+        if not self.running:
+            self._task = asyncio.get_running_loop().create_task(
+                self._run(), name=f"poller:{self.source.key}"
+            )
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def pause(self) -> None:
+        self._paused = True
+
+    def resume(self) -> None:
+        if self._paused:
+            self._paused = False
+            self._wake.set()
+
+    def refresh_now(self) -> None:
+        """Run the next cycle at once (after an action, or on the operator's `r`)."""
+        self._wake.set()
+
+    def set_intervals(self, fast: float | None = None, slow: float | None = None) -> None:
+        if fast is not None:
+            self.intervals.fast = max(0.5, fast)
+        if slow is not None:
+            self.intervals.slow = max(self.intervals.fast, slow)
+        self._wake.set()
+
+    def freshness(self) -> Freshness:
+        return Freshness(
+            last_ok=self._last_ok,
+            next_at=None if self._paused else self._next_at,
+            errors=self._errors,
+            last_error=self._last_error,
+            interval=self._interval,
+            paused=self._paused,
+        )
+
+    # -- loop ------------------------------------------------------------------------------
+    async def _run(self) -> None:
+        while True:
+            if self._paused:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            delay = await self.cycle()
+            self._next_at = self._clock() + delay
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+
+    async def cycle(self) -> float:
+        """Fetch once, notify listeners, and return the delay before the next cycle."""
+        self.cycles += 1
+        previous = self._items
+        try:
+            result = await self.source.fetch(previous)
+        except KooMapError as exc:
+            return self._failed(exc)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a bug in a source must not kill polling for good
+            log.exception("poll source %s failed", self.source.key)
+            return self._failed(KooMapError("CLIENT.ERROR", type(exc).__name__, 0, None, None))
+        self.total_requests += result.requests
+        new_items = dict(result.items)
+        d = diff(previous or {}, new_items)
+        self._items = new_items
+        self._last_ok = self._clock()
+        self._last_error = None
+        self._consecutive_errors = 0
+        active = any(self.source.is_active(item) for item in new_items.values())
+        self._interval = self.intervals.fast if active else self.intervals.slow
+        self._emit(
+            added=frozenset(d.added),
+            changed={k: frozenset(v) for k, v in d.changed.items()},
+            removed=frozenset(d.removed),
+            fetched_at=self._last_ok,
+            error=None,
+            requests=result.requests,
+            meta=result.meta,
+        )
+        return self._interval
+
+    def _failed(self, exc: KooMapError) -> float:
+        self._errors += 1
+        self._consecutive_errors += 1
+        self._last_error = f"{exc.code}: {exc.message}"
+        backoff = min(
+            self.intervals.max_backoff,
+            self.intervals.fast * (2 ** min(self._consecutive_errors, 6)),
+        )
+        backoff *= 0.8 + 0.4 * self._rng.random()
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after:
+            backoff = max(backoff, float(retry_after))
+        self._interval = backoff
+        self._emit(
+            added=frozenset(),
+            changed={},
+            removed=frozenset(),
+            fetched_at=None,
+            error=exc,
+            requests=0,
+            meta={},
+        )
+        return backoff
+
+    def _emit(self, **kw: Any) -> None:
+        update: PollUpdate[T] = PollUpdate(
+            source=self.source.key,
+            items=self.items,
+            freshness=self.freshness(),
+            **kw,
+        )
+        for listener in list(self._listeners):
+            try:
+                listener(update)
+            except Exception:
+                log.exception("poll listener failed")

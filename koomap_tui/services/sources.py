@@ -1,0 +1,218 @@
+"""Poll sources: what each screen polls, and how cheaply.
+
+The Real3D task source is overview-driven (DESIGN "Polling that scales"): once a workspace is
+loaded, a cycle reads the overview counts and re-reads only the tasks that were active, by id.
+Only when the overview disagrees with what the snapshot predicts (a task created, deleted,
+started or archived elsewhere) does it re-read the full list. A workspace of 500 tasks with 20
+running therefore costs 2 requests per cycle. A full re-read also happens every
+`resync_every` seconds, because edits to idle tasks made elsewhere leave the counts unchanged.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from koomap_tui.api.client import KooMapClient
+from koomap_tui.api.models import (
+    Real3DSubTask,
+    Real3DTask,
+    Real3DTaskOverview,
+    Real3DTaskStatus,
+    SatelliteTask,
+    Workspace,
+)
+from koomap_tui.domain.policy import Kind
+from koomap_tui.domain.states import is_terminal
+from koomap_tui.services.poller import FetchResult
+
+_RUNNING = {"PENDING", "STARTING", "RUNNING", "STOPPING"}
+_SUCCESS = {"SUCCESS", "STOP_SUCCESS"}
+_FAILED = {"START_FAILED", "FAILED"}
+ALL_TASK_STATES = [s.value for s in Real3DTaskStatus]
+
+
+def _state(value: object) -> str:
+    return str(getattr(value, "value", value))
+
+
+def _chunks(seq: list[str], size: int) -> list[list[str]]:
+    return [seq[i : i + size] for i in range(0, len(seq), size)]
+
+
+def overview_matches(
+    overview: Real3DTaskOverview, items: Mapping[str, Real3DTask], include_archived: bool
+) -> bool:
+    """Whether the snapshot explains the overview counts exactly."""
+    states = [_state(t.task_status) for t in items.values()]
+    archived = sum(1 for s in states if s == "ARCHIVED")
+    visible_total = overview.total_count - (0 if include_archived else overview.archived_count)
+    return (
+        len(states) == visible_total
+        and sum(1 for s in states if s in _RUNNING) == overview.running_count
+        and sum(1 for s in states if s in _SUCCESS) == overview.success_count
+        and sum(1 for s in states if s in _FAILED) == overview.failed_count
+        and (not include_archived or archived == overview.archived_count)
+    )
+
+
+class Real3DTaskSource:
+    """Real3D tasks of one workspace."""
+
+    def __init__(
+        self,
+        client: KooMapClient,
+        workspace_id: str,
+        *,
+        include_archived: bool = False,
+        resync_every: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.workspace_id = workspace_id
+        self.include_archived = include_archived
+        self.resync_every = resync_every
+        self._clock = clock
+        self._last_full: float | None = None
+        self.force_full = False
+        self.key = f"real3d:{workspace_id}"
+
+    def is_active(self, item: Real3DTask) -> bool:
+        return _state(item.task_status) in _RUNNING
+
+    async def _full(self) -> tuple[dict[str, Real3DTask], int]:
+        items: dict[str, Real3DTask] = {}
+        requests = 0
+        offset = 0
+        statuses = ALL_TASK_STATES if self.include_archived else None
+        while True:
+            page = await self.client.list_tasks_in_workspace(
+                self.workspace_id, offset=offset, limit=100, task_status=statuses
+            )
+            requests += 1
+            for task in page.tasks:
+                items[task.task_id] = task
+            offset += len(page.tasks)
+            if not page.tasks or offset >= page.page.total:
+                break
+        self._last_full = self._clock()
+        self.force_full = False
+        return items, requests
+
+    async def fetch(self, previous: Mapping[str, Real3DTask] | None) -> FetchResult[Real3DTask]:
+        overview = await self.client.show_task_overview_in_workspace(self.workspace_id)
+        requests = 1
+        meta: dict[str, Any] = {"overview": overview}
+        due = self._last_full is None or self._clock() - self._last_full >= self.resync_every
+        if previous is None or self.force_full or due:
+            items, n = await self._full()
+            meta["full"] = True
+            return FetchResult(items, requests + n, meta)
+        items = dict(previous)
+        active = [k for k, t in items.items() if self.is_active(t)]
+        for chunk in _chunks(active, 100):
+            page = await self.client.list_tasks_in_workspace(
+                self.workspace_id, task_ids=chunk, limit=100
+            )
+            requests += 1
+            got = {t.task_id: t for t in page.tasks}
+            for key in chunk:
+                task = got.get(key)
+                if task is None or (
+                    _state(task.task_status) == "ARCHIVED" and not self.include_archived
+                ):
+                    items.pop(key, None)
+                else:
+                    items[key] = task
+        if not overview_matches(overview, items, self.include_archived):
+            items, n = await self._full()
+            requests += n
+            meta["full"] = True
+        return FetchResult(items, requests, meta)
+
+
+class WorkspaceSource:
+    """All workspaces of the tenant (at most 500: five pages)."""
+
+    key = "workspaces"
+
+    def __init__(self, client: KooMapClient) -> None:
+        self.client = client
+
+    def is_active(self, item: Workspace) -> bool:
+        return False
+
+    async def fetch(self, previous: Mapping[str, Workspace] | None) -> FetchResult[Workspace]:
+        items: dict[str, Workspace] = {}
+        requests = 0
+        offset = 0
+        while True:
+            page = await self.client.list_common_workspace(offset=offset, limit=100)
+            requests += 1
+            for ws in page.data:
+                items[ws.workspace_id] = ws
+            offset += len(page.data)
+            if not page.data or offset >= page.page.total:
+                break
+        return FetchResult(items, requests)
+
+
+class SubTaskSource:
+    """Refinement subtasks of one Real3D task (at most 10: one request)."""
+
+    def __init__(self, client: KooMapClient, workspace_id: str, task_id: str) -> None:
+        self.client = client
+        self.workspace_id = workspace_id
+        self.task_id = task_id
+        self.key = f"subtasks:{task_id}"
+
+    def is_active(self, item: Real3DSubTask) -> bool:
+        return not is_terminal(Kind.SUBTASK, _state(item.subtask_status))
+
+    async def fetch(
+        self, previous: Mapping[str, Real3DSubTask] | None
+    ) -> FetchResult[Real3DSubTask]:
+        page = await self.client.list_real3d_subtasks(self.workspace_id, self.task_id, limit=100)
+        return FetchResult({s.subtask_id: s for s in page.subtasks}, 1)
+
+
+class SatelliteTaskSource:
+    """Satellite tasks of one workspace, with the per-state counts of `taskNumVo`."""
+
+    def __init__(
+        self, client: KooMapClient, workspace_id: str, *, include_archived: bool = False
+    ) -> None:
+        self.client = client
+        self.workspace_id = workspace_id
+        self.include_archived = include_archived
+        self.key = f"satellite:{workspace_id}"
+
+    def is_active(self, item: SatelliteTask) -> bool:
+        return not is_terminal(Kind.SATELLITE_TASK, _state(item.task_status))
+
+    async def fetch(
+        self, previous: Mapping[str, SatelliteTask] | None
+    ) -> FetchResult[SatelliteTask]:
+        items: dict[str, SatelliteTask] = {}
+        requests = 0
+        offset = 0
+        meta: dict[str, Any] = {}
+        statuses = None
+        if self.include_archived:
+            statuses = [
+                "INIT", "START_RUNNING", "RUNNING", "SUCCESS", "FAILED",
+                "STOPPING", "STOP_SUCCESS", "STOP_FAILED", "ARCHIVED",
+            ]  # fmt: skip
+        while True:
+            page = await self.client.list_task_info(
+                self.workspace_id, offset=offset, limit=100, task_status=statuses
+            )
+            requests += 1
+            meta["counts"] = page.task_num_vo
+            for task in page.data:
+                items[task.task_id] = task
+            offset += len(page.data)
+            if not page.data or offset >= page.page.total:
+                break
+        return FetchResult(items, requests, meta)

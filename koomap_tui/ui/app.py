@@ -1,0 +1,184 @@
+"""KooMapApp: screens, global bindings, themes, command palette, watches."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from koomap_tui.services.sources import _state
+from koomap_tui.ui.context import ConsoleContext
+from koomap_tui.ui.polling import PollerHub, PollUpdated
+from koomap_tui.ui.watch import WatchedTasksSource
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Watch:
+    workspace_id: str
+    task_id: str
+    name: str
+    state: str
+
+
+class KooMapApp(App[None]):
+    TITLE = "koomap-tui"
+    CSS_PATH = "app.tcss"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("colon", "command_mode", "Cmd", key_display=":"),
+        Binding("ctrl+t", "cycle_theme", "Theme", show=False),
+    ]
+
+    def __init__(self, ctx: ConsoleContext, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.ctx = ctx
+        self.hub = PollerHub(ctx.fast_interval, ctx.slow_interval)
+        self.watches: dict[str, Watch] = {}
+        self._watch_source: WatchedTasksSource | None = None
+        self.current_workspace: tuple[str, str] | None = None  # (id, name)
+
+    # -- start and stop --------------------------------------------------------------------
+    async def on_mount(self) -> None:
+        from koomap_tui.ui.themes import register_all
+
+        self._install_signal_handlers()
+        await self.ctx.client.__aenter__()
+
+        names = register_all(self)
+        self.theme = self.ctx.theme if self.ctx.theme in names else "koomap-dark"
+        if self.ctx.tls_off:
+            self.notify(
+                "TLS certificate verification is OFF (--insecure).",
+                title="Insecure connection",
+                severity="error",
+                timeout=10,
+            )
+        self._watch_source = WatchedTasksSource(self.ctx.client, self)
+        poller = self.hub.get(self._watch_source)
+        poller.subscribe(self._on_watch_update)
+        self.hub.shown(self._watch_source.key)
+        if self.ctx.workspace_id:
+            from koomap_tui.ui.screens.tasks import TasksScreen
+
+            self.push_screen(TasksScreen(self.ctx.workspace_id))
+        else:
+            from koomap_tui.ui.screens.workspaces import WorkspacesScreen
+
+            self.push_screen(WorkspacesScreen())
+
+    async def on_unmount(self) -> None:
+        await self.hub.stop_all()
+        with contextlib.suppress(Exception):
+            await self.ctx.client.__aexit__(None, None, None)
+
+    def _install_signal_handlers(self) -> None:
+        """SIGHUP (SSH dropped) and SIGTERM exit through Textual, which restores the terminal."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGHUP, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, self.exit)
+
+    # -- global actions --------------------------------------------------------------------
+    def action_help(self) -> None:
+        from koomap_tui.ui.screens.base import ConsoleScreen
+        from koomap_tui.ui.screens.help import HelpScreen
+
+        screen = self.screen
+        rows: list[tuple[str, str, bool, str | None]] = []
+        if isinstance(screen, ConsoleScreen):
+            rows.extend(screen.help_rows())
+        rows.extend(
+            (b.key_display or b.key, b.description, True, None)
+            for b in self.BINDINGS
+            if isinstance(b, Binding)
+        )
+        rows.append(("ctrl+p", "Command palette", True, None))
+        self.push_screen(HelpScreen(rows))
+
+    def action_command_mode(self) -> None:
+        from koomap_tui.ui.screens.command import CommandBar
+
+        if not isinstance(self.screen, CommandBar):
+            self.push_screen(CommandBar(), self._run_command)
+
+    def _run_command(self, command: str | None) -> None:
+        from koomap_tui.ui.navigation import navigate
+
+        if command:
+            navigate(self, command)
+
+    def action_cycle_theme(self) -> None:
+        names = sorted(
+            n
+            for n in self.available_themes
+            if n.startswith(("koomap", "high", "colour", "terminal"))
+        )
+        if names:
+            i = names.index(self.theme) if self.theme in names else -1
+            self.theme = names[(i + 1) % len(names)]
+            self.notify(f"theme: {self.theme}")
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        from koomap_tui.ui.commands import console_commands
+
+        yield from console_commands(self, screen)
+        yield from super().get_system_commands(screen)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: Any = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        # Notifications quote task names and API messages: never let Rich interpret them.
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    # -- watches ---------------------------------------------------------------------------
+    def toggle_watch(self, workspace_id: str, task_id: str, name: str, state: str) -> bool:
+        """Watch or unwatch a task; returns whether it is now watched."""
+        if task_id in self.watches:
+            del self.watches[task_id]
+            return False
+        self.watches[task_id] = Watch(workspace_id, task_id, name, state)
+        if self._watch_source is not None:
+            self.hub.pollers[self._watch_source.key].refresh_now()
+        return True
+
+    def _on_watch_update(self, update: Any) -> None:
+        self.post_message(PollUpdated(update))
+
+    def on_poll_updated(self, message: PollUpdated) -> None:
+        update = message.update
+        if self._watch_source is None or update.source != self._watch_source.key:
+            return
+        for task_id, task in update.items.items():
+            watch = self.watches.get(task_id)
+            if watch is None:
+                continue
+            state = _state(task.task_status)
+            if state != watch.state:
+                self.notify(
+                    f"{watch.name}: {watch.state} → {state}",
+                    title="Watched task changed",
+                    severity="error" if state in ("FAILED", "START_FAILED") else "information",
+                    timeout=8,
+                )
+                if self.ctx.bell:
+                    self.bell()
+                watch.state = state

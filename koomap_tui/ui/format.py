@@ -1,0 +1,76 @@
+"""Plain-text formatting of values for tables and detail views (no Textual imports needed)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def inert(value: object) -> str:
+    """Text safe to put on screen: control characters, ANSI escapes and bidi overrides shown.
+
+    Rich markup is neutralised by always building `Text` objects from the result, never by
+    parsing it; this function removes what the terminal itself would interpret.
+    """
+    if value is None:
+        return ""
+    text = str(value)
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def fmt_time(value: datetime | None) -> str:
+    if value is None:
+        return "—"
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def fmt_duration(seconds: float | None) -> str:
+    if seconds is None or seconds < 0:
+        return "—"
+    s = int(seconds)
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m{s % 60:02d}s"
+    if s < 86400:
+        return f"{s // 3600}h{(s % 3600) // 60:02d}m"
+    return f"{s // 86400}d{(s % 86400) // 3600:02d}h"
+
+
+def duration_between(
+    start: datetime | None, stop: datetime | None, now: datetime | None = None
+) -> float | None:
+    if start is None:
+        return None
+    end = stop or now or datetime.now(UTC)
+    return (end - start).total_seconds()
+
+
+def fmt_percent(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value * 100:.0f}%"
+
+
+def progress_bar(value: float | None, width: int = 10) -> str:
+    """A compact bar with eighth-block resolution, e.g. '█████▌    '."""
+    if value is None:
+        return " " * width
+    v = min(max(value, 0.0), 1.0)
+    eighths = round(v * width * 8)
+    full, rest = divmod(eighths, 8)
+    bar = "█" * full + ("" if rest == 0 else " ▏▎▍▌▋▊▉"[rest])
+    return bar.ljust(width)
+
+
+def fmt_bytes(n: float | None) -> str:
+    if n is None:
+        return "—"
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(value) < 1024 or unit == "TiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} TiB"

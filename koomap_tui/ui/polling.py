@@ -1,0 +1,80 @@
+"""Bridge between the Textual-free poller and screens.
+
+Screens ask the hub for a poller by source; a poller runs while at least one screen that shows
+its data is visible, and pauses otherwise. Updates reach a screen as a `PollUpdated` message,
+so the screen reacts on its own message queue instead of being poked from a task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from textual.message import Message
+from textual.screen import Screen
+
+from koomap_tui.services.poller import Intervals, Poller, PollSource, PollUpdate
+
+
+class PollUpdated(Message):
+    def __init__(self, update: PollUpdate[Any]) -> None:
+        super().__init__()
+        self.update = update
+
+
+class PollerHub:
+    def __init__(self, fast: float, slow: float) -> None:
+        self.fast = fast
+        self.slow = slow
+        self._pollers: dict[str, Poller[Any]] = {}
+        self._visible: dict[str, int] = {}
+
+    @property
+    def pollers(self) -> dict[str, Poller[Any]]:
+        return self._pollers
+
+    def get(self, source: PollSource[Any]) -> Poller[Any]:
+        poller = self._pollers.get(source.key)
+        if poller is None:
+            poller = Poller(source, Intervals(fast=self.fast, slow=self.slow))
+            poller.pause()
+            self._pollers[source.key] = poller
+            self._visible[source.key] = 0
+            poller.start()
+        return poller
+
+    def attach(
+        self, screen: Screen[Any], source: PollSource[Any]
+    ) -> tuple[Poller[Any], Callable[[], None]]:
+        """Subscribe `screen` to the source's poller; returns the poller and an unsubscribe."""
+        poller = self.get(source)
+
+        def listener(update: PollUpdate[Any]) -> None:
+            screen.post_message(PollUpdated(update))
+
+        return poller, poller.subscribe(listener)
+
+    def shown(self, key: str) -> None:
+        self._visible[key] = self._visible.get(key, 0) + 1
+        poller = self._pollers.get(key)
+        if poller is not None:
+            poller.resume()
+
+    def hidden(self, key: str) -> None:
+        self._visible[key] = max(0, self._visible.get(key, 0) - 1)
+        poller = self._pollers.get(key)
+        if poller is not None and self._visible[key] == 0:
+            poller.pause()
+
+    def set_intervals(self, fast: float | None = None, slow: float | None = None) -> None:
+        if fast is not None:
+            self.fast = fast
+        if slow is not None:
+            self.slow = slow
+        for poller in self._pollers.values():
+            poller.set_intervals(fast, slow)
+
+    async def stop_all(self) -> None:
+        for poller in list(self._pollers.values()):
+            await poller.stop()
+        self._pollers.clear()

@@ -1,0 +1,132 @@
+"""Conventions every console screen shares.
+
+* Polling: a screen names its sources; the hub runs their pollers only while the screen shows.
+* Gating: a screen maps actions to policy operations (`GATED`) and says what is selected
+  (`gate_targets`). The footer dims a key the selection's state does not allow, and pressing
+  it tells the operator why (lazygit's "disabled reason"), instead of silently doing nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import events
+from textual.binding import Binding
+from textual.screen import Screen
+
+from koomap_tui.domain.policy import Decision, Op
+from koomap_tui.services.actions import Target
+from koomap_tui.services.poller import Poller, PollSource
+
+if TYPE_CHECKING:
+    from koomap_tui.ui.app import KooMapApp
+
+
+class ConsoleScreen(Screen[None]):
+    """Base class: polling lifecycle, policy-gated bindings, breadcrumb."""
+
+    GATED: ClassVar[dict[str, Op]] = {}
+    BREADCRUMB: ClassVar[str] = ""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._subscriptions: list[tuple[str, Callable[[], None]]] = []
+        self._shown = False
+
+    @property
+    def kapp(self) -> KooMapApp:
+        from koomap_tui.ui.app import KooMapApp
+
+        app = self.app
+        assert isinstance(app, KooMapApp)
+        return app
+
+    # -- polling ---------------------------------------------------------------------------
+    def attach_source(self, source: PollSource[Any]) -> Poller[Any]:
+        poller, unsubscribe = self.kapp.hub.attach(self, source)
+        self._subscriptions.append((source.key, unsubscribe))
+        if self._shown:
+            self.kapp.hub.shown(source.key)
+        return poller
+
+    def detach_sources(self) -> None:
+        for key, unsubscribe in self._subscriptions:
+            unsubscribe()
+            if self._shown:
+                self.kapp.hub.hidden(key)
+        self._subscriptions.clear()
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        if not self._shown:
+            self._shown = True
+            for key, _ in self._subscriptions:
+                self.kapp.hub.shown(key)
+        self.refresh_bindings()
+
+    def on_screen_suspend(self, event: events.ScreenSuspend) -> None:
+        if self._shown:
+            self._shown = False
+            for key, _ in self._subscriptions:
+                self.kapp.hub.hidden(key)
+
+    def on_unmount(self) -> None:
+        self.detach_sources()
+
+    # -- gating ----------------------------------------------------------------------------
+    def gate_targets(self) -> list[Target]:
+        """The items the gated actions would apply to (marked rows, else the cursor row)."""
+        return []
+
+    def decide(self, op: Op) -> Decision:
+        targets = self.gate_targets()
+        if not targets:
+            return Decision(False, "nothing selected")
+        runner = self.kapp.ctx.runner
+        decisions = [runner.decide(t, op) for t in targets]
+        if any(d.allowed for d in decisions):
+            return Decision(True, None)
+        return decisions[0]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        op = self.GATED.get(action)
+        if op is None:
+            return True
+        return True if self.decide(op).allowed else None
+
+    def on_key(self, event: events.Key) -> None:
+        """A gated key whose action is disabled: say why instead of ignoring it."""
+        for binding in self._bindings_for_key(event.key):
+            op = self.GATED.get(binding.action)
+            if op is None:
+                continue
+            decision = self.decide(op)
+            if not decision.allowed:
+                event.stop()
+                event.prevent_default()
+                self.notify(
+                    decision.reason or "not allowed", title=binding.description, severity="warning"
+                )
+                return
+
+    def _bindings_for_key(self, key: str) -> list[Binding]:
+        return list(self._bindings.key_to_bindings.get(key, ()))
+
+    def help_rows(self) -> list[tuple[str, str, bool, str | None]]:
+        """Every binding of this screen with, for gated ones, whether and why it is disabled."""
+        rows: list[tuple[str, str, bool, str | None]] = []
+        for key, bindings in self._bindings.key_to_bindings.items():
+            for binding in bindings:
+                if not binding.show and binding.action not in self.GATED:
+                    continue
+                op = self.GATED.get(binding.action)
+                decision = self.decide(op) if op is not None else Decision(True, None)
+                rows.append(
+                    (
+                        binding.key_display or key,
+                        binding.description,
+                        decision.allowed,
+                        decision.reason,
+                    )
+                )
+        return rows

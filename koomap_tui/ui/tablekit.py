@@ -1,0 +1,26 @@
+"""Small conveniences over VirtualTable used by the screens."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from koomap_tui.ui.widgets.virtual_table import VirtualTable
+
+
+def row_or_none(table: VirtualTable, key: str | None) -> Any:
+    if key is None or key not in table:
+        return None
+    return table.get_row(key)
+
+
+def all_rows(table: VirtualTable) -> list[Any]:
+    """Every row object, filtered out or not."""
+    return list(table._model.objs.values())
+
+
+def refresh_rows(table: VirtualTable, keys: Iterable[str]) -> None:
+    """Re-render rows whose look changed without their data changing (pending marks)."""
+    present = {k: table.get_row(k) for k in keys if k in table}
+    if present:
+        table.apply_changes(changed=present)
