@@ -20,8 +20,8 @@ def load(name: str) -> Any:
     return json.loads((EXAMPLES / f"{name}.json").read_text(encoding="utf-8"))
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, sec: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, sec, tzinfo=UTC)
 
 
 def project(dumped: Any, example: Any) -> Any:
@@ -370,7 +370,7 @@ def test_enum_sets_match_the_contract() -> None:
     assert len(m.SatelliteTaskStatus) == 9
     assert [s.value for s in m.ImageStatus] == ["0", "1", "2", "3", "4", "6", "7", "8"]
     assert [int(s) for s in m.FolderStatus] == [0, 1, 2]
-    assert m.Real3DTaskType.CTRL == "REAL3D-CTRL"
+    assert m.Real3DTaskType.CTRL.value == "REAL3D-CTRL"
     assert {s.value for s in m.ProductStatus} == {"preparing", "available", "deleting"}
 
 
@@ -601,7 +601,9 @@ def test_paging_rules() -> None:
 
 
 def test_request_models_reject_unknown_names() -> None:
-    assert "workspace" in messages(lambda: m.WorkspaceCreate(workspace_name="ab", workspace="x"))
+    assert "workspace" in messages(
+        lambda: m.WorkspaceCreate.model_validate({"workspace_name": "ab", "workspace": "x"})
+    )
 
 
 def test_upload_status_body_accepts_only_upload_states() -> None:
