@@ -1,0 +1,128 @@
+"""Key help for the screen underneath, including why each unavailable action is unavailable.
+
+A dimmed key in the footer only says "not now"; the help screen says why ("the task is running",
+"read-only mode"), using the same policy decisions the keys themselves obey.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, NamedTuple
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Label, Static
+
+
+class HelpRow(NamedTuple):
+    key: str
+    description: str
+    allowed: bool
+    reason: str | None = None
+
+
+def rows_from_screen(
+    screen: Screen[Any], reason_for: Callable[[str], str | None] | None = None
+) -> list[HelpRow]:
+    """Rows for every active binding of `screen` (and the app), for screens without their own.
+
+    A binding Textual reports as disabled (its `check_action` returned None) is "not allowed";
+    `reason_for(action)` may say why.
+    """
+    rows: list[HelpRow] = []
+    for key, active in screen.active_bindings.items():
+        binding = active.binding
+        if not binding.description:
+            continue
+        reason = None if active.enabled or reason_for is None else reason_for(binding.action)
+        display = binding.key_display or screen.app.get_key_display(binding) or key
+        rows.append(HelpRow(display, binding.description, active.enabled, reason))
+    return rows
+
+
+class HelpScreen(ModalScreen[None]):
+    """Lists (key, action, available / why not) rows; Esc, q or ? closes."""
+
+    DEFAULT_CSS = """
+    HelpScreen {
+        align: center middle;
+        background: $background 60%;
+    }
+    HelpScreen > #help {
+        width: 96;
+        max-width: 95%;
+        height: auto;
+        max-height: 90%;
+        border: thick $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+    HelpScreen #help-title {
+        text-style: bold;
+        width: 1fr;
+        padding: 0 0 1 0;
+    }
+    HelpScreen DataTable {
+        height: auto;
+        max-height: 30;
+    }
+    HelpScreen #help-footer {
+        color: $text-muted;
+        width: 1fr;
+        padding: 1 0 0 0;
+    }
+    """
+    BINDINGS = [
+        Binding("escape", "close", "Close"),
+        Binding("q", "close", "Close", show=False),
+        Binding("question_mark", "close", "Close", show=False, key_display="?"),
+    ]
+
+    def __init__(
+        self,
+        rows: Iterable[tuple[str, str, bool, str | None] | HelpRow],
+        title: str = "Keys",
+    ) -> None:
+        super().__init__()
+        self.rows = [HelpRow(*row) for row in rows]
+        self.title_text = title
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help"):
+            yield Label(self.title_text, id="help-title", markup=False)
+            table: DataTable[Text] = DataTable(
+                id="help-table", cursor_type="row", zebra_stripes=True
+            )
+            yield table
+            yield Static("Esc, q or ? closes.", id="help-footer")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column("Key", key="key")
+        table.add_column("Action", key="action")
+        table.add_column("Now", key="now")
+        seen: set[tuple[str, str]] = set()
+        for row in self.rows:
+            if (row.key, row.description) in seen:
+                continue
+            seen.add((row.key, row.description))
+            table.add_row(*self.cells(row))
+        table.focus()
+
+    @staticmethod
+    def cells(row: HelpRow) -> tuple[Text, Text, Text]:
+        """Disabled rows are dimmed and say why in words (never colour alone)."""
+        dim = "" if row.allowed else "dim"
+        key = Text(row.key, style="bold" if row.allowed else "dim", end="")
+        action = Text(row.description, style=dim, end="")
+        if row.allowed:
+            now = Text("available", end="")
+        else:
+            now = Text(f"✗ {row.reason or 'not available now'}", style="italic", end="")
+        return key, action, now
+
+    def action_close(self) -> None:
+        self.dismiss(None)
