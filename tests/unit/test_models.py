@@ -678,3 +678,27 @@ def test_parse_ack_rejects_other_bodies() -> None:
         m.parse_ack({"task_id": "x"})
     with pytest.raises(ValueError):
         m.parse_ack("maybe")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("1", True),
+        ("0", False),
+        (1, True),
+        (0.0, False),
+        (True, True),
+        ("false", False),
+        (None, None),
+    ],
+)
+def test_clip_flag_values(raw: Any, expected: bool | None) -> None:
+    task = m.SatelliteTask.model_validate({"task_id": "t", "task_status": "INIT", "isClip": raw})
+    assert task.is_clip is expected
+
+
+def test_clip_flag_garbage_and_count_garbage_are_errors() -> None:
+    with pytest.raises(ValidationError, match='Expected "0" or "1"'):
+        m.SatelliteTask.model_validate({"task_id": "t", "task_status": "INIT", "isClip": "2"})
+    with pytest.raises(ValidationError, match="Spur count must be a whole number"):
+        m.SpurCount.model_validate({"count": "many"})

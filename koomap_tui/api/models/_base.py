@@ -218,7 +218,7 @@ def _int_to_text(value: int) -> str:
 
 IntText = Annotated[
     int,
-    BeforeValidator(parse_int_text),
+    whole_number("Value"),
     PlainSerializer(_int_to_text, return_type=str, when_used="json"),
 ]
 """Required integer that travels as a JSON string ("40000")."""
@@ -230,8 +230,10 @@ def parse_flag(value: Any) -> bool | None:
         return None
     if isinstance(value, bool):
         return value
-    if value in (0, 1, "0", "1"):
-        return str(value) == "1"
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value == 1)
+    if value in ("0", "1"):
+        return bool(value == "1")
     if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
     raise rule_error("flag", 'Expected "0" or "1"')

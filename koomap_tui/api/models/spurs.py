@@ -13,7 +13,7 @@ from ._base import (
     WireModel,
     decimal_range,
     null_as_empty,
-    parse_int_text,
+    whole_number,
 )
 from .common import Page
 
@@ -85,4 +85,4 @@ class SpurCountQuery(RequestModel):
 class SpurCount(WireModel):
     """ShowSpurCount response: number of images the GCP has been spurred on."""
 
-    count: Annotated[int, BeforeValidator(parse_int_text)]
+    count: Annotated[int, whole_number("Spur count")]
