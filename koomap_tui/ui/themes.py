@@ -257,6 +257,11 @@ def theme_variable_defaults() -> dict[str, str]:
     Merging these in keeps `$state-*` CSS and `state_style` working under Textual's own
     themes (nord, gruvbox, ...), which know nothing about task states.
     """
+    return dict(_defaults())
+
+
+@functools.cache
+def _defaults() -> Mapping[str, str]:
     default = next(f for f in _builtin_files() if f.name == DEFAULT_THEME)
     return {name: default.variables[name] for name in REQUIRED_VARIABLES}
 
@@ -296,7 +301,7 @@ def theme_style(
     if value is None and fallback is not None:
         value = variables.get(fallback)
     if value is None:
-        value = theme_variable_defaults().get(variable)
+        value = _defaults().get(variable)
     return _LAST_RESORT if value is None else _style_for(value, bold)
 
 
