@@ -132,7 +132,7 @@ class ActionRunner:
             if not decision.allowed:
                 outcome = Outcome(target, "denied", decision.reason or "not allowed")
                 outcomes.append(outcome)
-                self._record(operation, outcome)
+                await self._record(operation, outcome)
                 continue
             if mark_pending and is_mutating(op):
                 self.pending[(target.kind, target.id)] = Pending(
@@ -144,7 +144,7 @@ class ActionRunner:
             if not outcome.ok and outcome.status != "unknown":
                 self.pending.pop((target.kind, target.id), None)
             outcomes.append(outcome)
-            self._record(operation, outcome)
+            await self._record(operation, outcome)
         return outcomes
 
     async def _call(
@@ -171,11 +171,11 @@ class ActionRunner:
             return Outcome(target, "error", str(exc), request_id=exc.request_id, error=exc)
         return Outcome(target, "ok", "ok", request_id=ids[-1] if ids else None, result=result)
 
-    def _record(self, operation: str, outcome: Outcome) -> None:
+    async def _record(self, operation: str, outcome: Outcome) -> None:
         if self.audit is None:
             return
         error = outcome.error
-        self.audit.record(
+        await self.audit.arecord(
             profile=self.profile,
             operator=self.operator,
             operation=operation,
