@@ -702,3 +702,10 @@ def test_clip_flag_garbage_and_count_garbage_are_errors() -> None:
         m.SatelliteTask.model_validate({"task_id": "t", "task_status": "INIT", "isClip": "2"})
     with pytest.raises(ValidationError, match="Spur count must be a whole number"):
         m.SpurCount.model_validate({"count": "many"})
+
+
+def test_decimal_with_absurd_exponent_is_rejected_not_expanded() -> None:
+    with pytest.raises(ValidationError, match="out of range"):
+        m.SpurInfoDetail.model_validate({"id": "1", "height": "1e999999999"})
+    tiny = m.SpurInfoDetail.model_validate({"id": "1", "height": "0E-7", "latitude": "1E+7"})
+    assert tiny.model_dump(mode="json")["latitude"] == "10000000"

@@ -137,6 +137,9 @@ Progress = Annotated[
 # --- numbers carried as strings ---------------------------------------------------------------
 
 
+_MAX_DECIMAL_EXPONENT = 30
+
+
 def parse_decimal(value: Any) -> Decimal | None:
     """Spur coordinates: strings in the schema, JSON numbers in one example; both accepted.
 
@@ -160,6 +163,9 @@ def parse_decimal(value: Any) -> Decimal | None:
         raise rule_error("number", "Expected a number")
     if not number.is_finite():
         raise rule_error("number", "Expected a finite number")
+    if number and abs(number.adjusted()) > _MAX_DECIMAL_EXPONENT:
+        # "1e999999999" is a valid Decimal whose plain-text form would not fit in memory.
+        raise rule_error("number", "Number is out of range")
     return number
 
 
