@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any
 
@@ -16,6 +16,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Input
 
 from koomap_tui.domain.states import Kind
+from koomap_tui.services.poller import Freshness
 from koomap_tui.ui.screens.help import HelpScreen, rows_from_screen
 from koomap_tui.ui.themes import DEFAULT_THEME, register_all, theme_variable_defaults
 from koomap_tui.ui.widgets.dialogs import ConfirmDialog, TypedConfirmDialog
@@ -27,16 +28,12 @@ from koomap_tui.ui.widgets.state_text import StateText, pending_cell, state_cell
 SIZE = (100, 24)
 
 
-@dataclass(frozen=True)
-class Fresh:
-    """Same shape as services.poller.Freshness (the bar only reads these attributes)."""
-
-    last_ok: float | None = 100.0
-    next_at: float | None = 103.0
-    errors: int = 0
-    last_error: str | None = None
-    interval: float = 3.0
-    paused: bool = False
+def fresh(**changes: Any) -> Freshness:
+    """The poller's own Freshness with quiet defaults: polled at t=100, next at t=103."""
+    base = Freshness(
+        last_ok=100.0, next_at=103.0, errors=0, last_error=None, interval=3.0, paused=False
+    )
+    return replace(base, **changes)
 
 
 class Clock:
@@ -135,7 +132,7 @@ async def test_no_color_is_monochrome_but_keeps_glyph_and_words(
     app = WidgetApp(failed, running, bar)
     async with app.run_test(size=SIZE) as pilot:
         assert app.no_color
-        bar.freshness = Fresh(last_error="APIG.0201: Request timed out", errors=2)
+        bar.freshness = fresh(last_error="APIG.0201: Request timed out", errors=2)
         await pilot.pause()
         assert line_text(failed).startswith("✗ Failed")
         assert line_text(running).startswith("● Running")
@@ -165,17 +162,17 @@ async def test_without_no_color_states_really_are_coloured(
 # -- freshness --------------------------------------------------------------------------------
 def test_freshness_wording_for_each_status() -> None:
     assert describe(None, 0).status == "waiting"
-    ok = describe(Fresh(), 102.0)
+    ok = describe(fresh(), 102.0)
     assert (ok.text, ok.status) == ("updated 2 s ago · next in 1 s · 0 errors", "ok")
-    stale = describe(Fresh(next_at=90.0), 107.0)
+    stale = describe(fresh(next_at=90.0), 107.0)
     assert stale.status == "stale"
     assert stale.text == "⚠ STALE · updated 7 s ago · polling… · 0 errors"
-    err = describe(Fresh(errors=1, last_error="GATEWAY.0006: throttled", next_at=110.0), 104.0)
+    err = describe(fresh(errors=1, last_error="GATEWAY.0006: throttled", next_at=110.0), 104.0)
     assert err.status == "error"
     assert err.text == "✗ updated 4 s ago · retry in 6 s · 1 error · last: GATEWAY.0006: throttled"
-    first = describe(Fresh(last_ok=None, errors=3, last_error="APIG.0101: no route"), 100.0)
+    first = describe(fresh(last_ok=None, errors=3, last_error="APIG.0101: no route"), 100.0)
     assert first.text.startswith("✗ no data yet") and first.status == "error"
-    paused = describe(Fresh(paused=True, next_at=None), 500.0)
+    paused = describe(fresh(paused=True, next_at=None), 500.0)
     assert (paused.text, paused.status) == ("updated 6 min ago · paused · 0 errors", "paused")
     assert [format_age(s) for s in (0, 59, 60, 3599, 3600, 3720)] == [
         "0 s",
@@ -193,7 +190,7 @@ async def test_freshness_bar_classes_and_colours_follow_ok_stale_error() -> None
     app = WidgetApp(bar)
     async with app.run_test(size=SIZE) as pilot:
         assert bar.has_class("-waiting")
-        bar.freshness = Fresh()
+        bar.freshness = fresh()
         await pilot.pause()
         assert bar.has_class("-ok") and not bar.has_class("-waiting")
         assert line_text(bar).strip() == "updated 1 s ago · next in 2 s · 0 errors"
@@ -206,13 +203,13 @@ async def test_freshness_bar_classes_and_colours_follow_ok_stale_error() -> None
         assert colour_of(bar, "STALE") == app.theme_variables["freshness-warn"].upper()
         assert ok_colour != colour_of(bar, "STALE")
 
-        bar.freshness = replace(Fresh(), errors=4, last_error="GATEWAY.0006: slow down")
+        bar.freshness = fresh(errors=4, last_error="GATEWAY.0006: slow down")
         await pilot.pause()
         assert bar.has_class("-error") and not bar.has_class("-stale")
         assert "GATEWAY.0006" in line_text(bar) and "4 errors" in line_text(bar)
         assert colour_of(bar, "GATEWAY") == app.theme_variables["freshness-error"].upper()
 
-        bar.freshness = Fresh(last_ok=107.0, next_at=110.0, errors=4)
+        bar.freshness = fresh(last_ok=107.0, next_at=110.0, errors=4)
         await pilot.pause()
         assert bar.has_class("-ok") and "4 errors" in line_text(bar)
 
@@ -221,7 +218,7 @@ async def test_freshness_bar_uses_one_timer_and_repaints_only_on_change() -> Non
     clock = Clock(100.2)
     bar = FreshnessBar(clock=clock)
     async with WidgetApp(bar).run_test(size=SIZE) as pilot:
-        bar.freshness = Fresh()
+        bar.freshness = fresh()
         await pilot.pause()
         assert len(bar._timers) == 1
         refreshes = 0
