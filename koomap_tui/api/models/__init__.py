@@ -25,7 +25,7 @@ from ._base import (
     parse_utc,
     validation_messages,
 )
-from .common import EmptyBody, ErrorBody, IdBody, Page, PageQuery, parse_ack
+from .common import EmptyBody, ErrorBody, IdBody, Page, parse_ack
 from .data import (
     Folder,
     FolderList,
@@ -142,7 +142,6 @@ __all__ = [
     "Offset",
     "OperationModels",
     "Page",
-    "PageQuery",
     "ProductDetail",
     "ProductDetailType",
     "ProductListQuery",

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from ._base import Limit, Offset, RequestModel, WireModel
+from ._base import RequestModel, WireModel
 
 
 class Page(WireModel):
@@ -34,13 +34,6 @@ class IdBody(RequestModel):
     """``IdDto`` of the satellite task calls and ``DeletedSpurInfo`` of DeleteSpurPoint."""
 
     id: Annotated[str, Field(min_length=1)]
-
-
-class PageQuery(RequestModel):
-    """``offset``/``limit`` as sent by every paged operation (SPEC §1.5)."""
-
-    offset: Offset = 0
-    limit: Limit = 10
 
 
 def parse_ack(body: Any) -> bool:
