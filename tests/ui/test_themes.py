@@ -198,3 +198,14 @@ async def test_switching_theme_live_changes_state_style() -> None:
         assert state_style(app, "failed") == dark
         # A state slug no theme knows is drawn like "unknown", never uncoloured.
         assert state_style(app, "brand-new-state") == state_style(app, "unknown")
+
+
+async def test_every_theme_activates_and_feeds_its_own_state_colours() -> None:
+    app = ThemedApp()
+    async with app.run_test() as pilot:
+        for name, theme in load_themes().items():
+            app.theme = name
+            await pilot.pause()
+            for slug in ("running", "failed", "delete-failed-in-use"):
+                expected = Color.parse(theme.variables[f"state-{slug}"]).rich_color
+                assert state_style(app, slug).color == expected, (name, slug)
