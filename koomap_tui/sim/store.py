@@ -1,0 +1,96 @@
+"""Per-tenant data with the indexes that keep list requests O(workspace) or better."""
+
+from __future__ import annotations
+
+import random
+
+from koomap_tui.sim.records import (
+    Folder,
+    Image,
+    Product,
+    Real3DTask,
+    SatTask,
+    Spur,
+    SubTask,
+    Workspace,
+)
+from koomap_tui.sim.tenants import Tenant
+
+
+class TenantStore:
+    def __init__(self, tenant: Tenant, seed: int) -> None:
+        self.tenant = tenant
+        self.rng = random.Random(f"{seed}:{tenant.key}:ids")
+        self._seq = 0
+        self.workspaces: dict[str, Workspace] = {}
+        self.ws_names: dict[str, str] = {}
+        self.tasks: dict[str, Real3DTask] = {}
+        self.tasks_by_ws: dict[str, dict[str, Real3DTask]] = {}
+        self.subtasks: dict[str, dict[str, SubTask]] = {}
+        self.spurs: dict[str, Spur] = {}
+        self.spurs_by_task: dict[str, dict[str, Spur]] = {}
+        self.folders: dict[str, Folder] = {}
+        self.products: dict[str, Product] = {}
+        self.refine_products: dict[str, Product] = {}
+        self.sat_tasks: dict[str, SatTask] = {}
+        self.sat_by_ws: dict[str, dict[str, SatTask]] = {}
+        self.images: dict[str, Image] = {}
+        self.images_by_name: dict[str, Image] = {}
+        self.usage_base: dict[str, float] = {}
+
+    def new_id(self) -> str:
+        return f"{self.rng.getrandbits(128):032x}"
+
+    def new_numeric_id(self) -> str:
+        return str(1790000000000000000 + self.rng.getrandbits(56))
+
+    def next_seq(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    # --- workspaces -------------------------------------------------------------------
+    def add_workspace(self, ws: Workspace) -> None:
+        self.workspaces[ws.id] = ws
+        self.ws_names[ws.name.lower()] = ws.id
+        self.tasks_by_ws.setdefault(ws.id, {})
+        self.sat_by_ws.setdefault(ws.id, {})
+
+    def workspace_task_count(self, ws_id: str) -> int:
+        sat = sum(1 for t in self.sat_by_ws.get(ws_id, {}).values() if not t.deleted)
+        return len(self.tasks_by_ws.get(ws_id, {})) + sat
+
+    def remove_workspace(self, ws: Workspace) -> None:
+        del self.workspaces[ws.id]
+        self.ws_names.pop(ws.name.lower(), None)
+        self.tasks_by_ws.pop(ws.id, None)
+        self.sat_by_ws.pop(ws.id, None)
+
+    # --- Real3D tasks -------------------------------------------------------------------
+    def add_task(self, task: Real3DTask) -> None:
+        self.tasks[task.id] = task
+        self.tasks_by_ws.setdefault(task.workspace_id, {})[task.id] = task
+        self.subtasks.setdefault(task.id, {})
+
+    def task_name_taken(self, ws_id: str, name: str, except_id: str | None = None) -> bool:
+        low = name.lower()
+        return any(
+            t.name.lower() == low and t.id != except_id
+            for t in self.tasks_by_ws.get(ws_id, {}).values()
+        )
+
+    def remove_task(self, task: Real3DTask) -> None:
+        task.touch()
+        self.tasks.pop(task.id, None)
+        self.tasks_by_ws.get(task.workspace_id, {}).pop(task.id, None)
+        self.subtasks.pop(task.id, None)
+        for spur_id in list(self.spurs_by_task.pop(task.id, {})):
+            self.spurs.pop(spur_id, None)
+
+    # --- satellite ----------------------------------------------------------------------
+    def add_sat_task(self, task: SatTask) -> None:
+        self.sat_tasks[task.id] = task
+        self.sat_by_ws.setdefault(task.workspace_id, {})[task.id] = task
+
+    def add_image(self, image: Image) -> None:
+        self.images[image.id] = image
+        self.images_by_name[image.name] = image
