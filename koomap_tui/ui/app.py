@@ -50,6 +50,13 @@ class KooMapApp(App[None]):
         self._watch_source: WatchedTasksSource | None = None
         self.current_workspace: tuple[str, str] | None = None  # (id, name)
 
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        # Our stylesheets use $state-* and $freshness-*: give every theme (Textual's own too)
+        # a value for them.
+        from koomap_tui.ui.themes import theme_variable_defaults
+
+        return {**super().get_theme_variable_defaults(), **theme_variable_defaults()}
+
     # -- start and stop --------------------------------------------------------------------
     async def on_mount(self) -> None:
         from koomap_tui.ui.themes import register_all
