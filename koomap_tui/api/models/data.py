@@ -22,6 +22,13 @@ from .real3d import ModelingParams
 _FOLDER_CHARSET = r"\u4e00-\u9fa5A-Za-z0-9_\-."
 _FOLDER_CHARSET_TEXT = "Chinese characters, letters, digits, _, - and ."
 
+FolderName = Annotated[str, text_rule("Folder name", 1, 100, _FOLDER_CHARSET, _FOLDER_CHARSET_TEXT)]
+FolderAlias = Annotated[
+    str, text_rule("Folder alias", 1, 100, _FOLDER_CHARSET, _FOLDER_CHARSET_TEXT)
+]
+FolderDescription = Annotated[
+    str, text_rule("Folder description", 0, 255, _FOLDER_CHARSET, _FOLDER_CHARSET_TEXT)
+]
 FolderOrder = Literal["1", "-1", "2", "-2", "3", "-3"]
 
 
@@ -36,20 +43,9 @@ class FolderQueryCondition(RequestModel):
     """``FolderQueryCondition`` (all optional). ``from``/``to`` are Python keywords, hence
     ``from_time``/``to_time``."""
 
-    folder_name: (
-        Annotated[str, text_rule("Folder name", 1, 100, _FOLDER_CHARSET, _FOLDER_CHARSET_TEXT)]
-        | None
-    ) = None
-    folder_alias: (
-        Annotated[str, text_rule("Folder alias", 1, 100, _FOLDER_CHARSET, _FOLDER_CHARSET_TEXT)]
-        | None
-    ) = None
-    folder_desc: (
-        Annotated[
-            str, text_rule("Folder description", 0, 255, _FOLDER_CHARSET, _FOLDER_CHARSET_TEXT)
-        ]
-        | None
-    ) = None
+    folder_name: FolderName | None = None
+    folder_alias: FolderAlias | None = None
+    folder_desc: FolderDescription | None = None
     from_time: Annotated[UtcTime, Field(alias="from")] = None
     to_time: Annotated[UtcTime, Field(alias="to")] = None
     status: Annotated[Literal["0", "1", "2"] | None, BeforeValidator(_status_filter_text)] = None

@@ -184,6 +184,16 @@ class ImageCheckResultList(RootModel[list[ImageCheckResult]]):
 
 # --- image files ------------------------------------------------------------------------------
 
+ImageNameFilter = Annotated[
+    str,
+    text_rule(
+        "Image name",
+        0,
+        100,
+        r"\u4e00-\u9fa5A-Za-z0-9_.\-",
+        "Chinese characters, letters, digits, _, . and -",
+    ),
+]
 ImageOrder = Literal["1", "-1", "2", "-2", "3", "-3"]
 CommaList = Annotated[str, BeforeValidator(comma_joined)]
 
@@ -194,19 +204,7 @@ class ImageInfoQuery(RequestModel):
 
     limit: Limit = 10
     offset: Offset = 0
-    image_name: (
-        Annotated[
-            str,
-            text_rule(
-                "Image name",
-                0,
-                100,
-                r"\u4e00-\u9fa5\w.\-",
-                "Chinese characters, letters, digits, _, . and -",
-            ),
-        ]
-        | None
-    ) = None
+    image_name: ImageNameFilter | None = None
     image_date_from: UtcTime = None
     image_date_to: UtcTime = None
     image_status: CommaList | None = None
