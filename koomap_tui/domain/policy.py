@@ -179,10 +179,12 @@ def _flag_attr(attrs: Attrs, name: str) -> bool | None:
 
 
 def _str_attr(attrs: Attrs, name: str) -> str | None:
+    # Empty means "not known" (a model field that was null), which must not deny.
     value = attrs.get(name)
     if value is None:
         return None
-    return str(getattr(value, "value", value))
+    text = str(getattr(value, "value", value)).strip()
+    return text or None
 
 
 def _needs_ctrl(what: str) -> Requirement:

@@ -151,6 +151,9 @@ def test_start_at_only_needs_ctrl() -> None:
     assert d.reason is not None
     assert d.reason.startswith("start AT-only needs a REAL3D-CTRL task")
     assert check(Kind.REAL3D_TASK, "INIT", Op.START_AT_ONLY, attrs={"task_type": "REAL3D-CTRL"})
+    # an unknown (empty) task type does not deny: the server decides
+    assert check(Kind.REAL3D_TASK, "INIT", Op.START_AT_ONLY, attrs={"task_type": ""})
+    assert check(Kind.REAL3D_TASK, "SUCCESS", Op.CREATE_SUBTASK, attrs={"modeling_type": ""})
     # plain start does not care about the task type
     assert check(Kind.REAL3D_TASK, "INIT", Op.START, attrs={"task_type": "REAL3D-UNCTRL"})
 
