@@ -8,9 +8,11 @@ from __future__ import annotations
 from koomap_tui.config.auth_setup import AuthSetup, build_auth
 from koomap_tui.config.credentials import (
     Credentials,
+    password_from_env,
     resolve_credentials,
     resolve_password,
     resolve_token,
+    token_from_env,
 )
 from koomap_tui.config.errors import ConfigError, CredentialsError
 from koomap_tui.config.settings import (
@@ -41,8 +43,10 @@ __all__ = [
     "config_path",
     "list_profiles",
     "load_settings",
+    "password_from_env",
     "resolve_credentials",
     "resolve_password",
     "resolve_token",
+    "token_from_env",
     "write_profile",
 ]

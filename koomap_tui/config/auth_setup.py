@@ -38,12 +38,13 @@ def build_auth(
     prompt: Callable[[str], str] | None = None,
     iam_transport: httpx.AsyncBaseTransport | None = None,
 ) -> AuthSetup:
-    """Build the auth for ``settings.auth``; raises :class:`CredentialsError` if impossible.
+    """Build the auth for ``settings.profile.auth``; raises :class:`CredentialsError` if impossible.
 
     ``prompt`` asks for the IAM password in password mode when ``KOOMAP_PASSWORD`` is unset.
     """
     env = os.environ if env is None else env
-    if settings.auth == "aksk":
+    profile = settings.profile
+    if profile.auth == "aksk":
         creds = resolve_credentials(settings, env=env, home=home)
         auth = AkSkAuth(
             creds.ak,
@@ -52,26 +53,26 @@ def build_auth(
             security_token=creds.security_token,
         )
         return AuthSetup(auth, f"AK/SK from {creds.source}", creds.warnings)
-    if settings.auth == "token":
+    if profile.auth == "token":
         return AuthSetup(StaticTokenAuth(resolve_token(settings, env=env)), "IAM token from env")
-    missing = [name for name in ("user", "domain") if not getattr(settings, name)]
+    missing = [name for name in ("user", "domain") if not getattr(profile, name)]
     if missing:
         names = " and ".join(f"'{name}'" for name in missing)
         variables = " / ".join(env_var(name) for name in missing)
         raise CredentialsError(
-            f"profile '{settings.profile}' uses password auth but has no {names} "
+            f"profile '{settings.name}' uses password auth but has no {names} "
             f"(set it in the profile or with {variables})"
         )
-    assert settings.user is not None and settings.domain is not None
+    assert profile.user is not None and profile.domain is not None
     password = resolve_password(settings, env=env, prompt=prompt)
     iam = IamTokenAuth(
-        settings.iam_url,
-        settings.user,
+        profile.iam_url,
+        profile.user,
         password,
-        settings.domain,
-        project_name=None if settings.project_id else settings.token_project_name,
-        project_id=settings.project_id,
-        verify=settings.verify_tls,
+        profile.domain,
+        project_name=None if profile.project_id else profile.token_project_name,
+        project_id=profile.project_id,
+        verify=profile.verify_tls,
         transport=iam_transport,
     )
-    return AuthSetup(iam, f"IAM password token for {settings.user} (account {settings.domain})")
+    return AuthSetup(iam, f"IAM password token for {profile.user} (account {profile.domain})")

@@ -31,10 +31,12 @@ from koomap_tui.config.tomlfile import permission_warning
 __all__ = [
     "Credentials",
     "koocli_path",
+    "password_from_env",
     "resolve_credentials",
     "resolve_password",
     "resolve_token",
     "sdk_credentials_path",
+    "token_from_env",
 ]
 
 ENV_AK = "HUAWEICLOUD_SDK_AK"
@@ -107,15 +109,16 @@ def koocli_path(home: Path) -> Path:
 
 
 def _from_profile(settings: Settings) -> Credentials | None:
-    where = f"profile '{settings.profile}'" + (f" in {settings.path}" if settings.path else "")
-    sk = settings.sk.get_secret_value() if settings.sk else None
-    if not _pair(settings.ak, sk, where, "ak", "sk"):
+    where = f"profile '{settings.name}'" + (f" in {settings.path}" if settings.path else "")
+    profile = settings.profile
+    sk = profile.sk.get_secret_value() if profile.sk else None
+    if not _pair(profile.ak, sk, where, "ak", "sk"):
         return None
-    assert settings.ak is not None and sk is not None
+    assert profile.ak is not None and sk is not None
     return Credentials(
-        ak=settings.ak.strip(),
+        ak=profile.ak.strip(),
         sk=SecretStr(sk.strip()),
-        security_token=settings.security_token,
+        security_token=profile.security_token,
         source=where,
     )
 
@@ -246,18 +249,34 @@ def resolve_credentials(
         found = step()
         if found is None:
             continue
-        if settings is not None and settings.project_id:
-            found = found.model_copy(update={"project_id": settings.project_id})
+        if settings is not None and settings.profile.project_id:
+            found = found.model_copy(update={"project_id": settings.profile.project_id})
         return found
     sdk_file, _ = sdk_credentials_path(env, home)
     places = [f"environment {ENV_AK}/{ENV_SK}", str(sdk_file), str(koocli_path(home))]
     if settings is not None:
-        places.insert(0, f"profile '{settings.profile}' (ak/sk)")
+        places.insert(0, f"profile '{settings.name}' (ak/sk)")
     raise CredentialsError(
         "no AK/SK credentials found; looked in: "
         + ", ".join(places)
         + " (or run with --demo to try the built-in simulator)"
     )
+
+
+def password_from_env(env: Mapping[str, str] | None = None) -> str | None:
+    """``KOOMAP_PASSWORD`` if set (password auth mode), else None.
+
+    Plain text like a prompt's answer, so callers can write ``from_env() or ask()``; wrap it in
+    ``SecretStr`` straight away.
+    """
+    value = (os.environ if env is None else env).get(ENV_PASSWORD)
+    return value or None
+
+
+def token_from_env(env: Mapping[str, str] | None = None) -> SecretStr | None:
+    """``KOOMAP_TOKEN`` if set (token auth mode), else None."""
+    value = _blank((os.environ if env is None else env).get(ENV_TOKEN))
+    return SecretStr(value) if value else None
 
 
 def resolve_password(
@@ -267,16 +286,16 @@ def resolve_password(
     prompt: Callable[[str], str] | None = None,
 ) -> SecretStr:
     """The IAM password: ``KOOMAP_PASSWORD``, else asked through ``prompt``. Never stored."""
-    env = os.environ if env is None else env
-    value = env.get(ENV_PASSWORD)
-    if value:
-        return SecretStr(value)
+    found = password_from_env(env)
+    if found is not None:
+        return SecretStr(found)
     if prompt is None:
         raise CredentialsError(
-            f"profile '{settings.profile}' uses password auth: set {ENV_PASSWORD} "
+            f"profile '{settings.name}' uses password auth: set {ENV_PASSWORD} "
             "or run in a terminal to be asked"
         )
-    answer = prompt(f"IAM password for {settings.user} (account {settings.domain}): ")
+    who = settings.profile
+    answer = prompt(f"IAM password for {who.user} (account {who.domain}): ")
     if not answer:
         raise CredentialsError("no password given")
     return SecretStr(answer)
@@ -284,10 +303,9 @@ def resolve_password(
 
 def resolve_token(settings: Settings, *, env: Mapping[str, str] | None = None) -> SecretStr:
     """A pre-issued IAM token from ``KOOMAP_TOKEN`` (token auth mode). Never stored."""
-    env = os.environ if env is None else env
-    value = _blank(env.get(ENV_TOKEN))
-    if not value:
+    found = token_from_env(env)
+    if found is None:
         raise CredentialsError(
-            f"profile '{settings.profile}' uses token auth: set {ENV_TOKEN} to an IAM token"
+            f"profile '{settings.name}' uses token auth: set {ENV_TOKEN} to an IAM token"
         )
-    return SecretStr(value)
+    return found

@@ -69,7 +69,7 @@ class ProfileConfig(BaseModel):
     user: str | None = None
     domain: str | None = None
     environment: str | None = None
-    environment_color: str | None = None
+    environment_colour: str | None = None
     read_only: bool = False
     poll_fast: float = 2.0
     poll_slow: float = 15.0
@@ -78,7 +78,7 @@ class ProfileConfig(BaseModel):
     verify_tls: bool = True
     connect_timeout: float = 5.0
     read_timeout: float = 15.0
-    workspace_id: str | None = None
+    workspace: str | None = None
     ak: str | None = Field(default=None, repr=False)
     sk: SecretStr | None = None
     security_token: SecretStr | None = None
@@ -121,6 +121,16 @@ class ProfileConfig(BaseModel):
             raise ValueError("must not be empty")
         return value
 
+    @property
+    def iam_url(self) -> str:
+        """IAM endpoint: configured, or the regional one (``https://iam.{region}...``)."""
+        return self.iam_endpoint or f"https://iam.{self.region}.myhuaweicloud.com"
+
+    @property
+    def token_project_name(self) -> str:
+        """Project name for a project-scoped IAM token (the region's default project)."""
+        return self.project_name or self.region
+
 
 FIELDS: tuple[str, ...] = tuple(ProfileConfig.model_fields)
 #: Settings an environment variable may override (secrets come from their own variables).
@@ -131,25 +141,16 @@ def env_var(field: str) -> str:
     return ENV_PREFIX + field.upper()
 
 
-class Settings(ProfileConfig):
-    """The effective settings of one profile, with where each value came from."""
+class Settings(BaseModel):
+    """The chosen profile's effective values, its name, and where each value came from."""
 
     model_config = ConfigDict(extra="forbid")
 
-    profile: str = DEFAULT_PROFILE
+    name: str = DEFAULT_PROFILE
     path: Path | None = None
+    profile: ProfileConfig = Field(default_factory=ProfileConfig)
     warnings: list[str] = Field(default_factory=list)
     sources: dict[str, str] = Field(default_factory=dict, repr=False)
-
-    @property
-    def iam_url(self) -> str:
-        """IAM endpoint: configured, or the regional one (``https://iam.{region}...``)."""
-        return self.iam_endpoint or f"https://iam.{self.region}.myhuaweicloud.com"
-
-    @property
-    def token_project_name(self) -> str:
-        """Project name for a project-scoped IAM token (the region's default project)."""
-        return self.project_name or self.region
 
     def source_of(self, field: str) -> str:
         """Where a value came from: ``default``, a file, ``env KOOMAP_X`` or ``command line``."""
@@ -324,11 +325,11 @@ def load_settings(
         return file_where(field)
 
     try:
-        settings = Settings.model_validate(
-            {**merged, "profile": name, "path": file if file.exists() else None}
-        )
+        effective = ProfileConfig.model_validate(merged)
     except ValidationError as exc:
         _raise_first(exc, where, merged)
+    # Consumers get a usable IAM URL without re-deriving it from the region.
+    effective = effective.model_copy(update={"iam_endpoint": effective.iam_url})
 
     warnings: list[str] = []
     holds_secrets = any(
@@ -338,8 +339,13 @@ def load_settings(
         warning = permission_warning(file, "secret keys")
         if warning:
             warnings.append(warning)
-    if not settings.verify_tls:
-        warnings.append(
-            f"TLS certificate verification is off ({sources.get('verify_tls', 'default')})"
-        )
-    return settings.model_copy(update={"warnings": warnings, "sources": sources})
+    if not effective.verify_tls:
+        origin = sources.get("verify_tls", "default")
+        warnings.append(f"TLS certificate verification is off ({origin})")
+    return Settings(
+        name=name,
+        path=file if file.exists() else None,
+        profile=effective,
+        warnings=warnings,
+        sources=sources,
+    )

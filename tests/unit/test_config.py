@@ -22,9 +22,11 @@ from koomap_tui.config import (
     config_path,
     list_profiles,
     load_settings,
+    password_from_env,
     resolve_credentials,
     resolve_password,
     resolve_token,
+    token_from_env,
     write_profile,
 )
 
@@ -40,7 +42,7 @@ project_id = "0123456789abcdef0123456789abcdef"
 user = "ops-user"
 domain = "my-account"
 environment = "PROD"
-environment_color = "red"
+environment_colour = "red"
 read_only = true
 poll_fast = 2
 poll_slow = 30.0
@@ -49,13 +51,13 @@ qps = 8
 verify_tls = true
 connect_timeout = 5
 read_timeout = 20
-workspace_id = "abcdefabcdefabcdefabcdefabcdef12"
+workspace = "abcdefabcdefabcdefabcdefabcdef12"
 
 [profiles.sim]
 endpoint = "http://127.0.0.1:8080"
 auth = "token"
 environment = "SIM"
-environment_color = "green"
+environment_colour = "green"
 """
 
 
@@ -79,12 +81,25 @@ def config_error(**kwargs: Any) -> str:
 
 def test_defaults_without_a_file(tmp_path: Path) -> None:
     settings = load_settings(path=None, env={"KOOMAP_CONFIG": ""} | {"HOME": str(tmp_path)})
-    assert settings.endpoint == DEFAULT_ENDPOINT == "https://koomap.cn-north-4.myhuaweicloud.com"
-    assert settings.region == "cn-north-4"
-    assert settings.iam_url == "https://iam.cn-north-4.myhuaweicloud.com"
-    assert (settings.auth, settings.qps, settings.verify_tls) == ("aksk", 10.0, True)
-    assert (settings.read_only, settings.poll_fast, settings.poll_slow) == (False, 2.0, 15.0)
-    assert settings.profile == "default"
+    assert (
+        settings.profile.endpoint
+        == DEFAULT_ENDPOINT
+        == "https://koomap.cn-north-4.myhuaweicloud.com"
+    )
+    assert settings.profile.region == "cn-north-4"
+    assert settings.profile.iam_url == "https://iam.cn-north-4.myhuaweicloud.com"
+    assert (settings.profile.auth, settings.profile.qps, settings.profile.verify_tls) == (
+        "aksk",
+        10.0,
+        True,
+    )
+    assert (settings.profile.read_only, settings.profile.poll_fast, settings.profile.poll_slow) == (
+        False,
+        2.0,
+        15.0,
+    )
+    assert settings.name == "default"
+    assert settings.profile.iam_endpoint == "https://iam.cn-north-4.myhuaweicloud.com"
     assert settings.warnings == []
     assert settings.source_of("qps") == "default"
 
@@ -102,7 +117,7 @@ def test_default_path_is_platform_config_dir(
 
 def test_koomap_config_env_names_the_file(tmp_path: Path) -> None:
     file = write(tmp_path / "x.toml", FULL_EXAMPLE)
-    assert load_settings(env={"KOOMAP_CONFIG": str(file)}).profile == "prod"
+    assert load_settings(env={"KOOMAP_CONFIG": str(file)}).name == "prod"
     message = config_error(env={"KOOMAP_CONFIG": str(tmp_path / "missing.toml")})
     assert message == f"{tmp_path / 'missing.toml'}: config file not found"
     assert "not found" in config_error(path=tmp_path / "missing.toml", env={})
@@ -111,13 +126,26 @@ def test_koomap_config_env_names_the_file(tmp_path: Path) -> None:
 def test_full_example_loads(tmp_path: Path) -> None:
     file = write(tmp_path / "config.toml", FULL_EXAMPLE)
     s = load_settings(path=file, env={})
-    assert s.profile == "prod" and s.path == file
-    assert s.endpoint == "https://koomap.cn-north-4.myhuaweicloud.com"
-    assert (s.auth, s.user, s.domain) == ("password", "ops-user", "my-account")
-    assert (s.environment, s.environment_color, s.read_only) == ("PROD", "red", True)
-    assert (s.poll_fast, s.poll_slow, s.qps, s.read_timeout) == (2.0, 30.0, 8.0, 20.0)
-    assert s.theme == "koomap-dark"
-    assert s.workspace_id == "abcdefabcdefabcdefabcdefabcdef12"
+    assert s.name == "prod" and s.path == file
+    assert s.profile.endpoint == "https://koomap.cn-north-4.myhuaweicloud.com"
+    assert (s.profile.auth, s.profile.user, s.profile.domain) == (
+        "password",
+        "ops-user",
+        "my-account",
+    )
+    assert (s.profile.environment, s.profile.environment_colour, s.profile.read_only) == (
+        "PROD",
+        "red",
+        True,
+    )
+    assert (s.profile.poll_fast, s.profile.poll_slow, s.profile.qps, s.profile.read_timeout) == (
+        2.0,
+        30.0,
+        8.0,
+        20.0,
+    )
+    assert s.profile.theme == "koomap-dark"
+    assert s.profile.workspace == "abcdefabcdefabcdefabcdefabcdef12"
     assert s.source_of("qps") == str(file)
     assert list_profiles(file) == ["prod", "sim"]
     assert list_profiles(tmp_path / "none.toml") == []
@@ -128,32 +156,36 @@ def test_full_example_loads(tmp_path: Path) -> None:
 
 def test_profile_choice_order(tmp_path: Path) -> None:
     file = write(tmp_path / "c.toml", FULL_EXAMPLE)
-    assert load_settings(path=file, env={}).profile == "prod"
-    assert load_settings(path=file, env={"KOOMAP_PROFILE": "sim"}).profile == "sim"
-    assert load_settings("prod", path=file, env={"KOOMAP_PROFILE": "sim"}).profile == "prod"
+    assert load_settings(path=file, env={}).name == "prod"
+    assert load_settings(path=file, env={"KOOMAP_PROFILE": "sim"}).name == "sim"
+    assert load_settings("prod", path=file, env={"KOOMAP_PROFILE": "sim"}).name == "prod"
     message = config_error(profile="staging", path=file, env={})
     assert message == f"{file}: profile 'staging' not found (profiles: prod, sim)"
 
 
 def test_profile_choice_without_default_profile(tmp_path: Path) -> None:
     one = write(tmp_path / "one.toml", '[profiles.only]\ntheme = "x"\n')
-    assert load_settings(path=one, env={}).profile == "only"
+    assert load_settings(path=one, env={}).name == "only"
     named = write(tmp_path / "named.toml", "[profiles.a]\n[profiles.default]\nqps = 3\n")
-    assert load_settings(path=named, env={}).qps == 3
+    assert load_settings(path=named, env={}).profile.qps == 3
     two = write(tmp_path / "two.toml", "[profiles.a]\n[profiles.b]\n")
     assert "several profiles and no default_profile" in config_error(path=two, env={})
     dangling = write(tmp_path / "d.toml", 'default_profile = "zz"\n[profiles.a]\n')
     assert "default_profile 'zz' has no [profiles.zz] table" in config_error(path=dangling, env={})
     empty = write(tmp_path / "empty.toml", "")
-    assert load_settings(path=empty, env={}).profile == "default"
+    assert load_settings(path=empty, env={}).name == "default"
 
 
 def test_precedence_file_then_env_then_cli(tmp_path: Path) -> None:
     file = write(tmp_path / "c.toml", FULL_EXAMPLE)
     env = {"KOOMAP_QPS": "12", "KOOMAP_THEME": "light", "KOOMAP_READ_ONLY": "false"}
     s = load_settings(path=file, env=env, overrides={"theme": "high-contrast", "poll_fast": None})
-    assert s.qps == 12.0 and s.read_only is False and s.theme == "high-contrast"
-    assert s.poll_fast == 2.0
+    assert (
+        s.profile.qps == 12.0
+        and s.profile.read_only is False
+        and s.profile.theme == "high-contrast"
+    )
+    assert s.profile.poll_fast == 2.0
     assert s.source_of("qps") == "env KOOMAP_QPS"
     assert s.source_of("theme") == "command line"
     assert s.source_of("poll_slow") == str(file)
@@ -170,22 +202,22 @@ def test_precedence_file_then_env_then_cli(tmp_path: Path) -> None:
         ("KOOMAP_AUTH", "token", "auth", "token"),
         ("KOOMAP_POLL_FAST", "0.5", "poll_fast", 0.5),
         ("KOOMAP_ENVIRONMENT", "STAGING", "environment", "STAGING"),
-        ("KOOMAP_ENVIRONMENT_COLOR", "yellow", "environment_color", "yellow"),
+        ("KOOMAP_ENVIRONMENT_COLOUR", "yellow", "environment_colour", "yellow"),
         ("KOOMAP_PROJECT_ID", "p1", "project_id", "p1"),
         ("KOOMAP_USER", "u", "user", "u"),
         ("KOOMAP_DOMAIN", "d", "domain", "d"),
         ("KOOMAP_PROJECT_NAME", "cn-north-4_sub", "token_project_name", "cn-north-4_sub"),
-        ("KOOMAP_WORKSPACE_ID", "w" * 32, "workspace_id", "w" * 32),
+        ("KOOMAP_WORKSPACE", "w" * 32, "workspace", "w" * 32),
     ],
 )
 def test_env_overrides(variable: str, value: str, field: str, expected: Any) -> None:
     settings = load_settings(path=None, env={variable: value, "KOOMAP_CONFIG": ""})
-    assert getattr(settings, field) == expected
+    assert getattr(settings.profile, field) == expected
 
 
 def test_blank_env_values_are_ignored(tmp_path: Path) -> None:
     file = write(tmp_path / "c.toml", FULL_EXAMPLE)
-    assert load_settings(path=file, env={"KOOMAP_QPS": " ", "KOOMAP_THEME": ""}).qps == 8.0
+    assert load_settings(path=file, env={"KOOMAP_QPS": " ", "KOOMAP_THEME": ""}).profile.qps == 8.0
 
 
 def test_tls_off_gives_a_warning(tmp_path: Path) -> None:
@@ -237,7 +269,7 @@ def test_qps_above_twenty_is_refused_everywhere(tmp_path: Path) -> None:
     assert config_error(path=None, env={}, overrides={"qps": 20.5}).startswith(
         "command line: field 'qps': must be above 0"
     )
-    assert load_settings(path=None, env={"KOOMAP_QPS": "20"}).qps == 20.0
+    assert load_settings(path=None, env={"KOOMAP_QPS": "20"}).profile.qps == 20.0
 
 
 def test_bad_env_value_names_the_variable() -> None:
@@ -337,9 +369,14 @@ def test_write_profile_creates_private_file_and_round_trips(tmp_path: Path) -> N
     assert stat.S_IMODE(file.stat().st_mode) == 0o600
     assert stat.S_IMODE(file.parent.stat().st_mode) == 0o700
     s = load_settings(path=file, env={})
-    assert s.profile == "prod 1"
-    assert (s.environment, s.read_only, s.qps, s.poll_fast) == ('PR"OD\\ é\x7f', True, 12.5, 3.0)
-    assert s.sk is not None and s.sk.get_secret_value() == "SKSKSKSKSKSK"
+    assert s.name == "prod 1"
+    assert (s.profile.environment, s.profile.read_only, s.profile.qps, s.profile.poll_fast) == (
+        'PR"OD\\ é\x7f',
+        True,
+        12.5,
+        3.0,
+    )
+    assert s.profile.sk is not None and s.profile.sk.get_secret_value() == "SKSKSKSKSKSK"
     assert s.warnings == []
 
 
@@ -347,10 +384,14 @@ def test_write_profile_keeps_other_profiles_and_tightens_mode(tmp_path: Path) ->
     file = write(tmp_path / "config.toml", FULL_EXAMPLE, 0o644)
     write_profile("sim", {"qps": 5, "environment": None}, path=file)
     assert stat.S_IMODE(file.stat().st_mode) == 0o600
-    assert load_settings(path=file, env={}).profile == "prod"  # default kept
+    assert load_settings(path=file, env={}).name == "prod"  # default kept
     sim = load_settings("sim", path=file, env={})
-    assert (sim.qps, sim.environment, sim.environment_color) == (5.0, None, "green")
-    assert load_settings("prod", path=file, env={}).user == "ops-user"
+    assert (sim.profile.qps, sim.profile.environment, sim.profile.environment_colour) == (
+        5.0,
+        None,
+        "green",
+    )
+    assert load_settings("prod", path=file, env={}).profile.user == "ops-user"
 
 
 def test_write_profile_refuses_passwords_and_bad_values(tmp_path: Path) -> None:
@@ -602,6 +643,14 @@ def test_password_from_env_or_prompt(tmp_path: Path) -> None:
         resolve_password(settings, env={})
     with pytest.raises(CredentialsError, match="no password given"):
         resolve_password(settings, env={}, prompt=lambda _text: "")
+
+
+def test_env_secret_helpers() -> None:
+    assert password_from_env({"KOOMAP_PASSWORD": "pw"}) == "pw"
+    assert password_from_env({"KOOMAP_PASSWORD": ""}) is None
+    token = token_from_env({"KOOMAP_TOKEN": "tok"})
+    assert token is not None and token.get_secret_value() == "tok"
+    assert token_from_env({}) is None
 
 
 def test_token_from_env(tmp_path: Path) -> None:
