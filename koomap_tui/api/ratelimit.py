@@ -56,11 +56,12 @@ class TokenBucket:
         async with self._lock:
             waited = 0.0
             self._refill()
-            while self._tokens < 1.0:
+            # The epsilon stops float rounding from asking for a sleep too short to register.
+            while self._tokens < 1.0 - 1e-9:
                 delay = (1.0 - self._tokens) / self.rate
                 await self._sleep(delay)
                 waited += delay
                 self._refill()
-            self._tokens -= 1.0
+            self._tokens = max(self._tokens - 1.0, 0.0)
             self.waited += waited
             return waited
