@@ -478,3 +478,50 @@ def test_iam_auth_refuses_sync_clients() -> None:
         pytest.raises(RuntimeError, match="AsyncClient"),
     ):
         client.get("https://h/v1/workspaces")
+
+
+# --- against the simulator over real HTTP (127.0.0.1) -------------------------------------------
+
+
+async def test_simulator_accepts_our_signatures_and_tokens() -> None:
+    server = pytest.importorskip("koomap_tui.sim.server")
+    tenants = pytest.importorskip("koomap_tui.sim.tenants")
+    with server.SimServer(seed=7, scenario="demo", speed=0.0) as sim:
+        good = AkSkAuth(tenants.DEMO_AK, tenants.DEMO_SK, project_id=tenants.DEMO_PROJECT_ID)
+        async with httpx.AsyncClient(base_url=sim.base_url, auth=good, timeout=10) as client:
+            listed = await client.get(
+                "/v1/workspaces", params={"offset": 0, "limit": 2, "name": "é x/~"}
+            )
+            created = await client.post(
+                "/v1/workspaces", json={"workspace_name": "签名_test", "description": "a b ü"}
+            )
+        assert listed.status_code == 200, listed.text
+        assert listed.request.url.query == b"limit=2&name=%C3%A9%20x%2F~&offset=0"
+        assert created.status_code == 200, created.text
+        wrong = AkSkAuth(tenants.DEMO_AK, "not-the-secret-key")
+        async with httpx.AsyncClient(base_url=sim.base_url, auth=wrong, timeout=10) as client:
+            refused = await client.get("/v1/workspaces")
+        assert refused.status_code in (401, 403)
+        iam = IamTokenAuth(
+            sim.base_url,
+            tenants.DEMO_USER,
+            SecretStr(tenants.DEMO_PASSWORD),
+            tenants.DEMO_DOMAIN,
+            project_name=tenants.DEMO_PROJECT_NAME,
+        )
+        async with httpx.AsyncClient(base_url=sim.base_url, auth=iam, timeout=10) as client:
+            first = await client.get("/v1/workspaces", params={"limit": 1})
+            second = await client.get("/v1/workspaces", params={"limit": 1})
+        assert (first.status_code, second.status_code) == (200, 200)
+        assert iam.fetch_count == 1
+        bad = IamTokenAuth(
+            sim.base_url,
+            tenants.DEMO_USER,
+            SecretStr("Wr0ng-Secret!"),
+            tenants.DEMO_DOMAIN,
+            "cn-north-4",
+        )
+        with pytest.raises(AuthenticationError) as info:
+            await bad.get_token()
+        assert "Wr0ng-Secret!" not in str(info.value) + repr(info.value)
+        assert info.value.http_status == 401
