@@ -173,6 +173,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self._model = RowModel()
         self._columns: list[Column] = list(columns)
         self._widths: list[int] = []
+        self._width_total = GUTTER
         self._row_style = row_style
         self.flash_seconds = flash_seconds
         self.empty_text = empty_text
@@ -330,6 +331,18 @@ class VirtualTable(ScrollView, can_focus=True):
     def __contains__(self, key: object) -> bool:
         return key in self._model.objs
 
+    def all_rows(self) -> list[Any]:
+        """Every row object, including rows the filter hides (insertion or sort order)."""
+        return list(self._model.objs.values())
+
+    def invalidate_rows(self, keys: Iterable[str]) -> None:
+        """Repaint rows whose look changed but whose data did not (e.g. a pending mark the
+        `row_style` callback reads); no flash, no re-sort."""
+        keys = [key for key in keys if key in self._model.objs]
+        for key in keys:
+            self._line_cache.pop(key, None)
+        self._refresh_keys(keys)
+
     def keys_in_order(self) -> list[str]:
         """Keys of the shown rows, in display order (a copy)."""
         return list(self._model.view)
@@ -460,6 +473,8 @@ class VirtualTable(ScrollView, can_focus=True):
                     return Strip([Segment(text, base + self._styles["empty"])], width)
                 return Strip.blank(width, base)
             strip = self._row_strip(view[row])
+        if scroll_x == 0 and strip.cell_length == width:
+            return strip  # the common case: no crop, no copy
         return strip.crop_extend(scroll_x, scroll_x + width, base)
 
     def _row_strip(self, key: str) -> Strip:
@@ -569,9 +584,10 @@ class VirtualTable(ScrollView, can_focus=True):
                     continue
             widths.append(min(best, AUTO_WIDTH_MAX))
         self._widths = widths
+        self._width_total = GUTTER + sum(widths) + GAP * len(widths)
 
     def _table_width(self) -> int:
-        return GUTTER + sum(self._widths) + GAP * len(self._widths)
+        return self._width_total
 
     def _column_at(self, x: int) -> Column | None:
         left = GUTTER

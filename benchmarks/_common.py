@@ -1,0 +1,336 @@
+"""Shared pieces of the table benchmarks: data, the two apps, timing helpers.
+
+Both implementations get the same rows (real `Real3DTask` pydantic models, as the console holds
+them) and the same cell formatting; the stock DataTable is driven the way a naive console
+drives it: `clear()` and `add_rows()` of every row on every poll.
+
+Timing rule: a figure is the wall time from the start of the action until the table's
+`render_lines` calls of the frame that shows the result have returned (recorded by a thin
+subclass of each widget). Pilot's idle wait (it sleeps in 20 ms steps) is not counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, NamedTuple
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from rich.text import Text  # noqa: E402
+from textual import events  # noqa: E402
+from textual.app import App, ComposeResult  # noqa: E402
+from textual.geometry import Region  # noqa: E402
+from textual.strip import Strip  # noqa: E402
+from textual.widgets import DataTable  # noqa: E402
+
+from koomap_tui.api.models import Real3DTask  # noqa: E402
+from koomap_tui.ui.widgets.virtual_table import Column, VirtualTable  # noqa: E402
+
+SIZE = (200, 50)
+STATES = ["RUNNING", "SUCCESS", "FAILED", "PENDING", "STOP_SUCCESS", "ARCHIVED", "INIT"]
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+# -- data ----------------------------------------------------------------------------------
+
+
+def task_fields(i: int, rng: random.Random, version: int = 0) -> dict[str, Any]:
+    created = EPOCH + timedelta(minutes=i)
+    return {
+        "task_id": f"{i:08x}-{rng.getrandbits(32):08x}-task",
+        "task_name": f"site-{i % 997:03d} block {i} v{version}",
+        "task_type": "REAL3D-CTRL" if i % 3 else "REAL3D-UNCTRL",
+        "modeling_type": "Mesh" if i % 5 else "Nerf",
+        "workspace_id": f"ws-{i % 7}",
+        "creator": f"operator{i % 13}",
+        "task_status": STATES[(i + version) % len(STATES)],
+        "task_progress": f"{((i * 7 + version * 13) % 100) / 100:.2f}",
+        "create_time": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "update_time": (created + timedelta(hours=version)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+
+
+@dataclass(slots=True)
+class SlimTask:
+    """The few fields a task table shows, for comparing memory with full API models."""
+
+    task_id: str
+    task_name: str
+    task_type: str
+    modeling_type: str
+    creator: str
+    task_status: str
+    task_progress: float | None
+    create_time: datetime | None
+    update_time: datetime | None
+
+
+def slim(task: Real3DTask) -> SlimTask:
+    return SlimTask(
+        task.task_id,
+        task.task_name or "",
+        str(task.task_type),
+        str(task.modeling_type),
+        task.creator or "",
+        str(task.task_status),
+        task.task_progress,
+        task.create_time,
+        task.update_time,
+    )
+
+
+def make_rows(n: int, seed: int = 7, *, slim_rows: bool = False) -> list[tuple[str, Any]]:
+    """`n` tasks as `(task_id, Real3DTask)`; with `slim_rows`, as `SlimTask` instead."""
+    rng = random.Random(seed)
+    rows: list[tuple[str, Any]] = []
+    for i in range(n):
+        task = Real3DTask.model_validate(task_fields(i, rng))
+        rows.append((task.task_id, slim(task) if slim_rows else task))
+    return rows
+
+
+def make_poll(
+    rows: list[tuple[str, Any]], share: float, version: int, seed: int = 11
+) -> dict[str, Any]:
+    """`share` of the rows change state and progress, as a running workspace would."""
+    rng = random.Random(seed + version)
+    picked = rng.sample(range(len(rows)), max(1, int(len(rows) * share)))
+    changed = {}
+    for index in picked:
+        key, task = rows[index]
+        status = STATES[(index + version) % len(STATES)]
+        progress = ((index * 7 + version * 13) % 100) / 100
+        if isinstance(task, SlimTask):
+            changed[key] = SlimTask(**{**{f: getattr(task, f) for f in task.__slots__}})
+            changed[key].task_status, changed[key].task_progress = status, progress
+        else:
+            update = {"task_status": status, "task_progress": progress}
+            changed[key] = task.model_copy(update=update)
+    return changed
+
+
+# -- formatting shared by both tables --------------------------------------------------------
+
+
+def fmt_status(task: Any) -> Text:
+    status = str(task.task_status)
+    slug = status.lower().replace("_", "-")
+    return Text(f"● {status}", style=f"$state-{slug}")
+
+
+def fmt_progress(task: Any) -> str:
+    return "" if task.task_progress is None else f"{task.task_progress:.0%}"
+
+
+def fmt_time(value: datetime | None) -> str:
+    return "" if value is None else value.strftime("%Y-%m-%d %H:%M")
+
+
+COLUMNS = [
+    Column("task_name", "Name", 28),
+    Column("task_status", "State", 16, render=fmt_status),
+    Column("task_type", "Type", 14),
+    Column("modeling_type", "Model", 6),
+    Column("task_progress", "Prog", 5, align="right", render=fmt_progress),
+    Column("creator", "Creator", 11),
+    Column("create_time", "Created", 16, render=lambda t: fmt_time(t.create_time)),
+    Column("update_time", "Updated", 16, render=lambda t: fmt_time(t.update_time)),
+    Column("task_id", "ID", 26),
+]
+
+
+def stock_cells(task: Any) -> tuple[Any, ...]:
+    status = fmt_status(task)
+    status.style = ""  # DataTable has no theme-variable styles; the glyph and text remain
+    return (
+        task.task_name or "",
+        status,
+        str(task.task_type),
+        str(task.modeling_type),
+        fmt_progress(task),
+        task.creator or "",
+        fmt_time(task.create_time),
+        fmt_time(task.update_time),
+        task.task_id,
+    )
+
+
+# -- instrumented widgets and apps ------------------------------------------------------------
+
+
+class TimedVirtualTable(VirtualTable):
+    last_render = 0.0
+    last_render_cpu = 0.0
+    renders = 0
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        lines = super().render_lines(crop)
+        self.last_render = time.perf_counter()
+        self.last_render_cpu = time.process_time()
+        self.renders += 1
+        return lines
+
+
+class TimedDataTable(DataTable[Any]):
+    last_render = 0.0
+    last_render_cpu = 0.0
+    renders = 0
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        lines = super().render_lines(crop)
+        self.last_render = time.perf_counter()
+        self.last_render_cpu = time.process_time()
+        self.renders += 1
+        return lines
+
+
+class BenchApp(App[None]):
+    CSS = "Screen { layout: vertical; } #table { height: 1fr; }"
+
+    def __init__(self, impl: str) -> None:
+        super().__init__()
+        self.impl = impl
+
+    def compose(self) -> ComposeResult:
+        if self.impl == "virtual":
+            yield TimedVirtualTable(COLUMNS, id="table")
+        else:
+            table: TimedDataTable = TimedDataTable(id="table", cursor_type="row")
+            for column in COLUMNS:
+                table.add_column(column.label, width=column.width, key=column.key)
+            yield table
+
+    @property
+    def table(self) -> Any:
+        return self.query_one("#table")
+
+
+def load(table: Any, impl: str, rows: list[tuple[str, Any]]) -> None:
+    """What each console does with a full snapshot."""
+    if impl == "virtual":
+        table.set_rows(rows)
+    else:
+        table.clear()
+        add_row = table.add_row
+        for key, task in rows:
+            add_row(*stock_cells(task), key=key)
+
+
+class Sample(NamedTuple):
+    """One measurement: wall seconds, and CPU seconds of this process over the same span.
+
+    The machine is shared, so wall time includes waiting for a core; CPU time is the work.
+    """
+
+    wall: float
+    cpu: float
+
+
+async def timed_frame(pilot: Any, action: Callable[[], Any]) -> Sample:
+    """Run `action`, let the app handle it and paint; time until the table's last paint.
+
+    The frame is forced as soon as the message queues are empty (no sleeping); then Pilot's
+    idle wait lets any deferred work run (the stock DataTable measures its rows on idle and
+    repaints afterwards), and the table's last paint in that window ends the measurement.
+    """
+    app = pilot.app
+    table = app.table
+    cpu = time.process_time()
+    start = time.perf_counter()
+    action()
+    for _ in range(10):  # settle: layout changes (scrollbars appearing) cause another frame
+        renders = table.renders
+        await pilot._wait_for_screen()
+        app.screen._on_timer_update()
+        if table.renders == renders:
+            break
+    await pilot.pause()
+    if table.last_render < start:
+        raise RuntimeError("the table did not repaint")
+    return Sample(table.last_render - start, table.last_render_cpu - cpu)
+
+
+async def press_and_paint(pilot: Any, key: str, moved: Callable[[], bool]) -> Sample:
+    """Hand one key to the app, wait (without sleeping) until it is handled, paint the frame.
+
+    The screen's own frame timer would paint within 1/60 s; forcing the frame measures the
+    work, not the wait for the next frame slot. `Pilot._wait_for_screen` waits on callbacks
+    only (no sleeps), unlike `Pilot.pause`.
+    """
+    app = pilot.app
+    table = app.table
+    cpu = time.process_time()
+    start = time.perf_counter()
+    app.post_message(events.Key(key, None))
+    for _ in range(100):
+        await pilot._wait_for_screen()
+        if moved():
+            app.screen._on_timer_update()
+            if table.last_render >= start:
+                return Sample(table.last_render - start, table.last_render_cpu - cpu)
+        else:
+            await asyncio.sleep(0)
+    raise RuntimeError("the key was not handled or the table did not repaint")
+
+
+def summary(samples: list[Sample], prefix: str = "") -> dict[str, float]:
+    wall = [s.wall * 1000 for s in samples]
+    cpu = [s.cpu * 1000 for s in samples]
+    return {
+        f"{prefix}p50_ms": round(percentile(wall, 0.50), 2),
+        f"{prefix}p95_ms": round(percentile(wall, 0.95), 2),
+        f"{prefix}max_ms": round(max(wall), 2),
+        f"{prefix}cpu_p50_ms": round(percentile(cpu, 0.50), 2),
+        f"{prefix}cpu_p95_ms": round(percentile(cpu, 0.95), 2),
+    }
+
+
+def percentile(values: Iterable[float], share: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def base_parser(description: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--impl", choices=["virtual", "stock"], default="virtual")
+    return parser
+
+
+def emit(figure: str, impl: str, **values: Any) -> None:
+    print(json.dumps({"figure": figure, "impl": impl, **values}, sort_keys=True), flush=True)
+
+
+def machine() -> dict[str, Any]:
+    import textual
+
+    cpu = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "textual": textual.__version__ if hasattr(textual, "__version__") else "unknown",
+        "platform": platform.platform(),
+    }

@@ -1,0 +1,60 @@
+"""(c) Cursor-move latency: Down presses at 50,000 rows, p50/p95/max in ms.
+
+The cursor starts on the first row, as an operator holding Down would: the first presses move
+within the page (two lines repaint), the rest scroll the table by one line (every line repaints).
+Both kinds are also reported separately.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from _common import SIZE, BenchApp, base_parser, emit, load, make_rows, press_and_paint, summary
+
+
+async def run(impl: str, rows: int, presses: int) -> dict[str, float]:
+    data = make_rows(rows)
+    app = BenchApp(impl)
+    async with app.run_test(headless=True, size=SIZE) as pilot:
+        table = app.table
+        table.focus()
+        load(table, impl, data)
+        await pilot.pause()
+        within, scrolling = [], []
+        for _ in range(presses):
+            expected = table.cursor_row + 1
+            scroll_before = table.scroll_y
+            sample = await press_and_paint(pilot, "down", lambda e=expected: table.cursor_row == e)
+            (within if table.scroll_y == scroll_before else scrolling).append(sample)
+            # Let timers and queues settle, as between real key repeats (~30/s).
+            await asyncio.sleep(0.005)
+        assert table.cursor_row == presses
+    result = summary(within + scrolling)
+    if within:
+        result.update(summary(within, "page_"))
+    if scrolling:
+        result.update(summary(scrolling, "scroll_"))
+    result["scrolling_presses"] = len(scrolling)
+    return result
+
+
+def main() -> None:
+    parser = base_parser(__doc__ or "")
+    parser.add_argument("--rows", type=int, default=50_000)
+    parser.add_argument("--presses", type=int, default=200)
+    args = parser.parse_args()
+    started = time.perf_counter()
+    result = asyncio.run(run(args.impl, args.rows, args.presses))
+    emit(
+        "cursor_latency",
+        args.impl,
+        rows=args.rows,
+        presses=args.presses,
+        wall_s=round(time.perf_counter() - started, 1),
+        **result,
+    )
+
+
+if __name__ == "__main__":
+    main()

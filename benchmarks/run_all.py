@@ -1,0 +1,359 @@
+"""Run every benchmark, each in a fresh interpreter, and write the results as markdown.
+
+    .venv/bin/python benchmarks/run_all.py            # full run (idle CPU over 30 s)
+    .venv/bin/python benchmarks/run_all.py --quick    # idle 5 s, fewer repeats and sizes
+
+Writes benchmarks/results.md, benchmarks/results.json, and replaces the results section of
+docs/performance.md (between the `results:begin` / `results:end` markers). Figures (f) and (g)
+come from other engineers' scripts, run here when present: benchmarks/poll_cost.py and
+benchmarks/sim_throughput.py (each prints JSON objects, one per line).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DOC = ROOT / "docs" / "performance.md"
+BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
+EXTERNAL = {
+    "poll_cost": "(f) requests per poll cycle (500 tasks, 20 running)",
+    "sim_throughput": "(g) simulator throughput",
+}
+SIZES = [1_000, 10_000, 50_000, 100_000]
+
+
+def run_script(script: str, *args: str, timeout: float) -> list[dict[str, Any]]:
+    """Run one benchmark script in a new interpreter; its JSON lines, or an error record."""
+    command = [sys.executable, str(HERE / f"{script}.py"), *args]
+    started = time.perf_counter()
+    print("$", " ".join(command[1:]), file=sys.stderr, flush=True)
+    try:
+        done = subprocess.run(
+            command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except subprocess.TimeoutExpired:
+        return [{"figure": script, "error": f"timeout after {timeout:.0f} s", "args": args}]
+    records = []
+    for line in done.stdout.splitlines():
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+    if done.returncode != 0 or not records:
+        tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return [{"figure": script, "error": f"exit {done.returncode}: {tail}", "args": args}]
+    elapsed = time.perf_counter() - started
+    for record in records:
+        record.setdefault("run_s", round(elapsed, 1))
+    print("  ", json.dumps(records[-1]), file=sys.stderr, flush=True)
+    return records
+
+
+class Runner:
+    def __init__(self, options: argparse.Namespace) -> None:
+        self.options = options
+        self.results: list[dict[str, Any]] = []
+        # Seconds per row of the stock table's first paint, to estimate the skipped sizes.
+        self.stock_per_row: float | None = None
+
+    def stock_allowed(self, rows: int, limit: int, repeats: int = 1) -> dict[str, Any] | None:
+        """None when the stock table should run at `rows`, else a 'skipped' record."""
+        if rows <= limit:
+            return None
+        estimate = ""
+        if self.stock_per_row is not None:
+            estimate = f" (est. > {self.stock_per_row * rows * repeats:.0f} s)"
+        return {"skipped": f"skipped{estimate}", "rows": rows}
+
+    def add(self, figure: str, impl: str, rows: int, *args: str, timeout: float = 900) -> None:
+        limit = self.options.stock_max_rows
+        if figure == "poll_apply":
+            limit = self.options.stock_poll_max_rows
+        if impl == "stock":
+            polls = self.options.stock_polls if figure == "poll_apply" else 1
+            skipped = self.stock_allowed(rows, limit, polls)
+            if skipped is not None:
+                self.results.append({"figure": figure, "impl": impl, **skipped})
+                return
+        records = run_script(figure, "--impl", impl, "--rows", str(rows), *args, timeout=timeout)
+        for record in records:
+            record.setdefault("impl", impl)
+            record.setdefault("rows", rows)
+        self.results.extend(records)
+        if figure == "first_paint" and impl == "stock" and "ms" in records[-1]:
+            self.stock_per_row = records[-1]["ms"] / 1000 / rows
+
+    def run(self) -> None:
+        o = self.options
+        sizes = [1_000, 10_000, 50_000] if o.quick else SIZES
+        for impl in ("virtual", "stock"):
+            for rows in sizes:
+                self.add("first_paint", impl, rows)
+        for impl in ("virtual", "stock"):
+            polls = str(o.stock_polls if impl == "stock" else o.polls)
+            for rows in sizes:
+                self.add("poll_apply", impl, rows, "--polls", polls)
+        presses = "60" if o.quick else "200"
+        for impl in ("virtual", "stock"):
+            for rows in [10_000, 50_000] if o.quick else SIZES:
+                self.add("cursor_latency", impl, rows, "--presses", presses)
+        idle = ["--quick"] if o.quick else ["--seconds", str(o.idle_seconds)]
+        for impl in ("virtual", "stock"):
+            self.add("idle_cpu", impl, o.idle_rows, *idle)
+        for impl in ("virtual", "stock"):
+            for rows in sizes:
+                self.add("peak_rss", impl, rows)
+        self.add("peak_rss", "virtual", 50_000, "--slim")
+        # Hook for figures owned by other engineers: run them when their scripts exist.
+        for script in EXTERNAL:
+            if (HERE / f"{script}.py").exists():
+                self.results.extend(run_script(script, timeout=900))
+            else:
+                self.results.append({"figure": script, "error": "script not present"})
+
+
+# -- markdown --------------------------------------------------------------------------------
+
+
+def find(results: list[dict[str, Any]], figure: str, impl: str, rows: int, **match: Any) -> Any:
+    for record in results:
+        if (
+            record.get("figure") == figure
+            and record.get("impl") == impl
+            and record.get("rows") == rows
+            and all(record.get(k) == v for k, v in match.items())
+        ):
+            return record
+    return None
+
+
+def cell(record: dict[str, Any] | None, key: str, unit: str = "", digits: int = 1) -> str:
+    if record is None:
+        return "not run"
+    if "skipped" in record:
+        return str(record["skipped"])
+    if "error" in record:
+        return f"error: {record['error']}"
+    value = record.get(key)
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}{unit}"
+    return f"{value:,}{unit}"
+
+
+def ratio(virtual: dict[str, Any] | None, stock: dict[str, Any] | None, key: str) -> str:
+    try:
+        assert virtual is not None and stock is not None
+        v, s = float(virtual[key]), float(stock[key])
+    except (AssertionError, KeyError, TypeError, ValueError):
+        return ""
+    if v <= 0:
+        return ""
+    return f"{s / v:,.0f}x"
+
+
+def headline(results: list[dict[str, Any]], idle_rows: int) -> list[str]:
+    rows = [
+        ("(a) first paint, 50,000 rows", "< 250 ms", "first_paint", 50_000, "ms", " ms", {}),
+        ("(a) first paint, 100,000 rows", "", "first_paint", 100_000, "ms", " ms", {}),
+        (
+            "(b) apply a poll changing 1% of 10,000 rows (median)",
+            "< 10 ms",
+            "poll_apply",
+            10_000,
+            "median_ms",
+            " ms",
+            {},
+        ),
+        ("(c) cursor move p50, 50,000 rows", "", "cursor_latency", 50_000, "p50_ms", " ms", {}),
+        (
+            "(c) cursor move p95, 50,000 rows",
+            "< 16 ms",
+            "cursor_latency",
+            50_000,
+            "p95_ms",
+            " ms",
+            {},
+        ),
+        (
+            "(c) cursor move p95, CPU time only",
+            "",
+            "cursor_latency",
+            50_000,
+            "cpu_p95_ms",
+            " ms",
+            {},
+        ),
+        (
+            f"(d) idle CPU, {idle_rows:,} rows shown",
+            "< 1% of a core",
+            "idle_cpu",
+            idle_rows,
+            "cpu_percent",
+            " %",
+            {},
+        ),
+        (
+            "(e) peak RSS, 50,000 rows (Real3DTask models)",
+            "< 150 MB",
+            "peak_rss",
+            50_000,
+            "peak_mb",
+            " MB",
+            {"objects": "model"},
+        ),
+    ]
+    out = [
+        "| Figure | Target | VirtualTable | Stock DataTable (clear + add_rows) | Stock / Virtual |",
+        "|---|---|---|---|---|",
+    ]
+    for label, target, figure, size, key, unit, match in rows:
+        v = find(results, figure, "virtual", size, **match)
+        s = find(results, figure, "stock", size, **match)
+        digits = 2 if figure in ("poll_apply", "cursor_latency", "idle_cpu") else 1
+        out.append(
+            f"| {label} | {target} | {cell(v, key, unit, digits)} | {cell(s, key, unit, digits)} "
+            f"| {ratio(v, s, key)} |"
+        )
+    slim = find(results, "peak_rss", "virtual", 50_000, objects="slim")
+    out.append(
+        f"| (e) peak RSS, 50,000 rows (9-field slots rows) | < 150 MB "
+        f"| {cell(slim, 'peak_mb', ' MB')} | | |"
+    )
+    for script, label in EXTERNAL.items():
+        records = [r for r in results if r.get("figure") == script or r.get("source") == script]
+        if not records:
+            records = [r for r in results if str(r.get("figure", "")).startswith(script)]
+        text = "; ".join(external_summary(r) for r in records) or "not run"
+        out.append(f"| {label} | see owner | {text} | | |")
+    return out
+
+
+def external_summary(record: dict[str, Any]) -> str:
+    if "error" in record:
+        return str(record["error"])
+    skip = {"figure", "run_s"}
+    return ", ".join(f"{k}={v}" for k, v in record.items() if k not in skip)
+
+
+def growth(results: list[dict[str, Any]]) -> list[str]:
+    specs = [
+        ("first paint (ms)", "first_paint", "ms", {}),
+        ("apply 1% poll, median (ms)", "poll_apply", "median_ms", {}),
+        ("cursor p50 (ms)", "cursor_latency", "p50_ms", {}),
+        ("cursor p95 (ms)", "cursor_latency", "p95_ms", {}),
+        ("cursor p95 scrolling (ms)", "cursor_latency", "scroll_p95_ms", {}),
+        ("peak RSS (MB)", "peak_rss", "peak_mb", {"objects": "model"}),
+    ]
+    header = "| Figure | " + " | ".join(f"{n:,} rows" for n in SIZES) + " |"
+    out = [header, "|---|" + "---|" * len(SIZES)]
+    for label, figure, key, match in specs:
+        for impl in ("virtual", "stock"):
+            cells = []
+            for size in SIZES:
+                record = find(results, figure, impl, size, **match)
+                digits = 2 if figure in ("poll_apply", "cursor_latency") else 1
+                cells.append(cell(record, key, "", digits))
+            name = "VirtualTable" if impl == "virtual" else "stock DataTable"
+            out.append(f"| {label}, {name} | " + " | ".join(cells) + " |")
+    return out
+
+
+def machine_lines() -> list[str]:
+    sys.path.insert(0, str(HERE))
+    from _common import machine
+
+    info = machine()
+    try:
+        with open("/proc/loadavg") as handle:
+            load = handle.read().split()[:3]
+    except OSError:
+        load = ["?"]
+    return [
+        f"- Machine: {info['nproc']} CPUs ({info['cpu']}), {info['platform']}",
+        f"- Python {info['python']}, Textual {info['textual']}",
+        f"- Load average when the run ended: {' '.join(load)} (the machine is shared)",
+    ]
+
+
+def markdown(results: list[dict[str, Any]], options: argparse.Namespace, seconds: float) -> str:
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    mode = "quick" if options.quick else "full"
+    lines = [
+        f"Run {stamp}, {mode} mode, {seconds:.0f} s in all; screen 200x50, headless.",
+        "",
+        *machine_lines(),
+        "",
+        *headline(results, options.idle_rows),
+        "",
+        "Growth with the number of rows:",
+        "",
+        *growth(results),
+        "",
+    ]
+    errors = [r for r in results if "error" in r and r.get("figure") not in EXTERNAL]
+    if errors:
+        lines += ["Errors:", ""]
+        lines += [f"- {r.get('figure')} {r.get('args', '')}: {r['error']}" for r in errors]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def update_doc(text: str) -> None:
+    if not DOC.exists():
+        return
+    doc = DOC.read_text()
+    if BEGIN not in doc or END not in doc:
+        return
+    head, rest = doc.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    DOC.write_text(f"{head}{BEGIN}\n{text}\n{END}{tail}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="idle 5 s, fewer sizes and repeats")
+    parser.add_argument("--idle-seconds", type=float, default=30.0)
+    parser.add_argument("--idle-rows", type=int, default=10_000)
+    parser.add_argument("--polls", type=int, default=5, help="polls per VirtualTable run")
+    parser.add_argument("--stock-polls", type=int, default=2, help="polls per stock run")
+    parser.add_argument(
+        "--stock-max-rows", type=int, default=50_000, help="largest stock table to build"
+    )
+    parser.add_argument(
+        "--stock-poll-max-rows",
+        type=int,
+        default=10_000,
+        help="largest stock table to clear and refill per poll",
+    )
+    parser.add_argument("--no-doc", action="store_true", help="do not touch docs/performance.md")
+    options = parser.parse_args()
+    if options.quick:
+        options.polls = min(options.polls, 3)
+        options.stock_polls = 1
+    started = time.perf_counter()
+    runner = Runner(options)
+    runner.run()
+    text = markdown(runner.results, options, time.perf_counter() - started)
+    (HERE / "results.json").write_text(json.dumps(runner.results, indent=1) + "\n")
+    (HERE / "results.md").write_text("# Benchmark results\n\n" + text)
+    if not options.no_doc:
+        update_doc(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
