@@ -215,7 +215,8 @@ class IamTokenAuth(httpx.Auth):
         self._clock = clock
         self._token: SecretStr | None = None
         self._expires_at: datetime | None = None
-        self._lock = asyncio.Lock()
+        self._lock: asyncio.Lock | None = None
+        self._lock_loop: asyncio.AbstractEventLoop | None = None
         #: Number of token requests sent to IAM (for tests and the status line).
         self.fetch_count = 0
 
@@ -240,6 +241,15 @@ class IamTokenAuth(httpx.Auth):
         self._token = None
         self._expires_at = None
 
+    def _loop_lock(self) -> asyncio.Lock:
+        # An asyncio.Lock belongs to one event loop; a console may run more than one loop over
+        # its life (doctor check, then the app), so keep one lock per running loop.
+        loop = asyncio.get_running_loop()
+        if self._lock is None or self._lock_loop is not loop:
+            self._lock = asyncio.Lock()
+            self._lock_loop = loop
+        return self._lock
+
     def _fresh(self) -> bool:
         if self._token is None or self._expires_at is None:
             return False
@@ -250,7 +260,7 @@ class IamTokenAuth(httpx.Auth):
         if self._fresh():
             assert self._token is not None
             return self._token
-        async with self._lock:
+        async with self._loop_lock():
             if not self._fresh():
                 await self._fetch()
             assert self._token is not None
@@ -258,7 +268,7 @@ class IamTokenAuth(httpx.Auth):
 
     async def refresh(self, stale: SecretStr | None = None) -> SecretStr:
         """Fetch a new token, unless the cached one already differs from ``stale``."""
-        async with self._lock:
+        async with self._loop_lock():
             current = self._token
             replaced = (
                 current is not None

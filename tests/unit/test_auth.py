@@ -525,3 +525,17 @@ async def test_simulator_accepts_our_signatures_and_tokens() -> None:
             await bad.get_token()
         assert "Wr0ng-Secret!" not in str(info.value) + repr(info.value)
         assert info.value.http_status == 401
+
+
+def test_token_cache_survives_a_new_event_loop() -> None:
+    cloud = FakeCloud(Clock())
+    cloud.iam_delay = 0.01
+    auth = make_auth(cloud)
+
+    async def burst() -> set[str]:
+        tokens = await asyncio.gather(*(auth.refresh() for _ in range(3)))
+        return {t.get_secret_value() for t in tokens}
+
+    assert len(asyncio.run(burst())) == 3  # refresh() without a stale token always fetches
+    assert len(asyncio.run(burst())) == 3  # a second loop must not trip over the first's lock
+    assert cloud.iam_calls == 6
