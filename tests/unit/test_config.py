@@ -704,3 +704,28 @@ def test_build_auth_password_needs_user_and_domain(tmp_path: Path) -> None:
         match="has no 'user' and 'domain' \\(set it in the profile or with KOOMAP_USER / KOOMAP_DOMAIN",
     ):
         build_auth(settings, env={"KOOMAP_PASSWORD": "pw"})
+
+
+def test_chain_koocli_temporary_keys_and_undecodable_file(tmp_path: Path) -> None:
+    doc = json.loads(json.dumps(KOOCLI_DOC))
+    doc["profiles"][1]["securityToken"] = "sts-token"
+    koocli(tmp_path, doc, 0o640)
+    creds = resolve_credentials(None, env={}, home=tmp_path)
+    assert creds.security_token is not None
+    assert creds.security_token.get_secret_value() == "sts-token"
+    assert len(creds.warnings) == 1 and "mode 0640" in creds.warnings[0]
+    (tmp_path / ".hcloud" / "config.json").write_bytes(b'{"current": "\xff"}')
+    with pytest.raises(CredentialsError, match="not valid UTF-8"):
+        resolve_credentials(None, env={}, home=tmp_path)
+
+
+def test_chain_sdk_file_without_keys_falls_through(tmp_path: Path) -> None:
+    ini(tmp_path, "[basic]\nproject_id = p\n[other]\nak = X\nsk = Y\n")
+    koocli(tmp_path, KOOCLI_DOC)
+    assert resolve_credentials(None, env={}, home=tmp_path).ak == "CLIAK0123456789"
+
+
+def test_write_profile_needs_a_name(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="needs a name"):
+        write_profile(" ", {"qps": 1}, path=tmp_path / "c.toml")
+    assert not (tmp_path / "c.toml").exists()
