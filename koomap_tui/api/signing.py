@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
@@ -147,12 +147,13 @@ def _host_of(url_netloc: str) -> str:
 class SignedRequest:
     """Everything the signer decided, so a refused signature can be diagnosed.
 
-    ``repr`` is safe: the secret key never enters this object.
+    The secret key never enters this object; ``headers`` and ``canonical_request`` may hold a
+    security token, so they are left out of ``repr``.
     """
 
-    headers: dict[str, str]
+    headers: dict[str, str] = field(repr=False)
     query: str
-    canonical_request: str
+    canonical_request: str = field(repr=False)
     string_to_sign: str
     signed_headers: str
     signature: str

@@ -200,9 +200,12 @@ def test_signature_depends_on_secret_and_body() -> None:
     assert sign_request("POST", "https://h/v1", {}, b"{ }", "AK", "SK", _NOW).signature != base
 
 
-def test_secret_key_not_in_signed_request_repr() -> None:
-    signed = sign_request("GET", "https://h/v1", {}, None, "AK", "TopSecretSK", _NOW)
+def test_secrets_not_in_signed_request_repr() -> None:
+    headers = {"X-Security-Token": "TemporaryTokenValue"}
+    signed = sign_request("GET", "https://h/v1", headers, None, "AK", "TopSecretSK", _NOW)
     assert "TopSecretSK" not in repr(signed)
+    assert "TemporaryTokenValue" not in repr(signed)
+    assert signed.signature in repr(signed)
 
 
 # --- agreement with huaweicloudsdkcore ---------------------------------------------------------
