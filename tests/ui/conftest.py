@@ -28,6 +28,7 @@ def sim_server() -> Iterator[SimServer]:
 @pytest.fixture
 def sim(sim_server: SimServer) -> SimServer:
     sim_server.reset()
+    sim_server.request_log.clear()
     return sim_server
 
 
