@@ -99,7 +99,7 @@ def setup_logging(path: Path | None, level: str) -> None:
 def demo_simulator(seed: int, speed: float) -> Iterator[Any]:
     from koomap_tui.sim.server import SimServer
 
-    with SimServer(seed=seed, scenario="demo", speed=speed) as sim:
+    with SimServer(seed=seed, scenario="demo", speed=speed, epoch="now") as sim:
         yield sim
 
 

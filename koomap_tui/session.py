@@ -47,8 +47,7 @@ def demo_session(sim: Any, args: argparse.Namespace) -> Session:
         profile="demo",
         operator=DEMO_USER,
         endpoint=sim.base_url,
-        env_label="DEMO",
-        env_colour="magenta",
+        env_label=None,  # the header's DEMO badge says it already
         read_only=bool(args.read_only),
         fast_interval=2.0,
         slow_interval=10.0,
@@ -100,9 +99,7 @@ def profile_session(args: argparse.Namespace, ask_password: Callable[[str], str]
             project_id=creds.project_id or profile.project_id,
             security_token=creds.security_token,
         )
-    client = KooMapClient(
-        profile.endpoint, auth, qps=profile.qps, verify=profile.verify_tls
-    )
+    client = KooMapClient(profile.endpoint, auth, qps=profile.qps, verify=profile.verify_tls)
     return Session(
         client=client,
         profile=settings.name,

@@ -40,12 +40,21 @@ def fmt_duration(seconds: float | None) -> str:
 
 
 def duration_between(
-    start: datetime | None, stop: datetime | None, now: datetime | None = None
+    start: datetime | None,
+    stop: datetime | None,
+    now: datetime | None = None,
+    updated: datetime | None = None,
 ) -> float | None:
+    """Run time; for a task still running, up to now, but never before its last update
+    (the server's clock may be ahead of ours, and a negative duration helps nobody)."""
     if start is None:
         return None
-    end = stop or now or datetime.now(UTC)
-    return (end - start).total_seconds()
+    if stop is not None:
+        return (stop - start).total_seconds()
+    end = now or datetime.now(UTC)
+    if updated is not None and updated > end:
+        end = updated
+    return max(0.0, (end - start).total_seconds())
 
 
 def fmt_percent(value: float | None) -> str:

@@ -182,7 +182,12 @@ class TaskDetailScreen(TaskActions, ConsoleScreen):
         row("Updated", f"{fmt_time(t.update_time)} by {inert(t.latest_operator) or '—'}")
         row("Started", fmt_time(t.exec_start_time))
         row("Stopped", fmt_time(t.exec_stop_time))
-        row("Duration", fmt_duration(duration_between(t.exec_start_time, t.exec_stop_time)))
+        row(
+            "Duration",
+            fmt_duration(
+                duration_between(t.exec_start_time, t.exec_stop_time, updated=t.update_time)
+            ),
+        )
         row("Subtasks", self.subtask_summary)
         if t.fail_message:
             row("Failure", Text(inert(t.fail_message), style=variables.get("error", "red")))

@@ -108,7 +108,7 @@ class TasksScreen(TaskActions, ConsoleScreen):
             Column("type", "Type", 7, render=lambda t: Text(inert(_state(t.task_type)).replace("REAL3D-", ""))),
             Column("created", "Created", 16, render=lambda t: Text(fmt_time(t.create_time)), sort_key=lambda t: t.create_time.timestamp() if t.create_time else 0),
             Column("updated", "Updated", 16, render=lambda t: Text(fmt_time(t.update_time)), sort_key=lambda t: t.update_time.timestamp() if t.update_time else 0),
-            Column("duration", "Duration", 9, align="right", render=lambda t: Text(fmt_duration(duration_between(t.exec_start_time, t.exec_stop_time))), sort_key=lambda t: duration_between(t.exec_start_time, t.exec_stop_time) or 0),
+            Column("duration", "Duration", 9, align="right", render=lambda t: Text(fmt_duration(duration_between(t.exec_start_time, t.exec_stop_time, updated=t.update_time))), sort_key=lambda t: duration_between(t.exec_start_time, t.exec_stop_time, updated=t.update_time) or 0),
         ]  # fmt: skip
 
     def _render_stage(self, task: Real3DTask) -> Text:
