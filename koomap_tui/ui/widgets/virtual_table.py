@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -544,7 +545,10 @@ class VirtualTable(ScrollView, can_focus=True):
             label = sanitize(column.label)
             if column.key == sort_key:
                 arrow = "▼" if model.sort_reverse else "▲"
-                label = fit_plain(label, max(width - 2, 0), "left").rstrip() + " " + arrow
+                if cell_len(label) + 2 <= width:
+                    label = f"{label} {arrow}"
+                else:  # a narrow column keeps the arrow and crops the label
+                    label = fit_plain(label, max(width - 1, 0), "left").rstrip() + arrow
             parts.append(fit_plain(label, width, column.align))
             parts.append(" " * GAP)
         text = "".join(parts)
@@ -574,8 +578,6 @@ class VirtualTable(ScrollView, can_focus=True):
             if column.width is not None:
                 widths.append(max(1, column.width))
                 continue
-            from rich.cells import cell_len
-
             best = cell_len(sanitize(column.label)) + 2  # room for the sort arrow
             for key in view:
                 try:
