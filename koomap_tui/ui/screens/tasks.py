@@ -305,13 +305,7 @@ class TasksScreen(TaskActions, ConsoleScreen):
         def predicate(task: Real3DTask) -> bool:
             if states is not None and _state(task.task_status) not in states:
                 return False
-            if (
-                needle
-                and needle not in (task.task_name or "").lower()
-                and needle not in task.task_id
-            ):
-                return False
-            return True
+            return not needle or needle in (task.task_name or "").lower() or needle in task.task_id
 
         self.table.set_filter(None if states is None and not needle else predicate)
         self._update_summary()
