@@ -1,4 +1,9 @@
-"""Turn flags + configuration + credentials into a connected-but-not-yet-opened client."""
+"""Turn flags + configuration + credentials into a connected-but-not-yet-opened client.
+
+Read-only mode is enforced here, at the boundary every screen shares: the client handed to the
+console is wrapped in `ReadOnlyClient`, so a mutating call fails before it is sent even if some
+code path forgot the policy check.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +16,14 @@ from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
-from koomap_tui.api.auth import AkSkAuth, IamTokenAuth, StaticTokenAuth
+from koomap_tui.api.auth import AkSkAuth
 from koomap_tui.api.client import KooMapClient
+from koomap_tui.services.guard import guard
 
 
 @dataclass
 class Session:
-    client: KooMapClient
+    client: Any  # KooMapClient, or ReadOnlyClient wrapping one
     profile: str
     operator: str
     endpoint: str
@@ -29,10 +35,33 @@ class Session:
     slow_interval: float = 30.0
     workspace_id: str | None = None
     theme: str = "koomap-dark"
+    warnings: tuple[str, ...] = ()
 
 
 def _host(url: str) -> str:
     return urlsplit(url).netloc or url
+
+
+def settings_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """Config values set by flags (flags win over env and file)."""
+    overrides: dict[str, Any] = {}
+    if getattr(args, "read_only", False):
+        overrides["read_only"] = True
+    if getattr(args, "theme", None):
+        overrides["theme"] = args.theme
+    if getattr(args, "insecure", False):
+        overrides["verify_tls"] = False
+    return overrides
+
+
+def load_profile_settings(args: argparse.Namespace) -> Any:
+    from koomap_tui import config
+
+    return config.load_settings(
+        profile=getattr(args, "profile", None),
+        overrides=settings_overrides(args),
+        path=getattr(args, "config", None),
+    )
 
 
 def demo_session(sim: Any, args: argparse.Namespace) -> Session:
@@ -41,14 +70,15 @@ def demo_session(sim: Any, args: argparse.Namespace) -> Session:
     from koomap_tui.sim.tenants import DEMO_AK, DEMO_PROJECT_ID, DEMO_SK, DEMO_USER
 
     auth = AkSkAuth(DEMO_AK, SecretStr(DEMO_SK), project_id=DEMO_PROJECT_ID)
+    read_only = bool(args.read_only)
     client = KooMapClient(sim.base_url, auth, qps=10.0)
     return Session(
-        client=client,
+        client=guard(client, read_only),
         profile="demo",
         operator=DEMO_USER,
         endpoint=sim.base_url,
         env_label=None,  # the header's DEMO badge says it already
-        read_only=bool(args.read_only),
+        read_only=read_only,
         fast_interval=2.0,
         slow_interval=10.0,
     )
@@ -58,52 +88,21 @@ def profile_session(args: argparse.Namespace, ask_password: Callable[[str], str]
     """A configured profile: settings from file/env/flags, credentials from the chain."""
     from koomap_tui import config
 
-    overrides: dict[str, Any] = {}
-    if args.read_only:
-        overrides["read_only"] = True
-    if args.theme:
-        overrides["theme"] = args.theme
-    if args.insecure:
-        overrides["verify_tls"] = False
-    settings = config.load_settings(profile=args.profile, overrides=overrides, path=args.config)
+    settings = load_profile_settings(args)
     profile = settings.profile
-    mode = profile.auth
-    operator = profile.user or getpass.getuser()
-    auth: Any
-    if mode == "password":
-        if not profile.user or not profile.domain:
-            raise config.ConfigError(
-                f"profile {settings.name!r}: password mode needs 'user' and 'domain'"
-            )
-        password = config.password_from_env() or ask_password(
-            f"IAM password for {profile.user}@{profile.domain}: "
-        )
-        auth = IamTokenAuth(
-            profile.iam_endpoint,
-            profile.user,
-            SecretStr(password),
-            profile.domain,
-            project_name=None if profile.project_id else profile.region,
-            project_id=profile.project_id,
-        )
-    elif mode == "token":
-        token = config.token_from_env()
-        if token is None:
-            raise config.ConfigError("token mode needs KOOMAP_TOKEN set to a pre-issued IAM token")
-        auth = StaticTokenAuth(token)
-    else:
-        creds = config.resolve_credentials(settings)
-        auth = AkSkAuth(
-            creds.ak,
-            creds.sk,
-            project_id=creds.project_id or profile.project_id,
-            security_token=creds.security_token,
-        )
-    client = KooMapClient(profile.endpoint, auth, qps=profile.qps, verify=profile.verify_tls)
+    setup = config.build_auth(settings, prompt=ask_password)
+    client = KooMapClient(
+        profile.endpoint,
+        setup.auth,
+        qps=profile.qps,
+        connect_timeout=profile.connect_timeout,
+        read_timeout=profile.read_timeout,
+        verify=profile.verify_tls,
+    )
     return Session(
-        client=client,
+        client=guard(client, profile.read_only),
         profile=settings.name,
-        operator=operator,
+        operator=profile.user or getpass.getuser(),
         endpoint=_host(profile.endpoint),
         env_label=profile.environment,
         env_colour=profile.environment_colour,
@@ -112,5 +111,6 @@ def profile_session(args: argparse.Namespace, ask_password: Callable[[str], str]
         fast_interval=profile.poll_fast,
         slow_interval=profile.poll_slow,
         workspace_id=profile.workspace,
-        theme=profile.theme,
+        theme=profile.theme or "koomap-dark",
+        warnings=tuple(settings.warnings) + tuple(setup.warnings),
     )
