@@ -18,7 +18,11 @@ from pydantic import SecretStr
 
 from koomap_tui.api.auth import AkSkAuth
 from koomap_tui.api.client import KooMapClient
+from koomap_tui.logsafe import register_secret
 from koomap_tui.services.guard import guard
+
+#: Where the auth classes keep their secrets (SecretStr attributes).
+_SECRET_ATTRS = ("_sk", "_password", "_token", "_security_token")
 
 
 @dataclass
@@ -40,6 +44,17 @@ class Session:
 
 def _host(url: str) -> str:
     return urlsplit(url).netloc or url
+
+
+def register_auth_secrets(auth: Any) -> list[str]:
+    """Teach the log/crash/report redaction the literal secrets this session holds."""
+    found: list[str] = []
+    for attr in _SECRET_ATTRS:
+        value = getattr(auth, attr, None)
+        if value is not None and hasattr(value, "get_secret_value"):
+            register_secret(value)
+            found.append(value.get_secret_value())
+    return found
 
 
 def settings_overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -70,6 +85,7 @@ def demo_session(sim: Any, args: argparse.Namespace) -> Session:
     from koomap_tui.sim.tenants import DEMO_AK, DEMO_PROJECT_ID, DEMO_SK, DEMO_USER
 
     auth = AkSkAuth(DEMO_AK, SecretStr(DEMO_SK), project_id=DEMO_PROJECT_ID)
+    register_auth_secrets(auth)
     read_only = bool(args.read_only)
     client = KooMapClient(sim.base_url, auth, qps=10.0)
     return Session(
@@ -91,6 +107,7 @@ def profile_session(args: argparse.Namespace, ask_password: Callable[[str], str]
     settings = load_profile_settings(args)
     profile = settings.profile
     setup = config.build_auth(settings, prompt=ask_password)
+    register_auth_secrets(setup.auth)
     client = KooMapClient(
         profile.endpoint,
         setup.auth,
