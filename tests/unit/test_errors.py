@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
 from koomap_tui.api.errors import (
@@ -210,3 +212,30 @@ def test_transport_error_maybe_sent() -> None:
     assert err.maybe_sent is True
     assert err.http_status is None
     assert str(err) == "CLIENT.TRANSPORT: connection dropped"
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    status=st.integers(min_value=400, max_value=599),
+    body=st.one_of(
+        st.binary(max_size=300),
+        st.text(max_size=300),
+        st.dictionaries(st.text(max_size=20), st.text(max_size=50), max_size=4),
+        st.builds(
+            lambda code, msg: json.dumps({"error_code": code, "error_msg": msg}).encode(),
+            st.text(max_size=60),
+            st.one_of(st.none(), st.integers(), st.text(max_size=600)),
+        ),
+    ),
+    retry_after=st.one_of(st.none(), st.text(max_size=40)),
+)
+def test_any_error_answer_gives_a_clean_koomap_error(
+    status: int, body: bytes | str | dict[str, str], retry_after: str | None
+) -> None:
+    headers = {} if retry_after is None else {"Retry-After": retry_after}
+    err = error_from_response(status, body, headers, "ListTaskInfo")
+    assert isinstance(err, KooMapError)
+    text = str(err)
+    assert len(text) < 700
+    assert not any(ord(ch) < 32 or 0x7F <= ord(ch) <= 0x9F for ch in text)
+    assert err.retry_after is None or err.retry_after >= 0
