@@ -169,7 +169,9 @@ def test_freshness_wording_for_each_status() -> None:
     assert stale.text == "⚠ STALE · updated 7 s ago · polling… · 0 errors"
     err = describe(fresh(errors=1, last_error="GATEWAY.0006: throttled", next_at=110.0), 104.0)
     assert err.status == "error"
-    assert err.text == "✗ updated 4 s ago · retry in 6 s · 1 error · last: GATEWAY.0006: throttled"
+    assert err.text == (
+        "✗ updated 4 s ago (stale) · retry in 6 s · 1 error · last: GATEWAY.0006: throttled"
+    )
     first = describe(fresh(last_ok=None, errors=3, last_error="APIG.0101: no route"), 100.0)
     assert first.text.startswith("✗ no data yet") and first.status == "error"
     paused = describe(fresh(paused=True, next_at=None), 500.0)

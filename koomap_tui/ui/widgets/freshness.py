@@ -65,6 +65,9 @@ def describe(facts: FreshnessFacts | None, now: float) -> FreshnessView:
     parts: list[str] = []
     if facts.last_ok is None:
         parts.append("no data yet")
+    elif facts.last_error:
+        # The last poll failed: what is on screen is the last good data, and it says so.
+        parts.append(f"updated {format_age(now - facts.last_ok)} ago (stale)")
     else:
         parts.append(f"updated {format_age(now - facts.last_ok)} ago")
     if facts.paused:
