@@ -84,6 +84,7 @@ class Run:
 class Real3DTask:
     __slots__ = (
         "_cache",
+        "_cache_at",
         "at_done",
         "at_progress",
         "complete_stage",
@@ -116,6 +117,7 @@ class Real3DTask:
 
     def __init__(self, **kw: Any) -> None:
         self._cache = None
+        self._cache_at = None
         self.gen = 0
         self.run = None
         self.run_count = 0
@@ -155,12 +157,13 @@ class Real3DTask:
         return frac, at, stage
 
     def to_bytes(self, now: float) -> bytes:
-        active = self.status in ("RUNNING", "STOPPING")
-        if not active and self._cache is not None:
+        """Serialised JSON, cached until the record changes (or, while running, the clock)."""
+        stamp = now if self.status in ("RUNNING", "STOPPING") else None
+        if self._cache is not None and self._cache_at == stamp:
             return self._cache
         data = dumps(self.to_json(now))
-        if not active:
-            self._cache = data
+        self._cache = data
+        self._cache_at = stamp
         return data
 
     def to_json(self, now: float) -> dict[str, Any]:

@@ -172,6 +172,7 @@ class Builder:
             task.complete_stage = int(task.progress * task.total_stage)
         task.status = status
         task.touch()
+        self.store.tasks_changed(task.workspace_id)
         if status in ("SUCCESS", "ARCHIVED") and product:
             p = self.sim.machines.create_product(self.store, task, end)
             p.status = product

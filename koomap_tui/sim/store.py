@@ -37,6 +37,8 @@ class TenantStore:
         self.images: dict[str, Image] = {}
         self.images_by_name: dict[str, Image] = {}
         self.usage_base: dict[str, float] = {}
+        # Newest-first, non-archived tasks per workspace: the unfiltered list page (hot path).
+        self._visible: dict[str, list[Real3DTask]] = {}
 
     def new_id(self) -> str:
         return f"{self.rng.getrandbits(128):032x}"
@@ -66,7 +68,20 @@ class TenantStore:
         self.sat_by_ws.pop(ws.id, None)
 
     # --- Real3D tasks -------------------------------------------------------------------
+    def visible_tasks(self, ws_id: str) -> list[Real3DTask]:
+        cached = self._visible.get(ws_id)
+        if cached is None:
+            tasks = self.tasks_by_ws.get(ws_id, {}).values()
+            cached = [t for t in reversed(tasks) if t.status != "ARCHIVED"]
+            self._visible[ws_id] = cached
+        return cached
+
+    def tasks_changed(self, ws_id: str) -> None:
+        """Call when a task of `ws_id` is added, removed, archived or un-archived."""
+        self._visible.pop(ws_id, None)
+
     def add_task(self, task: Real3DTask) -> None:
+        self.tasks_changed(task.workspace_id)
         self.tasks[task.id] = task
         self.tasks_by_ws.setdefault(task.workspace_id, {})[task.id] = task
         self.subtasks.setdefault(task.id, {})
@@ -79,6 +94,7 @@ class TenantStore:
         )
 
     def remove_task(self, task: Real3DTask) -> None:
+        self.tasks_changed(task.workspace_id)
         task.touch()
         self.tasks.pop(task.id, None)
         self.tasks_by_ws.get(task.workspace_id, {}).pop(task.id, None)

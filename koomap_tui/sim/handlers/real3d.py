@@ -198,6 +198,12 @@ def list_(sim: Simulator, req: Req) -> Any:
         time_param(q.get("update_time_from"), "update_time_from"),
         time_param(q.get("update_time_to"), "update_time_to"),
     )
+    unfiltered = not (statuses or ids or types or modeling or name) and created == updated == (
+        None,
+        None,
+    )
+    if unfiltered:
+        return _page_bytes(store.visible_tasks(ws.id), offset, limit, req.now)
     show_archived = bool(ids) or "ARCHIVED" in statuses
     status_set = set(statuses)
     id_set = set(ids)
@@ -218,8 +224,11 @@ def list_(sim: Simulator, req: Req) -> Any:
             continue
         items.append(task)
     items = in_range(in_range(items, created, "create_time"), updated, "update_time")
+    return _page_bytes(items, offset, limit, req.now)
+
+
+def _page_bytes(items: list[Real3DTask], offset: int, limit: int, now: float) -> Raw:
     chunk = items[offset : offset + limit]
-    now = req.now
     body = b'{"tasks":[' + b",".join(t.to_bytes(now) for t in chunk) + b'],"page":'
     body += dumps({"offset": offset, "limit": limit, "total": len(items)}) + b"}"
     return Raw(body)
@@ -335,6 +344,7 @@ def archive(sim: Simulator, req: Req) -> Any:
             E.TASK_ARCHIVE_STATE,
             "Only SUCCESS tasks can be archived and only ARCHIVED tasks un-archived.",
         )
+    store.tasks_changed(task.workspace_id)
     task.latest_operator = req.user
     task.update_time = req.now
     task.touch()
