@@ -191,3 +191,21 @@ async def test_every_operation(sim: SimServer, auth: str) -> None:
     assert client.stats.errors == 0
     assert len(ids) == client.stats.requests
     assert all(len(i) == 32 for i in ids)
+
+
+async def test_paginate_matches_one_big_page(sim: SimServer) -> None:
+    async with make_client(sim) as client:
+        whole = await client.list_common_workspace(limit=100)
+        assert 3 < whole.page.total <= 100
+        walked = [
+            w.workspace_id async for w in client.paginate(client.list_common_workspace, page_size=3)
+        ]
+        images = await client.list_image_base_info(limit=100)
+        walked_images = [
+            i.image_id async for i in client.paginate(client.list_image_base_info, page_size=7)
+        ]
+    assert walked == [w.workspace_id for w in whole.data]
+    assert len(walked_images) == images.page.total
+    assert walked_images == [i.image_id for i in images.data_info][: len(walked_images)]
+    pages = client.stats.per_operation["ListCommonWorkspace"].requests - 1
+    assert pages == -(-whole.page.total // 3)
