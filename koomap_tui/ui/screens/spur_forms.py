@@ -1,0 +1,364 @@
+"""Forms and per-action gating shared by the subtask and spur screens.
+
+Both screens act on two kinds of thing at once: the parent task (create a subtask, add a spur,
+generate the marker file) and rows of their own table (start a subtask, delete a spur). The base
+screen gates every key on the same selection, so `PerActionGates` lets each action name its own
+targets and add checks the state table cannot know (no spurs yet, a subtask name in use).
+
+Every form validates with the request model before it returns, so nothing the server would
+reject for its shape is ever sent.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import ValidationError
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from koomap_tui.api.models import Real3DSubTaskCreate, SpurInfo
+from koomap_tui.domain.policy import MAX_SUBTASKS_PER_TASK, Decision, Op
+from koomap_tui.services.actions import Target
+from koomap_tui.ui.format import inert
+
+
+def validation_message(exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "form"
+        lines.append(f"{where}: {err['msg']}")
+    return "\n".join(lines)
+
+
+class PerActionGates:
+    """Mixin for a ConsoleScreen: gating per action instead of per selection.
+
+    The host defines `action_targets(action)` and may define `extra_denial(action)`; the
+    policy (through the runner, which also knows in-flight actions) decides first.
+    """
+
+    GATED: ClassVar[dict[str, Op]]
+
+    def action_targets(self, action: str) -> list[Target]:  # pragma: no cover - host provides
+        return []
+
+    def no_target_reason(self, action: str) -> str:
+        return "nothing selected"
+
+    def extra_denial(self, action: str) -> str | None:
+        return None
+
+    def decide_action(self, action: str) -> Decision:
+        op = self.GATED[action]
+        targets = self.action_targets(action)
+        if not targets:
+            return Decision(False, self.no_target_reason(action))
+        runner = self.kapp.ctx.runner  # type: ignore[attr-defined]
+        decisions = [runner.decide(t, op) for t in targets]
+        allowed = [d for d in decisions if d.allowed]
+        if not allowed:
+            return decisions[0]  # type: ignore[no-any-return]
+        denial = self.extra_denial(action)
+        if denial is not None:
+            return Decision(False, denial)
+        return Decision(True, None)
+
+    def decide(self, op: Op) -> Decision:
+        # The base screen's per-selection check; here `on_key` below has already decided per
+        # action, so the base handler (which runs after it) must not refuse a second time.
+        return Decision(True, None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action not in self.GATED:
+            return True
+        return True if self.decide_action(action).allowed else None
+
+    def on_key(self, event: events.Key) -> None:
+        bindings = self._bindings.key_to_bindings.get(event.key, ())  # type: ignore[attr-defined]
+        for binding in bindings:
+            if binding.action not in self.GATED:
+                continue
+            decision = self.decide_action(binding.action)
+            if not decision.allowed:
+                event.stop()
+                event.prevent_default()
+                self.notify(  # type: ignore[attr-defined]
+                    decision.reason or "not allowed", title=binding.description, severity="warning"
+                )
+                return
+
+    def help_rows(self) -> list[tuple[str, str, bool, str | None]]:
+        rows: list[tuple[str, str, bool, str | None]] = []
+        for key, bindings in self._bindings.key_to_bindings.items():  # type: ignore[attr-defined]
+            for binding in bindings:
+                if not binding.show and binding.action not in self.GATED:
+                    continue
+                decision = (
+                    self.decide_action(binding.action)
+                    if binding.action in self.GATED
+                    else Decision(True, None)
+                )
+                rows.append(
+                    (binding.key_display or key, binding.description, decision.allowed,
+                     decision.reason)
+                )  # fmt: skip
+        return rows
+
+
+_FORM_CSS = """
+{cls} { align: center middle; }
+{cls} > Vertical { width: 80; max-width: 100%; height: auto; max-height: 100%;
+    border: thick $primary; background: $surface; padding: 0 1; }
+{cls} Grid { grid-size: 2; grid-columns: 22 1fr; height: auto; grid-rows: 3; }
+{cls} Label { padding: 1 0 0 0; }
+{cls} #intro { margin: 1 0; }
+{cls} #errors { color: $error; height: auto; }
+{cls} Horizontal { height: 3; align: right middle; }
+{cls} Button { margin-left: 2; }
+"""
+
+
+class SubtaskNameForm(ModalScreen[Real3DSubTaskCreate | None]):
+    """Name a new refinement subtask: model rules plus case-insensitive uniqueness."""
+
+    DEFAULT_CSS = _FORM_CSS.replace("{cls}", "SubtaskNameForm")
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Create")]
+
+    def __init__(self, task_name: str, existing: list[str]) -> None:
+        super().__init__()
+        self.task_name = task_name
+        self.existing = {n.casefold(): n for n in existing}
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(
+                Text(
+                    f"New refinement subtask of {inert(self.task_name)} "
+                    f"({len(self.existing)} of {MAX_SUBTASKS_PER_TASK} used)"
+                ),
+                id="intro",
+            )
+            with Grid():
+                yield Label("Name (1-50)")
+                yield Input(
+                    placeholder="letters, digits, _ or Chinese", id="subtask_name", max_length=60
+                )
+            yield Static("", id="errors")
+            with Horizontal():
+                yield Button("Cancel", id="cancel")
+                yield Button("Create (ctrl+s)", id="save", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#subtask_name", Input).focus()
+
+    def build(self) -> Real3DSubTaskCreate:
+        name = self.query_one("#subtask_name", Input).value.strip()
+        body = Real3DSubTaskCreate(subtask_name=name)
+        taken = self.existing.get(name.casefold())
+        if taken is not None:
+            raise ValueError(
+                f"subtask_name: {inert(taken)!r} already exists in this task "
+                "(names are unique regardless of case)"
+            )
+        return body
+
+    def action_save(self) -> None:
+        try:
+            body = self.build()
+        except ValidationError as exc:
+            self.query_one("#errors", Static).update(Text(validation_message(exc)))
+            return
+        except ValueError as exc:
+            self.query_one("#errors", Static).update(Text(str(exc)))
+            return
+        self.dismiss(body)
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.action_save()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            self.action_save()
+        else:
+            self.action_cancel()
+
+
+UPLOAD_STARTED = "UPLOADING"
+UPLOAD_FINISHED = "UPLOAD_SUCCESS"
+UPLOAD_FAILED = "UPLOAD_FAILED"
+
+
+class UploadMarkDialog(ModalScreen[str | None]):
+    """Record the progress of an upload the operator does outside the console.
+
+    The refined model goes to OBS at the subtask's `model_path` with the operator's own tools;
+    the console only records that it started, finished or failed (SPEC §4.8).
+    """
+
+    DEFAULT_CSS = _FORM_CSS.replace("{cls}", "UploadMarkDialog")
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("b", "mark('UPLOADING')", "Started"),
+        Binding("f", "mark('UPLOAD_SUCCESS')", "Finished"),
+        Binding("e", "mark('UPLOAD_FAILED')", "Failed"),
+    ]
+
+    def __init__(self, subtask_name: str, state: str, model_path: str) -> None:
+        super().__init__()
+        self.subtask_name = subtask_name
+        self.state = state
+        self.model_path = model_path
+
+    @property
+    def choices(self) -> list[str]:
+        if self.state == "UPLOADING":
+            return [UPLOAD_FINISHED, UPLOAD_FAILED]
+        return [UPLOAD_STARTED]
+
+    def compose(self) -> ComposeResult:
+        where = inert(self.model_path) or "(no model_path yet)"
+        with Vertical():
+            yield Static(
+                Text(
+                    f"Upload of the refined model for {inert(self.subtask_name)} "
+                    f"(now {self.state}).\n\n"
+                    f"The console does not transfer files: copy the refined model to\n  {where}\n"
+                    "with your OBS tool, then record here what happened."
+                ),
+                id="intro",
+            )
+            with Horizontal():
+                yield Button("Cancel (Esc)", id="cancel")
+                if UPLOAD_STARTED in self.choices:
+                    yield Button("Mark upload started (b)", id="UPLOADING", variant="primary")
+                if UPLOAD_FINISHED in self.choices:
+                    yield Button("Mark upload failed (e)", id="UPLOAD_FAILED", variant="error")
+                    yield Button("Mark upload finished (f)", id="UPLOAD_SUCCESS", variant="success")
+
+    def action_mark(self, status: str) -> None:
+        if status in self.choices:
+            self.dismiss(status)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id in self.choices:
+            self.dismiss(event.button.id)
+        else:
+            self.dismiss(None)
+
+
+SPUR_FIELDS = [
+    ("image_code", "Image code"),
+    ("point_width", "Pixel x (pointWidth)"),
+    ("point_height", "Pixel y (pointHeight)"),
+    ("longitude", "Longitude"),
+    ("latitude", "Latitude"),
+    ("height", "Height"),
+    ("accuracy", "Accuracy (0-100)"),
+]
+
+
+class SpurForm(ModalScreen[SpurInfo | None]):
+    """AddSpurPoint body, validated by `SpurInfo` (pixels >= 0, coordinate and accuracy ranges)."""
+
+    DEFAULT_CSS = _FORM_CSS.replace("{cls}", "SpurForm")
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Add")]
+
+    def __init__(self, task_id: str, task_name: str, prefill: dict[str, str]) -> None:
+        super().__init__()
+        self.task_id = task_id
+        self.task_name = task_name
+        self.prefill = prefill
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(
+                Text(
+                    f"Add a spur to {inert(self.task_name)}: where a control point appears on "
+                    "one image (pixels from the image block's top-left corner)."
+                ),
+                id="intro",
+            )
+            with Grid():
+                for field, label in SPUR_FIELDS:
+                    yield Label(label)
+                    yield Input(self.prefill.get(field, ""), id=field)
+            yield Static("", id="errors")
+            with Horizontal():
+                yield Button("Cancel", id="cancel")
+                yield Button("Add (ctrl+s)", id="save", variant="primary")
+
+    def on_mount(self) -> None:
+        for field, _ in SPUR_FIELDS:
+            box = self.query_one(f"#{field}", Input)
+            if not box.value:
+                box.focus()
+                return
+        self.query_one("#image_code", Input).focus()
+
+    def build(self) -> SpurInfo:
+        data: dict[str, Any] = {"task_id": self.task_id}
+        for field, _ in SPUR_FIELDS:
+            data[field] = self.query_one(f"#{field}", Input).value.strip()
+        return SpurInfo.model_validate(data)
+
+    def action_save(self) -> None:
+        try:
+            body = self.build()
+        except ValidationError as exc:
+            self.query_one("#errors", Static).update(Text(validation_message(exc)))
+            return
+        self.dismiss(body)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            self.action_save()
+        else:
+            self.action_cancel()
+
+
+class PromptDialog(ModalScreen[str | None]):
+    """One line of text (an image code, a file path); Enter submits, Esc cancels."""
+
+    DEFAULT_CSS = _FORM_CSS.replace("{cls}", "PromptDialog")
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, message: str, placeholder: str = "", value: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.message = message
+        self.placeholder = placeholder
+        self.value = value
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text, markup=False)
+            yield Static(Text(self.message), id="intro")
+            yield Input(self.value, placeholder=self.placeholder, id="answer")
+
+    def on_mount(self) -> None:
+        self.query_one("#answer", Input).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        value = event.value.strip()
+        self.dismiss(value or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
