@@ -101,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from koomap_tui.sim.app import build_app
     from koomap_tui.sim.core import SimConfig, Simulator
+    from koomap_tui.sim.server import bind_socket
     from koomap_tui.sim.tenants import DEMO_TENANT
 
     config = SimConfig(
@@ -124,9 +125,6 @@ def main(argv: list[str] | None = None) -> int:
         obs_max_size=args.obs_max_size,
     )
     sim = Simulator(config)
-    # The scenario's records live for the whole run: keep the cyclic GC from re-scanning them
-    # on every collection (it otherwise costs a third of the CPU of a list request at scale).
-    gc.freeze()
     try:
         sim.faults.set(
             latency_ms=args.latency_ms,
@@ -143,9 +141,15 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"koomap-sim: {exc}", file=sys.stderr)
         return 2
+    try:
+        sock = bind_socket(args.host, args.port)
+    except OSError as exc:
+        print(f"koomap-sim: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 2
+    port = sock.getsockname()[1]
     t = DEMO_TENANT
     shown_host = f"[{args.host}]" if ":" in args.host else args.host
-    base = f"http://{shown_host}:{args.port}"
+    base = f"http://{shown_host}:{port}"
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"koomap-sim: WARNING: listening on {args.host}, not only loopback", file=sys.stderr)
     print(
@@ -163,14 +167,13 @@ def main(argv: list[str] | None = None) -> int:
         ),
         flush=True,
     )
-    uvicorn.run(
-        build_app(sim),
-        host=args.host,
-        port=args.port,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
+    config = uvicorn.Config(
+        build_app(sim), log_level="warning", access_log=False, lifespan="off", timeout_keep_alive=30
     )
+    # The scenario's records live for the whole run: keep the cyclic GC from re-scanning them
+    # on every collection (it otherwise costs a third of the CPU of a list request at scale).
+    gc.freeze()
+    uvicorn.Server(config).run(sockets=[sock])
     return 0
 
 

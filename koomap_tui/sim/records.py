@@ -466,10 +466,45 @@ class Image:
         "user_name",
     )
 
-    def __init__(self, **kw: Any) -> None:
+    def __init__(
+        self,
+        id: str,
+        name: str,
+        is_product: str,
+        level: str,
+        status: str,
+        date: float,
+        upload_date: float,
+        resolution: str,
+        description: str,
+        image_type: str,
+        user_name: str,
+        alias: str,
+        product_clip: int,
+        product_tile: int,
+        is_cog: int,
+        satellite: str,
+        seq: int,
+    ) -> None:
+        # Explicit assignments, not a kwargs loop: the scale scenario builds 100,000 of these.
         self.gen = 0
-        for k, v in kw.items():
-            setattr(self, k, v)
+        self.id = id
+        self.name = name
+        self.is_product = is_product
+        self.level = level
+        self.status = status
+        self.date = date
+        self.upload_date = upload_date
+        self.resolution = resolution
+        self.description = description
+        self.image_type = image_type
+        self.user_name = user_name
+        self.alias = alias
+        self.product_clip = product_clip
+        self.product_tile = product_tile
+        self.is_cog = is_cog
+        self.satellite = satellite
+        self.seq = seq
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -615,27 +615,27 @@ def _scale_images(b: Builder, count: int) -> None:
     by_name = s.images_by_name
     for i in range(count):
         sat = SATELLITES[i & 3]
-        image_type = "0" if i & 1 else "1"
-        name = f"{sat}_scale_{i:06d}_{'PAN' if image_type == '0' else 'MSS'}"
+        pan = i & 1
+        name = f"{sat}_scale_{i:06d}_{'PAN' if pan else 'MSS'}"
         upload = t0 + i * step
         image = Image(
-            id=f"{getbits(128):032x}",
-            name=name,
-            is_product="0",
-            level=levels[i % 5],
-            status=statuses[i % 20],
-            date=upload - 25200.0,
-            upload_date=upload,
-            resolution="0.8" if image_type == "0" else "3.2",
-            description="",
-            image_type=image_type,
-            user_name=user,
-            alias=name.lower(),
-            product_clip=0,
-            product_tile=0,
-            is_cog=0,
-            satellite=sat,
-            seq=i,
+            f"{getbits(128):032x}",
+            name,
+            "0",
+            levels[i % 5],
+            statuses[i % 20],
+            upload - 25200.0,
+            upload,
+            "0.8" if pan else "3.2",
+            "",
+            "0" if pan else "1",
+            user,
+            name.lower(),
+            0,
+            0,
+            0,
+            sat,
+            i,
         )
         images[image.id] = image
         by_name[name] = image

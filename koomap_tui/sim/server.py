@@ -23,6 +23,19 @@ from koomap_tui.sim.requestlog import RequestLog
 from koomap_tui.sim.tenants import DEFAULT_TENANTS, Tenant
 
 
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket; port 0 picks a free one (read it back with getsockname)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on such sockets, and without
+    # it every response waits ~40 ms for the client's delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    return sock
+
+
 class AdminClient:
     """The `/_sim/...` HTTP admin API of a running server (same controls as the Python ones)."""
 
@@ -103,14 +116,7 @@ class SimServer:
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> SimServer:
-        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on such sockets, and without
-        # it every response waits ~40 ms for the client's delayed ACK.
-        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.bind((self.host, self.requested_port))
-        sock.listen(128)
+        sock = bind_socket(self.host, self.requested_port)
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(
             build_app(self.core),
