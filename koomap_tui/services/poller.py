@@ -214,6 +214,8 @@ class Poller(Generic[T]):
         self._consecutive_errors = 0
         active = any(self.source.is_active(item) for item in new_items.values())
         self._interval = self.intervals.fast if active else self.intervals.slow
+        # Listeners get the time of the coming cycle, not the one that just ran.
+        self._next_at = self._clock() + self._interval
         self._emit(
             added=frozenset(d.added),
             changed={k: frozenset(v) for k, v in d.changed.items()},
@@ -238,6 +240,7 @@ class Poller(Generic[T]):
         if retry_after:
             backoff = max(backoff, float(retry_after))
         self._interval = backoff
+        self._next_at = self._clock() + backoff
         self._emit(
             added=frozenset(),
             changed={},
