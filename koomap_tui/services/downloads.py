@@ -163,7 +163,7 @@ class Progress:
         return max(0.0, (self.total - self.done) / self.rate)
 
 
-Listener = Callable[[Progress], None]
+Listener = Callable[[Progress], object]
 
 
 # -- OBS mapping --------------------------------------------------------------------------------

@@ -1,0 +1,809 @@
+"""Data: oblique image sets, Real3D (refined) products and satellite images, with downloads.
+
+Three tabs, each a VirtualTable fed by its own poll source. The satellite list can hold 100,000
+images, so its source never reads everything each cycle: it reads the pages the operator is
+looking at first, the pages of images that are still moving, and a few more unread pages per
+cycle in the background, all through the client's rate limiter (docs/downloads.md).
+
+Downloads run in the session's `DownloadManager` (kept in `ctx.extras["downloads"]`), so they
+go on when the operator leaves this screen; the panel at the bottom shows them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Footer, Static, TabbedContent, TabPane
+
+from koomap_tui.api.client import KooMapClient
+from koomap_tui.api.models import Folder, ImageInfo, Real3DProduct, Real3DRefineProduct
+from koomap_tui.domain.policy import Decision, Kind, Op
+from koomap_tui.domain.states import is_active, state_info, state_key
+from koomap_tui.services.actions import Outcome, Target
+from koomap_tui.services.downloads import (
+    DestinationExists,
+    DownloadError,
+    DownloadManager,
+    DownloadRequest,
+    DownloadState,
+    ObsLocator,
+    Progress,
+    image_request,
+    product_request,
+)
+from koomap_tui.services.poller import FetchResult
+from koomap_tui.ui.format import fmt_bytes, fmt_time, inert
+from koomap_tui.ui.polling import PollUpdated
+from koomap_tui.ui.screens.base import ConsoleScreen
+from koomap_tui.ui.tablekit import refresh_rows, row_or_none
+from koomap_tui.ui.themes import state_style
+from koomap_tui.ui.widgets.dialogs import ConfirmDialog, TypedConfirmDialog
+from koomap_tui.ui.widgets.downloads_panel import DownloadsPanel
+from koomap_tui.ui.widgets.freshness import FreshnessBar
+from koomap_tui.ui.widgets.header_bar import HeaderBar
+from koomap_tui.ui.widgets.state_text import pending_cell
+from koomap_tui.ui.widgets.virtual_table import Column, VirtualTable
+
+PAGE = 100
+TABS = ("folders", "products", "images")
+NO_IMAGE_DELETE = "cannot delete: KooMap has no API to delete {what}; use the KooMap web console"
+NO_FOLDER_DOWNLOAD = (
+    "cannot download: an image set is a directory in your own OBS bucket ({path}) and OBS "
+    "directory listing is not supported here; use obsutil or OBS Browser"
+)
+
+
+def _status(value: object) -> str:
+    return state_key(value)
+
+
+# -- poll sources (Textual-free) -----------------------------------------------------------------
+
+
+class FolderSource:
+    """All oblique image sets (ListFolder)."""
+
+    key = "data:folders"
+
+    def __init__(self, client: KooMapClient) -> None:
+        self.client = client
+
+    def is_active(self, item: Folder) -> bool:
+        return is_active(Kind.FOLDER, item.status)
+
+    async def fetch(self, previous: Mapping[str, Folder] | None) -> FetchResult[Folder]:
+        items: dict[str, Folder] = {}
+        requests, offset = 0, 0
+        while True:
+            page = await self.client.list_folder(offset=offset, limit=PAGE)
+            requests += 1
+            for folder in page.folders:
+                items[folder.folder_code] = folder
+            offset += len(page.folders)
+            if not page.folders or offset >= page.page.total:
+                break
+        return FetchResult(items, requests)
+
+
+@dataclass(frozen=True)
+class ProductRow:
+    """A product or refined product in the shared products table."""
+
+    kind: Kind
+    product: Real3DProduct | Real3DRefineProduct
+
+    @property
+    def id(self) -> str:
+        return self.product.id
+
+    @property
+    def state(self) -> str:
+        return _status(self.product.status)
+
+    @property
+    def name(self) -> str:
+        return self.product.name or self.product.id
+
+    @property
+    def size(self) -> float | None:
+        p = self.product
+        if p.storage_size_byte is not None:
+            return p.storage_size_byte
+        sizes = [d.storage_size_byte for d in p.product_detail if d.storage_size_byte is not None]
+        return sum(sizes) if sizes else None
+
+    @property
+    def file_count(self) -> int:
+        return len({f for d in self.product.product_detail for f in d.files})
+
+    @property
+    def task_name(self) -> str:
+        info = self.product.task_info
+        return (info.task_name or "") if info else ""
+
+
+def product_key(kind: Kind, product_id: str) -> str:
+    return f"{'p' if kind is Kind.PRODUCT else 'r'}:{product_id}"
+
+
+class ProductSource:
+    """Real3D products and refined products together (ListReal3DProducts + ...RefineProducts)."""
+
+    key = "data:products"
+
+    def __init__(self, client: KooMapClient) -> None:
+        self.client = client
+
+    def is_active(self, item: ProductRow) -> bool:
+        return is_active(item.kind, item.state)
+
+    async def fetch(self, previous: Mapping[str, ProductRow] | None) -> FetchResult[ProductRow]:
+        items: dict[str, ProductRow] = {}
+        requests, offset = 0, 0
+        while True:
+            page = await self.client.list_real3d_products(offset=offset, limit=PAGE)
+            requests += 1
+            for p in page.products:
+                items[product_key(Kind.PRODUCT, p.id)] = ProductRow(Kind.PRODUCT, p)
+            offset += len(page.products)
+            if not page.products or offset >= page.page.total:
+                break
+        offset = 0
+        while True:
+            rpage = await self.client.list_real3d_refine_products(offset=offset, limit=PAGE)
+            requests += 1
+            for r in rpage.refine_products:
+                items[product_key(Kind.REFINE_PRODUCT, r.id)] = ProductRow(Kind.REFINE_PRODUCT, r)
+            offset += len(rpage.refine_products)
+            if not rpage.refine_products or offset >= rpage.page.total:
+                break
+        return FetchResult(items, requests)
+
+
+def position_key(position: int) -> str:
+    return f"{position:07d}"
+
+
+@dataclass(frozen=True)
+class ImageRow:
+    """A row of the satellite list: its position, and the image once its page has been read."""
+
+    position: int
+    image: ImageInfo | None = None
+
+
+class SatelliteImageSource:
+    """Satellite images (ListImageBaseInfo), read page by page, viewport first.
+
+    Items are keyed by list position. Each cycle reads, in this order and never more than
+    `budget` pages: the pages on screen, pages holding images in a moving state (迁入中,
+    迁出中, 删除中), then unread pages (background fill), then, once everything has been read,
+    the pages read longest ago (a rolling refresh). So the first screenful costs one or two
+    requests and a 100,000-image list costs `budget` requests per cycle, never 1,000.
+    """
+
+    key = "data:images"
+
+    def __init__(self, client: KooMapClient, *, budget: int = 8, page_size: int = PAGE) -> None:
+        self.client = client
+        self.budget = budget
+        self.page_size = page_size
+        self.total: int | None = None
+        self.items: dict[str, ImageInfo] = {}
+        self.read_at: dict[int, int] = {}  # page -> cycle number it was last read in
+        self.view: tuple[int, int] = (0, 0)  # first and last position on screen
+        self.cycle = 0
+        self._active_pages: set[int] = set()
+
+    @property
+    def page_count(self) -> int:
+        return 0 if not self.total else (self.total + self.page_size - 1) // self.page_size
+
+    @property
+    def complete(self) -> bool:
+        return self.total is not None and len(self.read_at) >= self.page_count
+
+    def is_active(self, item: ImageInfo) -> bool:
+        return is_active(Kind.SATELLITE_IMAGE, item.image_status)
+
+    def view_pages(self) -> list[int]:
+        first, last = self.view
+        return list(range(first // self.page_size, last // self.page_size + 1))
+
+    def set_view(self, first: int, last: int) -> bool:
+        """The operator looks at positions first..last; True when some of them are unread."""
+        self.view = (max(0, first), max(first, last))
+        return any(p not in self.read_at for p in self.view_pages() if p < self.page_count)
+
+    def plan(self) -> list[int]:
+        """The pages this cycle reads, most wanted first."""
+        if self.total is None:
+            return [0]
+        n = self.page_count
+        wanted: list[int] = []
+
+        def add(pages: list[int]) -> None:
+            for p in pages:
+                if 0 <= p < n and p not in wanted and len(wanted) < self.budget:
+                    wanted.append(p)
+
+        add(self.view_pages())
+        # Moving images are re-read stalest first, but never with more than half of what is
+        # left, so that the background fill always progresses.
+        share = max(1, (self.budget - len(wanted)) // 2)
+        moving = sorted(self._active_pages, key=lambda p: self.read_at.get(p, -1))
+        add(moving[:share])
+        unread = [p for p in range(n) if p not in self.read_at]
+        first = self.view[0] // self.page_size
+        add(sorted(unread, key=lambda p: (p < first, abs(p - first)))[: self.budget])
+        if len(wanted) < self.budget and not unread:
+            stale = sorted(self.read_at, key=lambda p: self.read_at[p])
+            add(stale[: self.budget - len(wanted)])
+        return wanted
+
+    async def fetch(self, previous: Mapping[str, ImageInfo] | None) -> FetchResult[ImageInfo]:
+        self.cycle += 1
+        requests = 0
+        for page_no in self.plan():
+            page = await self.client.list_image_base_info(
+                offset=page_no * self.page_size, limit=self.page_size
+            )
+            requests += 1
+            self._place(page_no, page.data_info, page.page.total)
+        meta = {"total": self.total or 0, "complete": self.complete, "pages": len(self.read_at)}
+        return FetchResult(dict(self.items), requests, meta)
+
+    def _place(self, page_no: int, images: list[ImageInfo], total: int) -> None:
+        if total != self.total:
+            self.total = total
+            limit = self.page_count
+            self.read_at = {p: c for p, c in self.read_at.items() if p < limit}
+            self.items = {k: v for k, v in self.items.items() if int(k) < total}
+        self.read_at[page_no] = self.cycle
+        start = page_no * self.page_size
+        moving = False
+        for i in range(self.page_size):
+            key = position_key(start + i)
+            if i < len(images):
+                self.items[key] = images[i]
+                moving = moving or self.is_active(images[i])
+            else:
+                self.items.pop(key, None)
+        if moving:
+            self._active_pages.add(page_no)
+        else:
+            self._active_pages.discard(page_no)
+
+
+# -- messages and helpers -------------------------------------------------------------------------
+
+
+class DownloadProgressed(Message):
+    def __init__(self, progress: Progress) -> None:
+        super().__init__()
+        self.progress = progress
+
+
+def download_manager(ctx: Any) -> DownloadManager:
+    """The session's download manager, created on first use and kept in `ctx.extras`."""
+    manager = ctx.extras.get("downloads")
+    if not isinstance(manager, DownloadManager):
+        manager = DownloadManager(
+            concurrency=int(ctx.extras.get("download_concurrency", 2)),
+            max_rate=ctx.extras.get("download_rate"),
+            signer=ctx.extras.get("obs_signer"),
+            read_only=ctx.read_only,
+            verify=not ctx.tls_off,
+        )
+        ctx.extras["downloads"] = manager
+    return manager
+
+
+def obs_locator(ctx: Any) -> ObsLocator | None:
+    """Where product and image files are: configured, or the simulator in demo mode."""
+    locator = ctx.extras.get("obs_locator")
+    if isinstance(locator, ObsLocator):
+        return locator
+    base = ctx.extras.get("obs_base_url")
+    if base:
+        return ObsLocator(str(base))
+    if ctx.demo:
+        return ObsLocator(str(ctx.client.base_url))
+    return None
+
+
+def download_dir(ctx: Any) -> Path:
+    configured = ctx.extras.get("download_dir")
+    return Path(configured).expanduser() if configured else Path.home() / "Downloads" / "koomap"
+
+
+# -- the screen -----------------------------------------------------------------------------------
+
+
+class ImagesScreen(ConsoleScreen):
+    DEFAULT_CSS = """
+    ImagesScreen #tabs {
+        height: 1fr;
+    }
+    ImagesScreen #tabs > ContentSwitcher, ImagesScreen TabPane {
+        height: 1fr;
+    }
+    """
+    BREADCRUMB = "data"
+    view_key = "images"
+    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
+        Binding("escape", "back", "Back", show=False),
+        Binding("D", "download", "Download"),
+        Binding("d", "delete", "Delete"),
+        Binding("c", "cancel_download", "Cancel dl"),
+        Binding("C", "clear_downloads", "Clear done", show=False),
+        Binding("r", "refresh", "Refresh"),
+        Binding("1", "tab('folders')", "Image sets", show=False),
+        Binding("2", "tab('products')", "Products", show=False),
+        Binding("3", "tab('images')", "Satellite", show=False),
+    ]
+    GATED: ClassVar[dict[str, Op]] = {"download": Op.DOWNLOAD, "delete": Op.DELETE}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sources: dict[str, Any] = {}
+        self.pollers: dict[str, Any] = {}
+        self._unsubscribe_downloads: Any = None
+        self._states: dict[str, DownloadState] = {}
+        self._errors: set[str] = set()
+        self._ready = False
+        self._early: dict[str, Any] = {}
+
+    # -- layout ----------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield HeaderBar(id="header")
+        with Vertical(id="body"):
+            yield Static("", id="summary")
+            with TabbedContent(initial="folders", id="tabs"):
+                with TabPane("1 Image sets 倾斜影像", id="folders"):
+                    yield VirtualTable(self._folder_columns(), id="t-folders")
+                with TabPane("2 Products 成果", id="products"):
+                    yield VirtualTable(self._product_columns(), id="t-products")
+                with TabPane("3 Satellite images 卫星影像", id="images"):
+                    yield VirtualTable(self._image_columns(), id="t-images", flash_seconds=0)
+            yield DownloadsPanel(id="downloads")
+        yield FreshnessBar(id="freshness")
+        yield Footer()
+
+    def _folder_columns(self) -> list[Column]:
+        return [
+            Column("name", "Name", 24, render=lambda f: Text(inert(f.folder_name)), sort_key=lambda f: (f.folder_name or "").lower()),
+            Column("state", "State", 24, render=lambda f: self.state_text(Kind.FOLDER, f.folder_code, f.status, codes=True), sort_key=lambda f: _status(f.status)),
+            Column("alias", "Alias", 16, render=lambda f: Text(inert(f.folder_alias))),
+            Column("obs", "OBS path", 30, render=lambda f: Text(inert(f.obs_path))),
+            Column("created", "Created", 16, render=lambda f: Text(fmt_time(f.create_time)), sort_key=lambda f: f.create_time.timestamp() if f.create_time else 0),
+            Column("code", "Code", 20, render=lambda f: Text(f.folder_code)),
+        ]  # fmt: skip
+
+    def _product_columns(self) -> list[Column]:
+        return [
+            Column("type", "Type", 8, render=lambda r: Text("product" if r.kind is Kind.PRODUCT else "refined"), sort_key=lambda r: r.kind.value),
+            Column("name", "Name", 22, render=lambda r: Text(inert(r.name)), sort_key=lambda r: r.name.lower()),
+            Column("state", "State", 18, render=lambda r: self.state_text(r.kind, r.id, r.state), sort_key=lambda r: r.state),
+            Column("size", "Size", 10, align="right", render=lambda r: Text(fmt_bytes(r.size)), sort_key=lambda r: r.size or 0),
+            Column("files", "Files", 5, align="right", render=lambda r: Text(str(r.file_count))),
+            Column("task", "Task", 20, render=lambda r: Text(inert(r.task_name))),
+            Column("updated", "Updated", 16, render=lambda r: Text(fmt_time(r.product.update_time)), sort_key=lambda r: r.product.update_time.timestamp() if r.product.update_time else 0),
+            Column("id", "Id", 32, render=lambda r: Text(r.id)),
+        ]  # fmt: skip
+
+    def _image_columns(self) -> list[Column]:
+        return [
+            Column("pos", "#", 6, align="right", render=self._render_pos),
+            Column("name", "Name", 30, render=lambda i: self._image_cell(i, lambda x: Text(inert(x.image_name)))),
+            Column("state", "State", 34, render=lambda i: self._image_cell(i, lambda x: self.state_text(Kind.SATELLITE_IMAGE, x.image_id, x.image_status, chinese=True))),
+            Column("level", "Level", 5, render=lambda i: self._image_cell(i, lambda x: Text(inert(x.image_level)))),
+            Column("kind", "Type", 4, render=lambda i: self._image_cell(i, lambda x: Text({"0": "PAN", "1": "MSS"}.get(_status(x.image_type), inert(_status(x.image_type)))))),
+            Column("date", "Image date", 16, render=lambda i: self._image_cell(i, lambda x: Text(fmt_time(x.image_date)))),
+            Column("res", "Res", 5, render=lambda i: self._image_cell(i, lambda x: Text(inert(x.image_resolution)))),
+            Column("alias", "Alias", 18, render=lambda i: self._image_cell(i, lambda x: Text(inert(x.image_alias)))),
+            Column("id", "Id", 32, render=lambda i: self._image_cell(i, lambda x: Text(x.image_id))),
+        ]  # fmt: skip
+
+    @staticmethod
+    def _render_pos(row: ImageRow) -> Text:
+        return Text(str(row.position + 1), style="dim")
+
+    @staticmethod
+    def _image_cell(row: ImageRow, render: Any) -> Text:
+        if row.image is None:
+            return Text("…", style="dim")
+        result: Text = render(row.image)
+        return result
+
+    def state_text(
+        self, kind: Kind, item_id: str, state: object, *, chinese: bool = False, codes: bool = False
+    ) -> Text:
+        """Glyph and state words in the state's theme colour; a pending mark while in flight."""
+        runner = self.kapp.ctx.runner
+        variables = self.app.theme_variables
+        pending = runner.pending_for(kind, item_id)
+        if pending is not None:
+            return pending_cell(pending.verb, variables, expired=pending.expired(runner.now()))
+        info = state_info(kind, state)
+        if chinese or codes:
+            words = f"{info.label_en} {info.label_zh}"
+            if codes:
+                words += f" ({info.state})"
+        else:
+            words = f"{inert(info.state)} {info.label_zh}"
+        return Text(f"{info.glyph} {words}", style=state_style(variables, info.slug))
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        client = self.kapp.ctx.client
+        self.sources = {
+            "folders": FolderSource(client),
+            "products": ProductSource(client),
+            "images": SatelliteImageSource(client),
+        }
+        for name, source in self.sources.items():
+            self.pollers[name] = self.attach_source(source)
+        manager = self.downloads
+        self._unsubscribe_downloads = manager.subscribe(
+            lambda p: self.post_message(DownloadProgressed(p))
+        )
+        self._states = {p.id: p.state for p in manager.all()}
+        self.set_interval(0.5, self._check_viewport)
+        self.call_after_refresh(self._first_paint)
+
+    def _first_paint(self) -> None:
+        # The tab panes mount after the screen itself; poll updates wait for them.
+        if not self.query("#t-images") or not self.query(DownloadsPanel):
+            self.call_after_refresh(self._first_paint)
+            return
+        self._ready = True
+        self.query_one(DownloadsPanel).replace_all(self.downloads.all())
+        self.table.focus()
+        early, self._early = self._early, {}
+        for tab, update in early.items():
+            self._apply(tab, update, full=True)
+        self._update_summary()
+        self.refresh_bindings()
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe_downloads is not None:
+            self._unsubscribe_downloads()
+        super().on_unmount()
+
+    @property
+    def downloads(self) -> DownloadManager:
+        return download_manager(self.kapp.ctx)
+
+    @property
+    def active_tab(self) -> str:
+        with contextlib.suppress(Exception):
+            active = self.query_one("#tabs", TabbedContent).active
+            if active in TABS:
+                return active
+        return "folders"
+
+    @property
+    def table(self) -> VirtualTable:
+        return self.table_for(self.active_tab)
+
+    def table_for(self, tab: str) -> VirtualTable:
+        return self.query_one(f"#t-{tab}", VirtualTable)
+
+    @on(TabbedContent.TabActivated)
+    def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
+        if not self._ready:
+            return
+        self.table.focus()
+        self._check_viewport()
+        self._update_summary()
+        self.refresh_bindings()
+
+    def action_tab(self, tab: str) -> None:
+        if self._ready:
+            self.query_one("#tabs", TabbedContent).active = tab
+
+    def action_back(self) -> None:
+        from koomap_tui.ui.navigation import go_back
+
+        go_back(self.kapp)
+
+    def action_refresh(self) -> None:
+        self.pollers[self.active_tab].refresh_now()
+
+    # -- polling ---------------------------------------------------------------------------
+    def on_poll_updated(self, message: PollUpdated) -> None:
+        message.stop()
+        update = message.update
+        tab = next((t for t, s in self.sources.items() if s.key == update.source), None)
+        if tab is None:
+            return
+        if self._ready and tab == self.active_tab:
+            self.query_one(FreshnessBar).freshness = update.freshness
+        if update.error is not None:
+            if tab not in self._errors:
+                self.notify(str(update.error), title="Poll failed", severity="error")
+            self._errors.add(tab)
+            return
+        self._errors.discard(tab)
+        if not self._ready:
+            self._early[tab] = update
+            return
+        self._apply(tab, update)
+        self._update_summary()
+        self.refresh_bindings()
+
+    def _apply(self, tab: str, update: Any, *, full: bool = False) -> None:
+        if tab == "images":
+            self._apply_images(update)
+        else:
+            self._apply_keyed(tab, update, full=full)
+
+    def _apply_keyed(self, tab: str, update: Any, *, full: bool = False) -> None:
+        table = self.table_for(tab)
+        runner = self.kapp.ctx.runner
+        changed = {k: update.items[k] for k in update.changed}
+        if tab == "products":
+            for key, row in update.items.items():
+                before = runner.pending_for(row.kind, row.id)
+                runner.observe(row.kind, row.id, row.state)
+                if before is not None and runner.pending_for(row.kind, row.id) is None:
+                    changed[key] = row
+            for key in update.removed:
+                kind = Kind.PRODUCT if key.startswith("p:") else Kind.REFINE_PRODUCT
+                runner.observe(kind, key[2:], None)
+        if full:
+            table.set_rows(update.items.items())
+            return
+        table.apply_changes({k: update.items[k] for k in update.added}, changed, update.removed)
+
+    def _apply_images(self, update: Any) -> None:
+        table = self.table_for("images")
+        total = int(update.meta.get("total", 0))
+        items = update.items
+        if table.total_row_count != total:
+            table.set_rows(
+                (position_key(i), ImageRow(i, items.get(position_key(i)))) for i in range(total)
+            )
+        else:
+            touched = set(update.added) | set(update.changed)
+            changed = {k: ImageRow(int(k), items[k]) for k in touched if k in items}
+            changed.update({k: ImageRow(int(k)) for k in update.removed if int(k) < total})
+            table.apply_changes(changed=changed)
+        if not update.meta.get("complete", True):
+            # Keep filling in the background; each cycle is bounded by the source's budget.
+            self.set_timer(0.5, self.pollers["images"].refresh_now)
+
+    def _check_viewport(self) -> None:
+        """Ask for the satellite pages on screen as soon as the operator scrolls to them."""
+        if not self._ready or self.active_tab != "images" or "images" not in self.sources:
+            return
+        keys = self.table_for("images").visible_keys()
+        if not keys:
+            return
+        if self.sources["images"].set_view(int(keys[0]), int(keys[-1])):
+            self.pollers["images"].refresh_now()
+
+    def _update_summary(self) -> None:
+        tab = self.active_tab
+        table = self.table_for(tab)
+        text = Text()
+        if tab == "images":
+            source = self.sources.get("images")
+            if source is not None and source.total is not None:
+                loaded = len(source.items)
+                text.append(f"{source.total} satellite images · {loaded} loaded")
+                if not source.complete:
+                    text.append(" (loading the rest in the background)", style="dim")
+        else:
+            noun = "image sets" if tab == "folders" else "products and refined products"
+            text.append(f"{table.total_row_count} {noun}")
+        text.append(f"   download to {download_dir(self.kapp.ctx)}", style="dim")
+        self.query_one("#summary", Static).update(text)
+
+    # -- selection and gating --------------------------------------------------------------
+    def current(self) -> Any:
+        if not self._ready:
+            return None
+        table = self.table
+        row = row_or_none(table, table.cursor_key)
+        return row.image if isinstance(row, ImageRow) else row
+
+    def target_of(self, row: Any) -> Target | None:
+        if isinstance(row, Folder):
+            return Target(Kind.FOLDER, row.folder_code, _status(row.status), row.folder_name or "")
+        if isinstance(row, ProductRow):
+            return Target(row.kind, row.id, row.state, row.name)
+        if isinstance(row, ImageInfo):
+            return Target(
+                Kind.SATELLITE_IMAGE, row.image_id, _status(row.image_status), row.image_name or ""
+            )
+        return None
+
+    def gate_targets(self) -> list[Target]:
+        target = self.target_of(self.current())
+        return [target] if target is not None else []
+
+    def decide(self, op: Op) -> Decision:
+        row = self.current()
+        if row is None:
+            if not self._ready:
+                return Decision(False, "still loading")
+            loading = isinstance(row_or_none(self.table, self.table.cursor_key), ImageRow)
+            return Decision(False, "this row is still loading" if loading else "nothing selected")
+        decision = super().decide(op)
+        if not decision.allowed:
+            return decision
+        if op is Op.DELETE and isinstance(row, Folder | ImageInfo):
+            what = "image sets" if isinstance(row, Folder) else "satellite images"
+            return Decision(False, NO_IMAGE_DELETE.format(what=what))
+        if op is Op.DOWNLOAD:
+            if isinstance(row, Folder):
+                return Decision(False, NO_FOLDER_DOWNLOAD.format(path=inert(row.obs_path)))
+            if obs_locator(self.kapp.ctx) is None:
+                return Decision(
+                    False, "cannot download: no OBS endpoint is configured (obs_base_url)"
+                )
+            target = self.target_of(row)
+            if target is not None and self.downloads.active_for(target.kind, target.id):
+                return Decision(False, f"{inert(target.label)} is already being downloaded")
+        return decision
+
+    @on(VirtualTable.CursorMoved)
+    def _cursor_moved(self) -> None:
+        self.refresh_bindings()
+        self._check_viewport()
+
+    @on(VirtualTable.Selected)
+    def _selected(self, message: VirtualTable.Selected) -> None:
+        """Enter on a product or an image downloads it (through the same gate as `D`)."""
+        if self.active_tab == "folders":
+            return
+        decision = self.decide(Op.DOWNLOAD)
+        if not decision.allowed:
+            self.notify(decision.reason or "not allowed", title="Download", severity="warning")
+            return
+        self.action_download()
+
+    # -- downloads -------------------------------------------------------------------------
+    def download_request(self, row: Any) -> DownloadRequest:
+        ctx = self.kapp.ctx
+        locator = obs_locator(ctx)
+        if locator is None:
+            raise DownloadError("no OBS endpoint is configured")
+        if isinstance(row, ProductRow):
+            return product_request(row.product, locator, download_dir(ctx))
+        if isinstance(row, ImageInfo):
+            return image_request(row, locator, download_dir(ctx))
+        raise DownloadError("nothing to download here")
+
+    def action_download(self) -> None:
+        row = self.current()
+        try:
+            request = self.download_request(row)
+        except DownloadError as exc:
+            self.notify(str(exc), title="Download", severity="warning")
+            return
+        existing = self.downloads.existing(request)
+        if not existing:
+            self._start_download(request, overwrite=False)
+            return
+        where = existing[0] if len(existing) == 1 else request.dest_dir
+        question = (
+            f"{len(existing)} file(s) of {inert(request.label)} already exist in {where}. "
+            "Overwrite them?"
+        )
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self._start_download(request, overwrite=True)
+
+        self.app.push_screen(ConfirmDialog(question, "Overwrite?", danger=True), answered)
+
+    def _start_download(self, request: DownloadRequest, *, overwrite: bool) -> None:
+        try:
+            self.downloads.start(request, overwrite=overwrite)
+        except DestinationExists as exc:
+            self.notify(str(exc), title="Download", severity="warning")
+            return
+        except DownloadError as exc:
+            self.notify(str(exc), title="Download refused", severity="warning")
+            return
+        self.notify(f"downloading {inert(request.label)} to {request.dest_dir}")
+        self.refresh_bindings()
+
+    def action_cancel_download(self) -> None:
+        target = self.target_of(self.current())
+        manager = self.downloads
+        job = manager.active_for(target.kind, target.id) if target is not None else None
+        if job is None:
+            self.notify("no download of the selected item is running", severity="warning")
+            return
+        manager.cancel(job)
+
+    def action_clear_downloads(self) -> None:
+        manager = self.downloads
+        manager.forget_finished()
+        self.query_one(DownloadsPanel).replace_all(manager.all())
+
+    def on_download_progressed(self, message: DownloadProgressed) -> None:
+        p = message.progress
+        if self._ready:
+            self.query_one(DownloadsPanel).update_progress(p)
+        before = self._states.get(p.id)
+        self._states[p.id] = p.state
+        if before == p.state:
+            return
+        if p.state is DownloadState.DONE:
+            where = p.paths[0].parent if len(p.paths) > 1 else (p.paths[0] if p.paths else "")
+            self.notify(f"{inert(p.label)} → {where}", title="Download complete")
+        elif p.state is DownloadState.FAILED:
+            self.notify(inert(p.error), title="Download failed", severity="error", timeout=10)
+        elif p.state is DownloadState.CANCELLED:
+            self.notify(f"{inert(p.label)}: cancelled (start it again to resume)")
+        if p.state.finished:
+            self.refresh_bindings()
+
+    # -- delete ----------------------------------------------------------------------------
+    def action_delete(self) -> None:
+        row = self.current()
+        if not isinstance(row, ProductRow):
+            return
+        noun = "product" if row.kind is Kind.PRODUCT else "refined product"
+        name = row.name
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self.run_delete(row)
+
+        self.app.push_screen(
+            TypedConfirmDialog(
+                f"Delete {noun} {inert(name)}? This cannot be undone. Type its name:", name
+            ),
+            answered,
+        )
+
+    @work(exclusive=False, exit_on_error=False, group="actions")
+    async def run_delete(self, row: ProductRow) -> None:
+        ctx = self.kapp.ctx
+        client = ctx.client
+        target = Target(row.kind, row.id, row.state, row.name)
+        if row.kind is Kind.PRODUCT:
+            operation = "DeleteReal3DProduct"
+
+            async def call(t: Target) -> Any:
+                return await client.delete_real3d_product(t.id)
+        else:
+            operation = "DeleteReal3DRefineProduct"
+
+            async def call(t: Target) -> Any:
+                return await client.delete_real3d_refine_product(t.id)
+
+        table = self.table_for("products")
+        outcomes: list[Outcome] = await ctx.runner.run(
+            Op.DELETE,
+            [target],
+            call,
+            operation=operation,
+            capture=client.capture_request_ids,
+            on_marked=lambda t: refresh_rows(table, {product_key(t.kind, t.id)}),
+        )
+        for o in outcomes:
+            if o.ok:
+                self.notify(f"delete: {inert(o.target.label)} requested")
+            else:
+                self.notify(
+                    inert(o.message), title=f"{operation} failed", severity="error", timeout=10
+                )
+        refresh_rows(table, {product_key(row.kind, row.id)})
+        self.pollers["products"].refresh_now()

@@ -1,0 +1,241 @@
+"""The data screen against the simulator: tabs with state words, gated downloads and deletes,
+downloads that complete, and a large satellite list read viewport-first."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import Input
+
+from koomap_tui.domain.policy import Kind
+from koomap_tui.services.downloads import DownloadState
+from koomap_tui.ui.navigation import navigate
+from koomap_tui.ui.screens.images import ImageRow, ImagesScreen, ProductRow
+from koomap_tui.ui.tablekit import all_rows
+from koomap_tui.ui.widgets.dialogs import ConfirmDialog, TypedConfirmDialog
+from koomap_tui.ui.widgets.virtual_table import VirtualTable
+from koomap_tui.ui.widgets.vtable_render import cell_plain
+from tests.ui.conftest_images import SCALE_IMAGES, make_scale_app, scale_sim  # noqa: F401
+from tests.ui.helpers import notices, screen_text, wait_for
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def data_screen(pilot: Any) -> ImagesScreen:
+    screen = pilot.app.screen
+    assert isinstance(screen, ImagesScreen)
+    return screen
+
+
+def state_words(t: VirtualTable) -> set[str]:
+    column = next(c for c in t.columns if c.key == "state")
+    return {cell_plain(column, row) for row in all_rows(t)}
+
+
+async def open_data(pilot: Any, tab: str = "folders") -> ImagesScreen:
+    await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "WorkspacesScreen")
+    assert navigate(pilot.app, "images")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ImagesScreen))
+    screen = data_screen(pilot)
+    await wait_for(pilot, lambda: screen._ready)
+    screen.action_tab(tab)
+    await pilot.pause()
+    await wait_for(pilot, lambda: screen.table_for(tab).total_row_count > 0)
+    if tab == "images":
+        await wait_for(
+            pilot, lambda: all(r.image is not None for r in all_rows(screen.table_for(tab)))
+        )
+    return screen
+
+
+def put_cursor(screen: ImagesScreen, tab: str, match: Any) -> Any:
+    t = screen.table_for(tab)
+    for key in t.keys_in_order():
+        row = t.get_row(key)
+        if match(row):
+            assert t.move_cursor_to_key(key)
+            return row
+    raise AssertionError("no matching row")
+
+
+def product_in(state: str, kind: Kind = Kind.PRODUCT) -> Any:
+    return lambda r: isinstance(r, ProductRow) and r.kind is kind and r.state == state
+
+
+def image_in(status: str) -> Any:
+    return lambda r: r.image is not None and str(r.image.image_status) == status
+
+
+@pytest.fixture
+def dl_app(make_app: Any, tmp_path: Path) -> Any:
+    return make_app(extras={"download_dir": str(tmp_path / "dl")})
+
+
+async def test_every_tab_lists_items_with_state_words(dl_app: Any) -> None:
+    async with dl_app.run_test(size=(180, 45)) as pilot:
+        screen = await open_data(pilot, "folders")
+        words = " | ".join(state_words(screen.table_for("folders")))
+        assert "Done 已完成" in words
+        assert "倾斜影像" in screen_text(pilot)
+
+        screen.action_tab("products")
+        await wait_for(pilot, lambda: screen.table_for("products").total_row_count > 0)
+        words = " | ".join(state_words(screen.table_for("products")))
+        for word in ("available 可用", "preparing 准备中", "deleting 删除中"):
+            assert word in words
+        kinds = {r.kind for r in all_rows(screen.table_for("products"))}
+        assert kinds == {Kind.PRODUCT, Kind.REFINE_PRODUCT}
+
+        screen.action_tab("images")
+        await wait_for(pilot, lambda: screen.table_for("images").total_row_count > 0)
+        await wait_for(
+            pilot, lambda: all(r.image is not None for r in all_rows(screen.table_for("images")))
+        )
+        words = " | ".join(state_words(screen.table_for("images")))
+        for word in (
+            "Done / ready 完成",
+            "Migrating in (importing) 迁入中",
+            "Migrating out (exporting) 迁出中",
+            "Deleting 删除中",
+            "删除失败(影像正在被任务使用)",
+        ):
+            assert word in words
+        await pilot.pause(0.2)
+        assert "迁入中" in screen_text(pilot)
+
+
+async def test_download_refused_with_reason_for_preparing_product_and_importing_image(
+    dl_app: Any, tmp_path: Path
+) -> None:
+    async with dl_app.run_test(size=(180, 45)) as pilot:
+        screen = await open_data(pilot, "products")
+        put_cursor(screen, "products", product_in("preparing"))
+        await pilot.pause()
+        assert screen.check_action("download", ()) is None  # dimmed, still shown
+        await pilot.press("D")
+        await pilot.pause()
+        assert any("cannot download" in n and "准备中" in n for n in notices(pilot))
+
+        screen.action_tab("images")
+        await wait_for(
+            pilot, lambda: all(r.image is not None for r in all_rows(screen.table_for("images")))
+        )
+        put_cursor(screen, "images", image_in("1"))
+        await pilot.pause()
+        await pilot.press("D")
+        await pilot.pause()
+        assert any("cannot download" in n and "迁入中" in n for n in notices(pilot))
+        await pilot.press("enter")  # Enter on a file list downloads: the same gate applies
+        await pilot.pause()
+        assert sum("迁入中" in n for n in notices(pilot)) >= 2
+        assert screen.downloads.all() == []
+        assert not (tmp_path / "dl").exists()
+
+
+async def test_allowed_download_completes_and_asks_before_overwriting(
+    dl_app: Any, tmp_path: Path
+) -> None:
+    async with dl_app.run_test(size=(180, 45)) as pilot:
+        screen = await open_data(pilot, "products")
+        row = put_cursor(screen, "products", product_in("available"))
+        await pilot.pause()
+        await pilot.press("D")
+        await wait_for(pilot, lambda: bool(screen.downloads.all()))
+        manager = screen.downloads
+        job = manager.all()[0]
+        await wait_for(pilot, lambda: manager.get(job.id).state.finished, timeout=20)  # type: ignore[union-attr]
+        done = manager.get(job.id)
+        assert done is not None and done.state is DownloadState.DONE, done
+        files = [p for p in (tmp_path / "dl").rglob("*") if p.is_file()]
+        assert len(files) == row.file_count
+        assert all(p.stat().st_size > 0 for p in files)
+        assert not any(p.name.endswith(".part") for p in files)
+        await pilot.pause(0.2)
+        assert "done" in screen_text(pilot)
+        assert any("Download complete" in n for n in notices(pilot))
+
+        await pilot.press("D")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog))
+        await pilot.press("n")
+        await pilot.pause()
+        assert len(manager.all()) == 1
+
+
+async def test_delete_product_asks_for_the_name_and_is_audited(dl_app: Any, tmp_path: Path) -> None:
+    async with dl_app.run_test(size=(180, 45)) as pilot:
+        screen = await open_data(pilot, "products")
+        row = put_cursor(screen, "products", product_in("available", Kind.REFINE_PRODUCT))
+        await pilot.pause()
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, TypedConfirmDialog))
+        dialog = pilot.app.screen
+        assert dialog.expected == row.name
+        await pilot.press("enter")  # nothing typed: Enter does not confirm
+        await pilot.press(*"wrong", "enter")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, TypedConfirmDialog)
+        dialog.query_one("#typed", Input).value = row.name  # CJK: set rather than typed
+        await pilot.pause()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ImagesScreen))
+        key = f"r:{row.id}"
+        t = screen.table_for("products")
+        await wait_for(pilot, lambda: key not in t or t.get_row(key).state == "deleting")
+        audit = tmp_path / "audit.jsonl"
+        await wait_for(
+            pilot, lambda: audit.exists() and "DeleteReal3DRefineProduct" in audit.read_text()
+        )
+        record = [json.loads(line) for line in audit.read_text().splitlines()][-1]
+        assert record["outcome"] == "ok" and record["targets"] == [row.id]
+
+
+async def test_delete_denied_for_images_and_preparing_products(dl_app: Any) -> None:
+    async with dl_app.run_test(size=(180, 45)) as pilot:
+        screen = await open_data(pilot, "products")
+        put_cursor(screen, "products", product_in("preparing"))
+        await pilot.pause()
+        await pilot.press("d")
+        await pilot.pause()
+        assert not isinstance(pilot.app.screen, TypedConfirmDialog)
+        assert any("cannot delete" in n and "准备中" in n for n in notices(pilot))
+
+
+async def test_read_only_still_downloads_but_never_deletes(make_app: Any, tmp_path: Path) -> None:
+    app = make_app(read_only=True, extras={"download_dir": str(tmp_path / "dl")})
+    async with app.run_test(size=(180, 45)) as pilot:
+        screen = await open_data(pilot, "products")
+        put_cursor(screen, "products", product_in("available"))
+        await pilot.pause()
+        assert screen.check_action("delete", ()) is None
+        assert screen.check_action("download", ()) is True
+
+
+async def test_large_satellite_list_reads_the_viewport_first(make_scale_app: Any) -> None:  # noqa: F811
+    app = make_scale_app()
+    async with app.run_test(size=(180, 45)) as pilot:
+        await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "WorkspacesScreen")
+        assert navigate(pilot.app, "images")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ImagesScreen))
+        screen = data_screen(pilot)
+        await wait_for(pilot, lambda: screen._ready)
+        screen.action_tab("images")
+        t = screen.table_for("images")
+        await wait_for(pilot, lambda: t.total_row_count == SCALE_IMAGES)
+        source = screen.sources["images"]
+        assert len(source.read_at) < source.page_count  # not everything at once
+        t.focus()
+        await pilot.press("end")
+        last_page = source.page_count - 1
+        await wait_for(pilot, lambda: last_page in source.read_at)
+        last = t.get_row(t.keys_in_order()[-1])
+        await wait_for(pilot, lambda: t.get_row(t.keys_in_order()[-1]).image is not None)
+        assert isinstance(last, ImageRow)
+        middle = source.page_count // 2
+        assert source.read_at[last_page] <= source.read_at.get(middle, 10**9)
+        poller = screen.pollers["images"]
+        assert poller.total_requests <= poller.cycles * source.budget
+        await wait_for(pilot, lambda: source.complete, timeout=30)
+        assert all(r.image is not None for r in all_rows(t))
