@@ -1,0 +1,730 @@
+"""Spur (control-point) editing of one Real3D task (SPEC §5).
+
+The API cannot list a task's images or its control points: ListSpurPoints needs an image code,
+and there is no GCP list operation (§5.7). So the screen works from what the operator knows:
+the image codes it has seen (typed in with `o`, used when adding a spur, or remembered from an
+earlier session) and the control points imported from the survey file (`i`). For those it shows
+the spurs per image (ListSpurPoints, paged) and, per control point, on how many images of the
+whole task it has been spurred (ShowSpurCount, which the server answers for all images, known
+here or not). Both lists are kept per task in a small JSON file, see docs/spurs-and-subtasks.md.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Label, Static
+
+from koomap_tui.api.client import KooMapClient
+from koomap_tui.api.models import Real3DTask, SpurCountQuery, SpurInfo, SpurInfoDetail
+from koomap_tui.domain.gcp_import import (
+    ControlPoint,
+    GcpImportError,
+    parse_gcp_bytes,
+    workbench_from_json,
+    workbench_to_json,
+)
+from koomap_tui.domain.policy import ATTR_MODELING_TYPE, ATTR_TASK_TYPE, Kind, Op
+from koomap_tui.domain.states import state_info
+from koomap_tui.services.actions import Outcome, Target
+from koomap_tui.services.poller import FetchResult
+from koomap_tui.services.sources import Real3DTaskSource, _state
+from koomap_tui.ui.format import inert
+from koomap_tui.ui.polling import PollUpdated
+from koomap_tui.ui.screens.base import ConsoleScreen
+from koomap_tui.ui.screens.spur_forms import PerActionGates, PromptDialog, SpurForm
+from koomap_tui.ui.tablekit import all_rows, refresh_rows, row_or_none
+from koomap_tui.ui.themes import state_style
+from koomap_tui.ui.widgets.dialogs import ConfirmDialog
+from koomap_tui.ui.widgets.freshness import FreshnessBar
+from koomap_tui.ui.widgets.header_bar import HeaderBar
+from koomap_tui.ui.widgets.state_text import pending_cell
+from koomap_tui.ui.widgets.virtual_table import Column, VirtualTable
+
+# ShowSpurCount is one request per control point; past this many a cycle leaves the rest "…".
+MAX_COUNT_QUERIES = 50
+MAX_IMPORT_BYTES = 10 * 1024 * 1024
+MAX_SHOWN_ERRORS = 8
+
+GroupKey = tuple[Decimal, Decimal, Decimal, Decimal]
+
+
+def _dec(value: Any) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _text(value: Any) -> str:
+    return "—" if value is None else inert(value)
+
+
+def spur_key(spur: SpurInfoDetail) -> GroupKey | None:
+    values = (spur.longitude, spur.latitude, spur.height, spur.accuracy)
+    if any(v is None for v in values):
+        return None
+    return tuple(_dec(v) for v in values)  # type: ignore[return-value]
+
+
+def point_key(point: ControlPoint) -> GroupKey:
+    return (_dec(point.x), _dec(point.y), _dec(point.height), _dec(point.accuracy))
+
+
+@dataclass(frozen=True)
+class ImageRow:
+    code: str
+    spurs: int | None  # None: not read yet, or the read failed
+
+
+@dataclass(frozen=True)
+class PointRow:
+    """A control point: spurred somewhere (grouped by coordinates) and/or imported."""
+
+    key: GroupKey
+    name: str | None
+    longitude: str
+    latitude: str
+    height: str
+    accuracy: str
+    count: int | None  # ShowSpurCount: images of the whole task spurred with it
+    known: int  # spurs of it on the images this screen knows
+    imported: bool
+
+    @property
+    def row_id(self) -> str:
+        return "|".join(str(v) for v in self.key)
+
+
+class SpurSource:
+    """Spurs of a task on the known images, and the spur count of each control point."""
+
+    def __init__(self, client: KooMapClient, task_id: str) -> None:
+        self.client = client
+        self.task_id = task_id
+        self.key = f"spurs:{task_id}"
+        self.images: list[str] = []
+        self.points: list[ControlPoint] = []
+
+    def is_active(self, item: SpurInfoDetail) -> bool:
+        return False
+
+    async def fetch(
+        self, previous: Mapping[str, SpurInfoDetail] | None
+    ) -> FetchResult[SpurInfoDetail]:
+        items: dict[str, SpurInfoDetail] = {}
+        per_image: dict[str, int] = {}
+        requests = 0
+        for code in list(self.images):
+            offset = 0
+            while True:
+                page = await self.client.list_spur_points(
+                    self.task_id, code, offset=offset, limit=100
+                )
+                requests += 1
+                for spur in page.spur_infos:
+                    items[spur.id] = spur
+                per_image[code] = page.page.total
+                offset += len(page.spur_infos)
+                if not page.spur_infos or offset >= page.page.total:
+                    break
+        groups: dict[GroupKey, dict[str, str]] = {}
+        for spur in items.values():
+            key = spur_key(spur)
+            if key is not None and key not in groups:
+                groups[key] = {
+                    "longitude": str(spur.longitude),
+                    "latitude": str(spur.latitude),
+                    "height": str(spur.height),
+                    "accuracy": str(spur.accuracy),
+                }
+        for point in self.points:
+            groups.setdefault(
+                point_key(point),
+                {
+                    "longitude": point.x,
+                    "latitude": point.y,
+                    "height": point.height,
+                    "accuracy": point.accuracy,
+                },
+            )
+        counts: dict[GroupKey, int] = {}
+        for key, coords in list(groups.items())[:MAX_COUNT_QUERIES]:
+            query = SpurCountQuery.model_validate({"task_id": self.task_id, **coords})
+            result = await self.client.show_spur_count(query)
+            requests += 1
+            counts[key] = result.count
+        meta = {"per_image": per_image, "groups": groups, "counts": counts}
+        return FetchResult(items, requests, meta)
+
+
+class SpursScreen(PerActionGates, ConsoleScreen):
+    BREADCRUMB = "spurs"
+    DEFAULT_CSS = """
+    SpursScreen #top { height: 1fr; }
+    SpursScreen #images-pane { width: 34; }
+    SpursScreen #points-pane { height: 1fr; }
+    SpursScreen .pane-title { text-style: bold; padding: 0 1; }
+    SpursScreen #spur-summary { height: auto; max-height: 14; padding: 0 1; background: $panel; }
+    """
+    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
+        Binding("escape", "back", "Back"),
+        Binding("o", "open_image", "Image code"),
+        Binding("a", "add", "Add spur"),
+        Binding("d", "delete", "Delete spur"),
+        Binding("m", "marker", "Marker file"),
+        Binding("i", "import_points", "Import GCPs"),
+        Binding("r", "refresh", "Refresh"),
+    ]
+    GATED: ClassVar[dict[str, Op]] = {
+        "add": Op.EDIT_SPURS,
+        "delete": Op.EDIT_SPURS,
+        "marker": Op.EDIT_SPURS,
+    }
+
+    def __init__(self, workspace_id: str, task: Real3DTask) -> None:
+        super().__init__()
+        self.workspace_id = workspace_id
+        self.task_obj = task
+        self.view_key = f"spurs:{task.task_id}"
+        self.source: SpurSource | None = None
+        self.task_source: Real3DTaskSource | None = None
+        self.loaded = False
+        self.per_image: dict[str, int] = {}
+        self.counts: dict[GroupKey, int] = {}
+        self.groups: dict[GroupKey, dict[str, str]] = {}
+        self.deleting: set[str] = set()
+        self.import_errors: list[str] = []
+        self._had_error = False
+
+    def crumb(self) -> str:
+        return f"spurs of {inert(self.task_obj.task_name or self.task_obj.task_id)}"
+
+    # -- layout ----------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield HeaderBar(id="header")
+        yield Static("", id="spur-summary")
+        with Horizontal(id="top"):
+            with Vertical(id="images-pane"):
+                yield Label("Images", classes="pane-title")
+                yield VirtualTable(self._image_columns(), id="images", empty_text="no images")
+            with Vertical(id="spurs-pane"):
+                yield Label("Spurs on the selected image", id="spurs-title", classes="pane-title")
+                yield VirtualTable(self._spur_columns(), id="spurs", empty_text="no spurs")
+        with Vertical(id="points-pane"):
+            yield Label("Control points", classes="pane-title")
+            yield VirtualTable(self._point_columns(), id="points", empty_text="none")
+        yield FreshnessBar(id="freshness")
+        yield Footer()
+
+    def _image_columns(self) -> list[Column]:
+        return [
+            Column("code", "Image code", 20, render=lambda r: Text(inert(r.code))),
+            Column("spurs", "Spurs", 6, align="right", render=lambda r: Text("…" if r.spurs is None else str(r.spurs))),
+        ]  # fmt: skip
+
+    def _spur_columns(self) -> list[Column]:
+        return [
+            Column("id", "Spur id", 20, render=self._render_spur_id),
+            Column("px", "Pixel x", 11, align="right", render=lambda s: Text(_text(s.point_width))),
+            Column("py", "Pixel y", 11, align="right", render=lambda s: Text(_text(s.point_height))),
+            Column("lon", "Longitude", 13, align="right", render=lambda s: Text(_text(s.longitude))),
+            Column("lat", "Latitude", 12, align="right", render=lambda s: Text(_text(s.latitude))),
+            Column("h", "Height", 9, align="right", render=lambda s: Text(_text(s.height))),
+            Column("acc", "Accuracy", 8, align="right", render=lambda s: Text(_text(s.accuracy))),
+        ]  # fmt: skip
+
+    def _point_columns(self) -> list[Column]:
+        return [
+            Column("name", "Point", 16, render=lambda p: Text(inert(p.name) if p.name else "—")),
+            Column("lon", "Longitude", 13, align="right", render=lambda p: Text(inert(p.longitude))),
+            Column("lat", "Latitude", 12, align="right", render=lambda p: Text(inert(p.latitude))),
+            Column("h", "Height", 9, align="right", render=lambda p: Text(inert(p.height))),
+            Column("acc", "Accuracy", 8, align="right", render=lambda p: Text(inert(p.accuracy))),
+            Column("count", "Spurred on", 10, align="right", render=self._render_count),
+            Column("known", "Here", 5, align="right", render=lambda p: Text(str(p.known))),
+            Column("source", "Source", 16, render=self._render_source),
+        ]  # fmt: skip
+
+    def _render_spur_id(self, spur: SpurInfoDetail) -> Text:
+        if spur.id in self.deleting:
+            return pending_cell("deleting", self.app.theme_variables)
+        return Text(inert(spur.id))
+
+    def _render_count(self, point: PointRow) -> Text:
+        if point.count is None:
+            return Text("…", style="dim")
+        noun = "image" if point.count == 1 else "images"
+        style = "" if point.count else self.app.theme_variables.get("warning", "yellow")
+        return Text(f"{point.count} {noun}", style=style)
+
+    def _render_source(self, point: PointRow) -> Text:
+        if point.imported and point.known:
+            return Text("imported, spurred")
+        return Text("imported" if point.imported else "spurred")
+
+    @property
+    def images_table(self) -> VirtualTable:
+        return self.query_one("#images", VirtualTable)
+
+    @property
+    def spurs_table(self) -> VirtualTable:
+        return self.query_one("#spurs", VirtualTable)
+
+    @property
+    def points_table(self) -> VirtualTable:
+        return self.query_one("#points", VirtualTable)
+
+    def on_mount(self) -> None:
+        client = self.kapp.ctx.client
+        self.source = SpurSource(client, self.task_obj.task_id)
+        self._load_workbench()
+        self.poller = self.attach_source(self.source)
+        self.task_source = Real3DTaskSource(client, self.workspace_id)
+        self.task_poller = self.attach_source(self.task_source)
+        self.query_one(HeaderBar).workspace = (
+            self.kapp.current_workspace[1] if self.kapp.current_workspace else self.workspace_id
+        )
+        self._show_images()
+        self._show_points()
+        self.images_table.focus()
+        self._update_summary()
+
+    # -- the per-task workbench file ---------------------------------------------------------
+    def workbench_path(self) -> Path | None:
+        ctx = self.kapp.ctx
+        configured = ctx.extras.get("gcp_dir")
+        if configured:
+            base = Path(configured)
+        elif ctx.demo:
+            return None  # the demo's simulated tasks are not worth remembering
+        else:
+            import platformdirs
+
+            base = Path(platformdirs.user_data_dir("koomap-tui", appauthor=False)) / "gcp"
+        safe = "".join(c for c in self.task_obj.task_id if c.isalnum() or c in "-_")
+        return base / f"{safe or 'task'}.json"
+
+    def _load_workbench(self) -> None:
+        path = self.workbench_path()
+        if path is None or not path.exists() or self.source is None:
+            return
+        try:
+            points, images = workbench_from_json(path.read_text(encoding="utf-8"))
+        except (OSError, GcpImportError) as exc:
+            self.notify(f"{path}: {exc}", title="Saved control points ignored", severity="warning")
+            return
+        self.source.points = points
+        self.source.images = list(dict.fromkeys(images))
+
+    def _save_workbench(self) -> None:
+        path = self.workbench_path()
+        if path is None or self.source is None:
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(workbench_to_json(self.source.points, self.source.images), "utf-8")
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, path)
+        except OSError as exc:
+            self.notify(f"{path}: {exc}", title="Could not save control points", severity="warning")
+
+    # -- targets and gating ------------------------------------------------------------------
+    def task_target(self, item_id: str | None = None, label: str | None = None) -> Target:
+        t = self.task_obj
+        return Target(
+            Kind.REAL3D_TASK,
+            item_id or t.task_id,
+            _state(t.task_status),
+            label=label or t.task_name or t.task_id,
+            attrs={
+                ATTR_TASK_TYPE: _state(t.task_type) if t.task_type is not None else "",
+                ATTR_MODELING_TYPE: _state(t.modeling_type) if t.modeling_type is not None else "",
+            },
+        )
+
+    def selected_spur(self) -> SpurInfoDetail | None:
+        table = self.spurs_table
+        spur = row_or_none(table, table.cursor_key)
+        # The cursor may rest on a row the image filter now hides.
+        if spur is None or spur.image_code != self.selected_image():
+            return None
+        return spur  # type: ignore[no-any-return]
+
+    def selected_image(self) -> str | None:
+        row = row_or_none(self.images_table, self.images_table.cursor_key)
+        return None if row is None else str(row.code)
+
+    def selected_point(self) -> PointRow | None:
+        return row_or_none(self.points_table, self.points_table.cursor_key)  # type: ignore[no-any-return]
+
+    def action_targets(self, action: str) -> list[Target]:
+        if action == "delete":
+            spur = self.selected_spur()
+            if spur is None:
+                return []
+            return [self.task_target(spur.id, f"spur {spur.id} on image {spur.image_code}")]
+        return [self.task_target()]
+
+    def no_target_reason(self, action: str) -> str:
+        return "select a spur on an image first (o opens an image by its code)"
+
+    def known_spur_total(self) -> int:
+        return len(all_rows(self.spurs_table))
+
+    def extra_denial(self, action: str) -> str | None:
+        if action == "delete":
+            spur = self.selected_spur()
+            if spur is not None and spur.id in self.deleting:
+                return "this spur is already being deleted"
+        if action == "marker":
+            if not self.loaded:
+                return "wait until the spurs have loaded"
+            if self.known_spur_total() == 0 and not any(self.counts.values()):
+                return (
+                    "cannot generate the marker file: the task has no spurs on the known "
+                    "images and no control point is spurred; add spurs first"
+                )
+        return None
+
+    def gate_targets(self) -> list[Target]:
+        return [self.task_target()]
+
+    # -- polling ---------------------------------------------------------------------------
+    def on_poll_updated(self, message: PollUpdated) -> None:
+        message.stop()
+        update = message.update
+        if self.task_source is not None and update.source == self.task_source.key:
+            if update.error is None:
+                task = update.items.get(self.task_obj.task_id)
+                if task is not None:
+                    self.task_obj = task
+                    self._update_summary()
+                    self.refresh_bindings()
+            return
+        if self.source is None or update.source != self.source.key:
+            return
+        self.query_one(FreshnessBar).freshness = update.freshness
+        if update.error is not None:
+            if not self._had_error:
+                self.notify(str(update.error), title="Poll failed", severity="error")
+            self._had_error = True
+            return
+        self._had_error = False
+        meta = update.meta
+        self.per_image = dict(meta.get("per_image", {}))
+        self.groups = dict(meta.get("groups", {}))
+        self.counts = dict(meta.get("counts", {}))
+        self.deleting &= set(update.items)
+        if not self.loaded:
+            self.spurs_table.set_rows(update.items.items())
+            self.loaded = True
+        else:
+            changed = {k: update.items[k] for k in update.changed}
+            added = {k: update.items[k] for k in update.added}
+            self.spurs_table.apply_changes(added, changed, update.removed)
+        self._show_images()
+        self._show_points()
+        self._filter_spurs()
+        self._update_summary()
+        self.refresh_bindings()
+
+    def _show_images(self) -> None:
+        if self.source is None:
+            return
+        rows = [(code, ImageRow(code, self.per_image.get(code))) for code in self.source.images]
+        self.images_table.set_rows(rows)
+
+    def _show_points(self) -> None:
+        if self.source is None:
+            return
+        names = {point_key(p): p for p in self.source.points}
+        known: dict[GroupKey, int] = {}
+        for spur in all_rows(self.spurs_table):
+            key = spur_key(spur)
+            if key is not None:
+                known[key] = known.get(key, 0) + 1
+        coords = dict(self.groups)
+        for key, point in names.items():
+            coords.setdefault(
+                key,
+                {
+                    "longitude": point.x,
+                    "latitude": point.y,
+                    "height": point.height,
+                    "accuracy": point.accuracy,
+                },
+            )
+        rows = []
+        for key, c in coords.items():
+            point = names.get(key)
+            row = PointRow(
+                key=key,
+                name=point.name if point else None,
+                longitude=c["longitude"],
+                latitude=c["latitude"],
+                height=c["height"],
+                accuracy=c["accuracy"],
+                count=self.counts.get(key),
+                known=known.get(key, 0),
+                imported=point is not None,
+            )
+            rows.append((row.row_id, row))
+        self.points_table.set_rows(rows)
+
+    def _filter_spurs(self) -> None:
+        code = self.selected_image()
+        self.spurs_table.set_filter(lambda s: s.image_code == code)
+        title = f"Spurs on image {inert(code)}" if code else "Spurs (open an image with o)"
+        self.query_one("#spurs-title", Label).update(Text(title))
+
+    @on(VirtualTable.CursorMoved, "#images")
+    def _image_moved(self) -> None:
+        self._filter_spurs()
+        self.refresh_bindings()
+
+    @on(VirtualTable.CursorMoved, "#spurs")
+    def _spur_moved(self) -> None:
+        self.refresh_bindings()
+
+    def _update_summary(self) -> None:
+        t = self.task_obj
+        variables = self.app.theme_variables
+        state = _state(t.task_status)
+        info = state_info(Kind.REAL3D_TASK, state)
+        text = Text.assemble(
+            ("Spurs of ", "bold"),
+            (inert(t.task_name or t.task_id), "bold"),
+            f"  ·  {inert(_state(t.task_type)) or '?'}  ·  ",
+            (f"{info.glyph} {inert(state)}", state_style(variables, info.slug)),
+            f"  ·  has spurs: {'yes' if t.has_marker else 'no'}",
+        )
+        decision = self.kapp.ctx.runner.decide(self.task_target(), Op.EDIT_SPURS)
+        if decision.allowed:
+            text.append("\nediting allowed", style="dim")
+        else:
+            text.append(f"\n{decision.reason}", style=variables.get("warning", "yellow"))
+        if self.source is not None and not self.source.images:
+            text.append(
+                "\nNo image known yet: the API cannot list a task's images. Press o and type an "
+                "image code, or add a spur with a."
+            )
+        if self.import_errors:
+            text.append("\nLast import refused, nothing imported:\n", style="bold")
+            text.append("\n".join(self.import_errors), style=variables.get("error", "red"))
+        self.query_one("#spur-summary", Static).update(text)
+
+    # -- actions ---------------------------------------------------------------------------
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_refresh(self) -> None:
+        self.poller.refresh_now()
+        self.task_poller.refresh_now()
+        self.notify("refreshing…", timeout=1.5)
+
+    def remember_image(self, code: str) -> bool:
+        if self.source is None or code in self.source.images:
+            return False
+        self.source.images.append(code)
+        self._save_workbench()
+        self._show_images()
+        return True
+
+    def action_open_image(self) -> None:
+        def answered(code: str | None) -> None:
+            if not code:
+                return
+            added = self.remember_image(code)
+            self.images_table.move_cursor_to_key(code)
+            self._filter_spurs()
+            if added:
+                self.poller.refresh_now()
+            self._update_summary()
+
+        self.app.push_screen(
+            PromptDialog(
+                "Open an image",
+                "Image code (the API cannot list a task's images; codes come from the image "
+                "set or from spurs already placed):",
+                placeholder="1790000000000000001",
+            ),
+            answered,
+        )
+
+    def action_add(self) -> None:
+        prefill: dict[str, str] = {}
+        image = self.selected_image()
+        if image:
+            prefill["image_code"] = image
+        point = self.selected_point()
+        if point is not None:
+            prefill.update(
+                longitude=point.longitude,
+                latitude=point.latitude,
+                height=point.height,
+                accuracy=point.accuracy,
+            )
+        t = self.task_obj
+
+        def submitted(body: SpurInfo | None) -> None:
+            if body is not None:
+                self.add_spur(body)
+
+        self.app.push_screen(SpurForm(t.task_id, t.task_name or t.task_id, prefill), submitted)
+
+    def action_delete(self) -> None:
+        spur = self.selected_spur()
+        if spur is None:
+            return
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self.delete_spur(spur)
+
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Delete spur {inert(spur.id)} on image {inert(spur.image_code)} "
+                f"(pixel {_text(spur.point_width)}, {_text(spur.point_height)})?",
+                danger=True,
+            ),
+            answered,
+        )
+
+    def action_marker(self) -> None:
+        self.create_marker()
+
+    def action_import_points(self) -> None:
+        def answered(path: str | None) -> None:
+            if path:
+                self.import_points(path)
+
+        self.app.push_screen(
+            PromptDialog(
+                "Import control points",
+                "CSV/TXT file with columns name, x (longitude), y (latitude), height, accuracy; "
+                "comma, tab or space separated; header optional. A file with any bad row is "
+                "refused as a whole. The import replaces the current list.",
+                placeholder="~/survey/gcp.csv",
+            ),
+            answered,
+        )
+
+    def import_points(self, path_text: str) -> None:
+        path = Path(path_text).expanduser()
+        try:
+            if path.stat().st_size > MAX_IMPORT_BYTES:
+                raise GcpImportError([])
+            data = path.read_bytes()
+            points = parse_gcp_bytes(data)
+        except OSError as exc:
+            self.notify(f"{inert(path)}: {inert(exc.strerror or exc)}", title="Import failed",
+                        severity="error")  # fmt: skip
+            return
+        except GcpImportError as exc:
+            lines = [str(e) for e in exc.errors[:MAX_SHOWN_ERRORS]] or ["the file is too large"]
+            if exc.total > len(lines):
+                lines.append(f"… and {exc.total - len(lines)} more")
+            self.import_errors = [inert(line) for line in lines]
+            self.notify(
+                "\n".join(self.import_errors),
+                title=f"Import refused: nothing imported ({exc.total} problems)",
+                severity="error",
+                timeout=15,
+            )
+            self._update_summary()
+            return
+        assert self.source is not None
+        previous = len(self.source.points)
+        self.source.points = points
+        self.import_errors = []
+        self._save_workbench()
+        self._show_points()
+        self._update_summary()
+        replaced = f" (replacing {previous})" if previous else ""
+        self.notify(f"imported {len(points)} control points{replaced}", timeout=5)
+        self.poller.refresh_now()
+
+    # -- workers ---------------------------------------------------------------------------
+    async def _run(self, target: Target, operation: str, call: Any) -> Outcome:
+        ctx = self.kapp.ctx
+        outcomes: list[Outcome] = await ctx.runner.run(
+            Op.EDIT_SPURS,
+            [target],
+            lambda _t: call(),
+            operation=operation,
+            mark_pending=False,  # the task's state does not change: a mark would never clear
+            capture=ctx.client.capture_request_ids,
+        )
+        outcome = outcomes[0]
+        label = inert(target.label)
+        if outcome.status == "error" and outcome.error is not None:
+            self.notify(f"{label}: {inert(outcome.error)}", title=f"{operation} failed",
+                        severity="error", timeout=10)  # fmt: skip
+        elif outcome.status == "unknown":
+            self.notify(
+                f"{label}: connection lost after sending; the request may have been applied. "
+                "Refresh before trying again.",
+                title=f"{operation}: outcome unknown",
+                severity="warning",
+                timeout=15,
+            )
+        elif outcome.status != "ok":
+            self.notify(f"{label}: {outcome.message}", severity="warning")
+        return outcome
+
+    @work(exclusive=False, exit_on_error=False, group="actions")
+    async def add_spur(self, body: SpurInfo) -> None:
+        client = self.kapp.ctx.client
+        outcome = await self._run(
+            self.task_target(), "AddSpurPoint", lambda: client.add_spur_point(body)
+        )
+        if outcome.ok:
+            self.remember_image(body.image_code)
+            self.images_table.move_cursor_to_key(body.image_code)
+            spur = outcome.result
+            ident = inert(getattr(spur, "id", ""))
+            self.notify(f"spur {ident} added on image {inert(body.image_code)}", timeout=4)
+            self.poller.refresh_now()
+            self.task_poller.refresh_now()
+
+    @work(exclusive=False, exit_on_error=False, group="actions")
+    async def delete_spur(self, spur: SpurInfoDetail) -> None:
+        client = self.kapp.ctx.client
+        target = self.task_target(spur.id, f"spur {spur.id} on image {spur.image_code}")
+        self.deleting.add(spur.id)
+        refresh_rows(self.spurs_table, {spur.id})
+        outcome = await self._run(
+            target, "DeleteSpurPoint", lambda: client.delete_spur_point(spur.id)
+        )
+        if outcome.ok:
+            self.notify(f"deleted spur {inert(spur.id)}", timeout=4)
+        elif outcome.status != "unknown":
+            self.deleting.discard(spur.id)
+            refresh_rows(self.spurs_table, {spur.id})
+        self.poller.refresh_now()
+
+    @work(exclusive=True, exit_on_error=False, group="marker")
+    async def create_marker(self) -> None:
+        client = self.kapp.ctx.client
+        task_id = self.task_obj.task_id
+        outcome = await self._run(
+            self.task_target(), "CreateMarkerInfo", lambda: client.create_marker_info(task_id)
+        )
+        if outcome.ok:
+            self.notify(
+                "marker file generated from all spurs of the task; start the task for full "
+                "modeling to use it",
+                timeout=6,
+            )
+
+
+__all__ = ["SpurSource", "SpursScreen"]
