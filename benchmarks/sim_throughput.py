@@ -5,7 +5,7 @@ then drives it with keep-alive httpx clients, one per worker process, for a fixe
 Prints one JSON object, including CPU milliseconds per request on each side (the machine is
 shared, so those are steadier than wall-clock rates). Usage:
 
-    .venv/bin/python benchmarks/sim_throughput.py [--seconds 5] [--workers 2]
+    .venv/bin/python benchmarks/sim_throughput.py [--seconds 5] [--workers 3]
 """
 
 from __future__ import annotations
