@@ -59,7 +59,7 @@ async def test_stop_asks_then_marks_pending_then_shows_new_state(
         key = await select(pilot, "east_block_fine")  # RUNNING
         ws = app.screen.workspace_id
         # A slow answer to the stop call keeps the pending mark on screen long enough to see.
-        sim.faults.set(latency_ms=800, path_prefix=f"/v1/real3d/{ws}/tasks/{key}/stop")
+        sim.faults.set(latency_ms=2500, path_prefix=f"/v1/real3d/{ws}/tasks/{key}/stop")
         await pilot.press("x")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("y")

@@ -57,7 +57,15 @@ class ConsoleScreen(Screen[None]):
                 self.kapp.hub.hidden(key)
         self._subscriptions.clear()
 
+    def crumb(self) -> str:
+        """Where this screen is, for the header's breadcrumb (e.g. "tasks")."""
+        return self.BREADCRUMB
+
     def on_screen_resume(self, event: events.ScreenResume) -> None:
+        from koomap_tui.ui.widgets.header_bar import HeaderBar
+
+        for header in self.query(HeaderBar):
+            header.crumb = self.crumb()
         if not self._shown:
             self._shown = True
             for key, _ in self._subscriptions:

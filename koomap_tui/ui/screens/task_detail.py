@@ -69,6 +69,9 @@ class TaskDetailScreen(TaskActions, ConsoleScreen):
         self.subtask_summary: str = "…"
         self.gone = False
 
+    def crumb(self) -> str:
+        return f"tasks › {inert(self.task_obj.task_name)}"
+
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
         with VerticalScroll(id="detail-scroll"):

@@ -59,6 +59,7 @@ class HeaderBar(Widget):
     read_only: reactive[bool] = reactive(False)
     demo: reactive[bool] = reactive(False)
     tls_off: reactive[bool] = reactive(False)
+    crumb: reactive[str] = reactive("")
 
     def __init__(
         self,
@@ -69,7 +70,7 @@ class HeaderBar(Widget):
         **fields: Any,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        unknown = set(fields) - {*_CONTEXT_FIELDS, "workspace"}
+        unknown = set(fields) - {*_CONTEXT_FIELDS, "workspace", "crumb"}
         if unknown:
             raise TypeError(f"HeaderBar got unknown field(s): {', '.join(sorted(unknown))}")
         self._given = fields
@@ -132,6 +133,8 @@ class HeaderBar(Widget):
             left.append_text(self._badge(self.env_label, colour))
         if self.workspace:
             left.append(f"  workspace {self.workspace}")
+        if self.crumb:
+            left.append(f"  › {self.crumb}", style=theme_style(self.app, "accent", bold=True))
 
         right = Text(no_wrap=True, end="")
         if self.read_only:
