@@ -34,8 +34,10 @@ async def run(impl: str, rows: int, slim_rows: bool) -> dict[str, float]:
             await pilot.press(key)
         shown = process.memory_info().rss
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    peak = peak_kb * 1024
     return {
         "peak_mb": round(peak_kb / 1024, 1),
+        "table_mb": mb(peak - rows_only),
         "rss_shown_mb": mb(shown),
         "baseline_mb": mb(baseline),
         "rows_objects_mb": mb(rows_only - baseline),

@@ -107,6 +107,8 @@ class Runner:
         for impl in ("virtual", "stock"):
             for rows in [10_000, 50_000] if o.quick else SIZES:
                 self.add("cursor_latency", impl, rows, "--presses", presses)
+        self.add("cursor_latency", "virtual", 50_000, "--presses", presses, "--gc-freeze")
+        self.results.extend(run_script("scroll_floor", "--steps", presses, timeout=300))
         idle = ["--quick"] if o.quick else ["--seconds", str(o.idle_seconds)]
         for impl in ("virtual", "stock"):
             self.add("idle_cpu", impl, o.idle_rows, *idle)
@@ -117,24 +119,35 @@ class Runner:
         # Hook for figures owned by other engineers: run them when their scripts exist.
         for script in EXTERNAL:
             if (HERE / f"{script}.py").exists():
-                self.results.extend(run_script(script, timeout=900))
+                records = run_script(script, timeout=900)
             else:
-                self.results.append({"figure": script, "error": "script not present"})
+                records = [{"error": "script not present"}]
+            for record in records:
+                record["source"] = script
+            self.results.extend(records)
 
 
 # -- markdown --------------------------------------------------------------------------------
 
 
 def find(results: list[dict[str, Any]], figure: str, impl: str, rows: int, **match: Any) -> Any:
+    """The record of one measurement; `match` narrows on extra fields (a skip matches any)."""
     for record in results:
         if (
             record.get("figure") == figure
             and record.get("impl") == impl
             and record.get("rows") == rows
-            and all(record.get(k) == v for k, v in match.items())
+            and (
+                "skipped" in record
+                or all(record.get(k, default) == v for k, (v, default) in match.items())
+            )
         ):
             return record
     return None
+
+
+PLAIN = {"gc_freeze": (False, False)}
+MODELS = {"objects": ("model", None), **PLAIN}
 
 
 def cell(record: dict[str, Any] | None, key: str, unit: str = "", digits: int = 1) -> str:
@@ -165,8 +178,8 @@ def ratio(virtual: dict[str, Any] | None, stock: dict[str, Any] | None, key: str
 
 def headline(results: list[dict[str, Any]], idle_rows: int) -> list[str]:
     rows = [
-        ("(a) first paint, 50,000 rows", "< 250 ms", "first_paint", 50_000, "ms", " ms", {}),
-        ("(a) first paint, 100,000 rows", "", "first_paint", 100_000, "ms", " ms", {}),
+        ("(a) first paint, 50,000 rows", "< 250 ms", "first_paint", 50_000, "ms", " ms", PLAIN),
+        ("(a) first paint, 100,000 rows", "", "first_paint", 100_000, "ms", " ms", PLAIN),
         (
             "(b) apply a poll changing 1% of 10,000 rows (median)",
             "< 10 ms",
@@ -174,9 +187,9 @@ def headline(results: list[dict[str, Any]], idle_rows: int) -> list[str]:
             10_000,
             "median_ms",
             " ms",
-            {},
+            PLAIN,
         ),
-        ("(c) cursor move p50, 50,000 rows", "", "cursor_latency", 50_000, "p50_ms", " ms", {}),
+        ("(c) cursor move p50, 50,000 rows", "", "cursor_latency", 50_000, "p50_ms", " ms", PLAIN),
         (
             "(c) cursor move p95, 50,000 rows",
             "< 16 ms",
@@ -184,7 +197,7 @@ def headline(results: list[dict[str, Any]], idle_rows: int) -> list[str]:
             50_000,
             "p95_ms",
             " ms",
-            {},
+            PLAIN,
         ),
         (
             "(c) cursor move p95, CPU time only",
@@ -193,7 +206,25 @@ def headline(results: list[dict[str, Any]], idle_rows: int) -> list[str]:
             50_000,
             "cpu_p95_ms",
             " ms",
-            {},
+            PLAIN,
+        ),
+        (
+            "(c) cursor move, worst press",
+            "",
+            "cursor_latency",
+            50_000,
+            "max_ms",
+            " ms",
+            PLAIN,
+        ),
+        (
+            "(c) cursor move p95 / worst, after gc.freeze()",
+            "",
+            "cursor_latency",
+            50_000,
+            "p95_ms",
+            " ms",
+            {"gc_freeze": (True, False)},
         ),
         (
             f"(d) idle CPU, {idle_rows:,} rows shown",
@@ -202,7 +233,7 @@ def headline(results: list[dict[str, Any]], idle_rows: int) -> list[str]:
             idle_rows,
             "cpu_percent",
             " %",
-            {},
+            PLAIN,
         ),
         (
             "(e) peak RSS, 50,000 rows (Real3DTask models)",
@@ -211,7 +242,7 @@ def headline(results: list[dict[str, Any]], idle_rows: int) -> list[str]:
             50_000,
             "peak_mb",
             " MB",
-            {"objects": "model"},
+            MODELS,
         ),
     ]
     out = [
@@ -222,39 +253,57 @@ def headline(results: list[dict[str, Any]], idle_rows: int) -> list[str]:
         v = find(results, figure, "virtual", size, **match)
         s = find(results, figure, "stock", size, **match)
         digits = 2 if figure in ("poll_apply", "cursor_latency", "idle_cpu") else 1
+        virtual_cell = cell(v, key, unit, digits)
+        if "gc_freeze" in match and match["gc_freeze"][0]:
+            virtual_cell += f" / {cell(v, 'max_ms', unit, digits)}"
         out.append(
-            f"| {label} | {target} | {cell(v, key, unit, digits)} | {cell(s, key, unit, digits)} "
+            f"| {label} | {target} | {virtual_cell} | {cell(s, key, unit, digits)} "
             f"| {ratio(v, s, key)} |"
         )
-    slim = find(results, "peak_rss", "virtual", 50_000, objects="slim")
+    floor = next((r for r in results if r.get("figure") == "scroll_floor"), None)
+    at = next(i for i, line in enumerate(out) if "gc.freeze()" in line) + 1
+    out.insert(
+        at,
+        "| (c) reference: Textual alone repainting a one-line scroll (trivial Line-API widget), "
+        f"p50 / p95 | | {cell(floor, 'p50_ms', ' ms', 2)} / {cell(floor, 'p95_ms', ' ms', 2)} "
+        "| | |",
+    )
+    slim = find(results, "peak_rss", "virtual", 50_000, objects=("slim", None))
     out.append(
         f"| (e) peak RSS, 50,000 rows (9-field slots rows) | < 150 MB "
         f"| {cell(slim, 'peak_mb', ' MB')} | | |"
     )
+    return out
+
+
+def external(results: list[dict[str, Any]]) -> list[str]:
+    out = []
     for script, label in EXTERNAL.items():
-        records = [r for r in results if r.get("figure") == script or r.get("source") == script]
-        if not records:
-            records = [r for r in results if str(r.get("figure", "")).startswith(script)]
-        text = "; ".join(external_summary(r) for r in records) or "not run"
-        out.append(f"| {label} | see owner | {text} | | |")
+        records = [r for r in results if r.get("source") == script]
+        out.append(f"- {label}, from `benchmarks/{script}.py`:")
+        out += [f"  - {external_summary(r)}" for r in records] or ["  - not run"]
     return out
 
 
 def external_summary(record: dict[str, Any]) -> str:
     if "error" in record:
         return str(record["error"])
-    skip = {"figure", "run_s"}
+    skip = {"figure", "run_s", "source"}
     return ", ".join(f"{k}={v}" for k, v in record.items() if k not in skip)
 
 
 def growth(results: list[dict[str, Any]]) -> list[str]:
     specs = [
-        ("first paint (ms)", "first_paint", "ms", {}),
-        ("apply 1% poll, median (ms)", "poll_apply", "median_ms", {}),
-        ("cursor p50 (ms)", "cursor_latency", "p50_ms", {}),
-        ("cursor p95 (ms)", "cursor_latency", "p95_ms", {}),
-        ("cursor p95 scrolling (ms)", "cursor_latency", "scroll_p95_ms", {}),
-        ("peak RSS (MB)", "peak_rss", "peak_mb", {"objects": "model"}),
+        ("first paint (ms)", "first_paint", "ms", PLAIN),
+        ("apply 1% poll, median (ms)", "poll_apply", "median_ms", PLAIN),
+        ("cursor p50 (ms)", "cursor_latency", "p50_ms", PLAIN),
+        ("cursor p95 (ms)", "cursor_latency", "p95_ms", PLAIN),
+        ("cursor p95, CPU (ms)", "cursor_latency", "cpu_p95_ms", PLAIN),
+        ("cursor p95 within the page (ms)", "cursor_latency", "page_p95_ms", PLAIN),
+        ("cursor p95 scrolling (ms)", "cursor_latency", "scroll_p95_ms", PLAIN),
+        ("peak RSS (MB)", "peak_rss", "peak_mb", MODELS),
+        ("of which row models (MB)", "peak_rss", "rows_objects_mb", MODELS),
+        ("of which app + table (MB)", "peak_rss", "table_mb", MODELS),
     ]
     header = "| Figure | " + " | ".join(f"{n:,} rows" for n in SIZES) + " |"
     out = [header, "|---|" + "---|" * len(SIZES)]
@@ -301,8 +350,12 @@ def markdown(results: list[dict[str, Any]], options: argparse.Namespace, seconds
         "",
         *growth(results),
         "",
+        "Figures measured by other engineers' scripts (run by this runner when present):",
+        "",
+        *external(results),
+        "",
     ]
-    errors = [r for r in results if "error" in r and r.get("figure") not in EXTERNAL]
+    errors = [r for r in results if "error" in r and "source" not in r]
     if errors:
         lines += ["Errors:", ""]
         lines += [f"- {r.get('figure')} {r.get('args', '')}: {r['error']}" for r in errors]
@@ -340,15 +393,22 @@ def main() -> None:
         help="largest stock table to clear and refill per poll",
     )
     parser.add_argument("--no-doc", action="store_true", help="do not touch docs/performance.md")
+    parser.add_argument(
+        "--report-only", action="store_true", help="rewrite the markdown from results.json"
+    )
     options = parser.parse_args()
     if options.quick:
         options.polls = min(options.polls, 3)
         options.stock_polls = 1
     started = time.perf_counter()
-    runner = Runner(options)
-    runner.run()
-    text = markdown(runner.results, options, time.perf_counter() - started)
-    (HERE / "results.json").write_text(json.dumps(runner.results, indent=1) + "\n")
+    if options.report_only:
+        results = json.loads((HERE / "results.json").read_text())
+    else:
+        runner = Runner(options)
+        runner.run()
+        results = runner.results
+    text = markdown(results, options, time.perf_counter() - started)
+    (HERE / "results.json").write_text(json.dumps(results, indent=1) + "\n")
     (HERE / "results.md").write_text("# Benchmark results\n\n" + text)
     if not options.no_doc:
         update_doc(text)

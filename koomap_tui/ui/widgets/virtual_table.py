@@ -242,11 +242,12 @@ class VirtualTable(ScrollView, can_focus=True):
         structural = model.apply(added, changed, removed)
         if removed:
             self._prune_marks()
-        if flash:
-            self._start_flashes(olds, added)
         if structural:
             self._restore_cursor(previous_key, previous_row)
             self._update_virtual_size()
+        if flash:  # after the cursor settled, so "on screen" means the rows now shown
+            self._start_flashes(olds, added)
+        if structural:
             self.refresh()
         else:
             top, bottom = self._visible_rows()
