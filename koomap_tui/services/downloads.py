@@ -633,6 +633,11 @@ class DownloadManager:
         etag = response.headers.get("etag")
         if status == 416 and offset > 0:
             await response.aread()
+            # Nothing left to fetch: the partial file may already hold the whole object.
+            whole = response.headers.get("content-range", "") == f"bytes */{offset}"
+            if whole and stored_etag and etag in (None, stored_etag):
+                self._update(job, force=True, resumed_bytes=job.progress.resumed_bytes + offset)
+                return offset, stored_etag, await asyncio.to_thread(_md5_of, part)
             return None
         if status >= 400:
             await response.aread()

@@ -239,3 +239,85 @@ async def test_large_satellite_list_reads_the_viewport_first(make_scale_app: Any
         assert poller.total_requests <= poller.cycles * source.budget
         await wait_for(pilot, lambda: source.complete, timeout=30)
         assert all(r.image is not None for r in all_rows(t))
+
+
+async def test_cancel_stops_the_selected_items_download(make_app: Any, tmp_path: Path) -> None:
+    app = make_app(extras={"download_dir": str(tmp_path / "dl"), "download_rate": 64 * 1024})
+    async with app.run_test(size=(180, 45)) as pilot:
+        screen = await open_data(pilot, "products")
+        put_cursor(screen, "products", product_in("available"))
+        await pilot.pause()
+        await pilot.press("D")
+        manager = screen.downloads
+        await wait_for(pilot, lambda: any(p.done > 0 for p in manager.all()))
+        assert screen.check_action("download", ()) is None  # already being downloaded
+        await pilot.press("c")
+        await wait_for(pilot, lambda: manager.all()[0].state is DownloadState.CANCELLED)
+        assert [p for p in (tmp_path / "dl").rglob("*.part") if p.stat().st_size > 0]
+        await pilot.pause(0.2)
+        assert "cancelled" in screen_text(pilot)
+
+
+class _Pages:
+    """A stand-in client for the satellite source: `total` images, records the offsets read."""
+
+    def __init__(self, total: int, moving: set[int] = frozenset()) -> None:  # type: ignore[assignment]
+        self.total = total
+        self.moving = moving
+        self.offsets: list[int] = []
+
+    async def list_image_base_info(
+        self, query: Any = None, *, offset: int = 0, limit: int = 10
+    ) -> Any:
+        from koomap_tui.api.models import ImageInfoList
+
+        self.offsets.append(offset)
+        data = [
+            {"image_id": f"{i:032x}", "image_status": "1" if i in self.moving else "0"}
+            for i in range(offset, min(offset + limit, self.total))
+        ]
+        return ImageInfoList.model_validate(
+            {"data_info": data, "page": {"offset": offset, "limit": limit, "total": self.total}}
+        )
+
+
+async def test_satellite_source_reads_view_then_moving_then_unread_pages() -> None:
+    from koomap_tui.ui.screens.images import SatelliteImageSource
+
+    client = _Pages(100_000, moving={150})
+    source = SatelliteImageSource(client, budget=8)  # type: ignore[arg-type]
+    result = await source.fetch(None)
+    assert client.offsets == [0] and result.meta["total"] == 100_000
+    assert source.set_view(50_000, 50_040)  # unread rows on screen
+    client.offsets.clear()
+    await source.fetch(None)
+    pages = [o // 100 for o in client.offsets]
+    assert pages[0] == 500  # the screen first
+    assert len(pages) == 8 and len(set(pages)) == 8
+    assert all(p >= 500 for p in pages[1:])  # then unread pages nearest the view
+    # Page 1 holds a moving image once read; it is re-read before further unread pages.
+    source.set_view(100, 120)
+    await source.fetch(None)
+    client.offsets.clear()
+    await source.fetch(None)
+    pages = [o // 100 for o in client.offsets]
+    assert pages[0] == 1 and len(pages) == 8
+    assert len(source.read_at) < source.page_count  # never everything in one go
+
+
+async def test_satellite_source_refreshes_stalest_pages_once_complete() -> None:
+    from koomap_tui.ui.screens.images import SatelliteImageSource
+
+    client = _Pages(450)
+    source = SatelliteImageSource(client, budget=3)  # type: ignore[arg-type]
+    while not source.complete:
+        await source.fetch(None)
+    assert len(source.items) == 450
+    client.offsets.clear()
+    for _ in range(3):
+        await source.fetch(None)
+    counts = {o // 100: client.offsets.count(o) for o in set(client.offsets)}
+    assert set(counts) == {0, 1, 2, 3, 4}  # rolling refresh reaches every page
+    client.total = 320  # images deleted elsewhere: rows past the end disappear
+    await source.fetch(None)
+    assert source.total == 320 and max(int(k) for k in source.items) < 320

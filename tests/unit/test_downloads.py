@@ -312,3 +312,21 @@ def test_image_request_maps_to_the_image_bucket(tmp_path: Path) -> None:
         "http://127.0.0.1:8000/koomap-sat-images/c0ffee/GF2_scene07_PAN.tif"
     )
     assert request.destinations() == [tmp_path / "images" / "GF2_scene07_PAN.tif"]
+
+
+async def test_a_complete_part_file_is_verified_and_renamed_without_refetching(
+    sim: SimServer, client: KooMapClient, tmp_path: Path
+) -> None:
+    request = single(sim, await _available(client), tmp_path)
+    f, dest = request.files[0], request.destinations()[0]
+    data = expected_bytes(sim, f.url)
+    dest.parent.mkdir(parents=True)
+    dest.with_name(dest.name + ".part").write_bytes(data)
+    etag = obs.etag(unquote(f.url[len(sim.base_url) :]), len(data))
+    meta = {"url": f.url, "etag": etag, "size": len(data)}
+    dest.with_name(dest.name + ".part.json").write_text(json.dumps(meta))
+    manager = DownloadManager()
+    result = await manager.wait(manager.start(request), timeout=20)
+    assert result.state is DownloadState.DONE, result.error
+    assert result.resumed_bytes == len(data) and result.restarts == 0
+    assert dest.read_bytes() == data
