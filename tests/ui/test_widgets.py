@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.color import Color
 from textual.geometry import Region
 from textual.widget import Widget
-from textual.widgets import DataTable, Input
+from textual.widgets import Input
 
 from koomap_tui.domain.states import Kind
 from koomap_tui.services.poller import Freshness
@@ -387,12 +387,13 @@ async def test_help_lists_bindings_with_disabled_reasons_and_closes() -> None:
         for close_key in ("escape", "q", "question_mark"):
             app.push_screen(HelpScreen(rows))
             await pilot.pause()
-            table = app.screen.query_one(DataTable)
+            table = app.screen.table()
             assert table.row_count == 3
-            cells = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
-            assert cells[0] == ["s", "Start", "✗ the task is running"]
-            assert cells[1] == ["x", "Stop", "available"]
-            assert cells[2] == ["d", "Delete", "✗ read-only mode"]
+            cells = [[str(c) for c in col.cells] for col in table.columns]
+            shown = [list(r) for r in zip(*cells, strict=True)]
+            assert shown[0] == ["s", "Start", "✗ the task is running"]
+            assert shown[1] == ["x", "Stop", "available"]
+            assert shown[2] == ["d", "Delete", "✗ read-only mode"]
             await pilot.press(close_key)
             await pilot.pause()
             assert not isinstance(app.screen, HelpScreen), close_key

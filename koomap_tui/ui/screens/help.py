@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Label, Static
+from textual.widgets import Label, Static
 
 
 class HelpRow(NamedTuple):
@@ -65,7 +66,7 @@ class HelpScreen(ModalScreen[None]):
         width: 1fr;
         padding: 0 0 1 0;
     }
-    HelpScreen DataTable {
+    HelpScreen #help-scroll {
         height: auto;
         max-height: 30;
     }
@@ -93,24 +94,26 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="help"):
             yield Label(self.title_text, id="help-title", markup=False)
-            table: DataTable[Text] = DataTable(
-                id="help-table", cursor_type="row", zebra_stripes=True
-            )
-            yield table
+            with VerticalScroll(id="help-scroll"):
+                yield Static(self.table(), id="help-table")
             yield Static("Esc, q or ? closes.", id="help-footer")
 
-    def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_column("Key", key="key")
-        table.add_column("Action", key="action")
-        table.add_column("Now", key="now")
+    def table(self) -> Table:
+        """A Rich table, so that long reasons wrap instead of being cut at 80 columns."""
+        table = Table(box=None, expand=True, show_edge=False, pad_edge=False)
+        table.add_column("Key", no_wrap=True)
+        table.add_column("Action", no_wrap=True)
+        table.add_column("Now", ratio=1, overflow="fold")
         seen: set[tuple[str, str]] = set()
         for row in self.rows:
             if (row.key, row.description) in seen:
                 continue
             seen.add((row.key, row.description))
             table.add_row(*self.cells(row))
-        table.focus()
+        return table
+
+    def on_mount(self) -> None:
+        self.query_one("#help-scroll").focus()
 
     @staticmethod
     def cells(row: HelpRow) -> tuple[Text, Text, Text]:
