@@ -152,12 +152,49 @@ def _ask_password(prompt: str) -> str:
     return getpass.getpass(prompt)
 
 
+NO_CREDENTIALS_HELP = """\
+To connect to KooMap, configure credentials in one of these ways:
+  - environment: HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK (and HUAWEICLOUD_SDK_PROJECT_ID)
+  - ~/.huaweicloud/credentials ([basic] ak = ..., sk = ...), or KooCLI's ~/.hcloud/config.json
+  - a profile in {config} (see docs/configuration.md; password mode asks at start)
+Or try the console on the built-in simulator: koomap-tui --demo"""
+
+
+def _offer_demo(args: argparse.Namespace, problem: Exception) -> bool:
+    """No credentials: say how to configure them and, on a terminal, offer the demo."""
+    from koomap_tui.errors_text import describe
+
+    try:
+        from koomap_tui.config import config_path
+
+        where = str(config_path())
+    except Exception:
+        where = "the koomap-tui config file"
+    print(f"koomap-tui: {describe(problem)}\n", file=sys.stderr)
+    print(NO_CREDENTIALS_HELP.format(config=where), file=sys.stderr)
+    if not sys.stdin.isatty():
+        return False
+    try:
+        answer = input("\nStart the demo now? [y/N] ")
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes")
+
+
 def run_console(args: argparse.Namespace) -> int:
+    from koomap_tui.config import CredentialsError
     from koomap_tui.ui.app import KooMapApp
 
     with contextlib.ExitStack() as stack:
         sim = stack.enter_context(demo_simulator(args.seed, args.speed)) if args.demo else None
-        ctx = build_context(args, sim)
+        try:
+            ctx = build_context(args, sim)
+        except CredentialsError as exc:
+            if args.demo or not _offer_demo(args, exc):
+                return EXIT_USAGE
+            args.demo = True
+            sim = stack.enter_context(demo_simulator(args.seed, args.speed))
+            ctx = build_context(args, sim)
         app = KooMapApp(ctx)
         app.run()
         if app.return_code not in (None, 0):
