@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -143,6 +144,19 @@ class KooMapApp(App[None]):
 
         yield from console_commands(self, screen)
         yield from super().get_system_commands(screen)
+
+    def _fatal_error(self) -> None:
+        """Never a traceback (Textual's shows local variables) on the operator's screen."""
+        from rich.text import Text
+
+        from koomap_tui.crash import one_line, write_crash_report
+
+        error = sys.exc_info()[1] or RuntimeError("unknown error")
+        log.error("internal error: %s", type(error).__name__, exc_info=error)
+        report = write_crash_report(error)
+        self.bell()
+        self._exit_renderables.append(Text(one_line(error, report)))
+        self._close_messages_no_wait()
 
     def notify(
         self,
