@@ -1,0 +1,463 @@
+"""Satellite task forms: pick raw images, validate them, create a processing task.
+
+ValidateImage is the only place the service says which product image names a selection will
+produce (the keys of `data_alias` / `data_description` in CreateTask), so the create form
+validates first and builds its alias rows from that answer. Creation is refused until the
+current selection (images, level, name, coordinate system) has validated cleanly: a change
+after validating asks for a new validation instead of sending names that may no longer apply.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from pydantic import ValidationError
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, DataTable, Input, Label, Select, SelectionList, Static
+
+from koomap_tui.api.errors import KooMapError
+from koomap_tui.api.models import (
+    ImageCheckRequest,
+    ImageCheckResult,
+    ImageInfo,
+    ImageInfoQuery,
+    SatelliteTaskCreate,
+)
+from koomap_tui.ui.format import inert
+
+LEVELS = ["L2", "L3", "L4", "L5"]
+PICK_LIMIT = 100  # one page of the image list; a name filter narrows larger tenants
+SHAPE_OR_CSV_ID = re.compile(r"[a-z0-9]{32}")
+
+_FORM_CSS = """
+{cls} { align: center middle; }
+{cls} > VerticalScroll { width: 110; max-width: 100%; height: 100%; max-height: 100%;
+    border: thick $primary; background: $surface; padding: 0 1; }
+{cls} Grid { grid-size: 2; grid-columns: 20 1fr; height: auto; grid-rows: 3; }
+{cls} Label { padding: 1 0 0 0; }
+{cls} .title { text-style: bold; padding: 0; }
+{cls} #errors { color: $error; height: auto; }
+{cls} #results { height: auto; max-height: 12; }
+{cls} #products { height: auto; }
+{cls} .product-row { height: 3; }
+{cls} .product-row Label { width: 30; }
+{cls} .product-row Input { width: 1fr; }
+{cls} Horizontal.buttons { height: 3; align: right middle; }
+"""
+
+
+def validation_message(exc: ValidationError) -> str:
+    """One line per problem, naming the field as the operator sees it."""
+    lines = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "form"
+        lines.append(f"{where}: {err['msg']}")
+    return "\n".join(lines)
+
+
+def split_ids(text: str) -> list[str]:
+    return [part.strip() for part in re.split(r"[,\s]+", text) if part.strip()]
+
+
+def _type_word(image: ImageInfo) -> str:
+    kind = str(getattr(image.image_type, "value", image.image_type) or "")
+    return {"0": "PAN", "1": "MSS"}.get(kind, kind or "?")
+
+
+class ImagePicker(Vertical):
+    """Usable raw images of the tenant (ListImageBaseInfo, image_status 0, is_product 0).
+
+    The selection is kept across name filters, so an operator can narrow, pick, narrow again.
+    """
+
+    DEFAULT_CSS = """
+    ImagePicker { height: auto; }
+    ImagePicker SelectionList { height: 10; }
+    ImagePicker #picker-status { color: $text-muted; height: 1; }
+    """
+
+    def __init__(self, selected: Iterable[str] = (), *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.selected: list[str] = list(dict.fromkeys(selected))
+        self.images: dict[str, ImageInfo] = {}
+        self._populating = False
+        self.loaded = False
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="filter images by name (Enter)", id="image-filter")
+        yield SelectionList[str](id="image-list")
+        yield Static("loading images…", id="picker-status", markup=False)
+
+    def on_mount(self) -> None:
+        self.load("")
+
+    @work(exclusive=True, exit_on_error=False, group="images")
+    async def load(self, name: str) -> None:
+        client = self.app.ctx.client  # type: ignore[attr-defined]
+        query = ImageInfoQuery(image_status="0", is_product="0", image_name=name or None)
+        status = self.query_one("#picker-status", Static)
+        try:
+            page = await client.list_image_base_info(query, offset=0, limit=PICK_LIMIT)
+        except (KooMapError, ValidationError) as exc:
+            status.update(Text(f"cannot list images: {inert(exc)}", style="red"))
+            return
+        for image in page.data_info:
+            self.images[image.image_id] = image
+        self._populate(page.data_info)
+        shown, total = len(page.data_info), page.page.total
+        more = f" (showing {shown} of {total}; filter by name)" if total > shown else ""
+        status.update(
+            f"{total} usable raw image(s){more} · {len(self.selected)} selected · space toggles"
+        )
+        self.loaded = True
+
+    def _populate(self, images: list[ImageInfo]) -> None:
+        listing = self.query_one("#image-list", SelectionList)
+        self._populating = True
+        try:
+            listing.clear_options()
+            chosen = set(self.selected)
+            shown = list(images)
+            # Keep chosen images on the list even when the filter hides them.
+            shown_ids = {i.image_id for i in shown}
+            shown += [
+                self.images[k] for k in self.selected if k in self.images and k not in shown_ids
+            ]
+            listing.add_options(
+                (
+                    Text(
+                        f"{inert(i.image_name)}  [{_type_word(i)} {inert(i.image_level)}]"
+                        f"  {i.image_id}"
+                    ),
+                    i.image_id,
+                    i.image_id in chosen,
+                )
+                for i in shown
+            )
+        finally:
+            self._populating = False
+
+    @on(Input.Submitted, "#image-filter")
+    def _filter(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.load(event.value.strip())
+
+    @on(SelectionList.SelectedChanged, "#image-list")
+    def _changed(self, event: SelectionList.SelectedChanged[str]) -> None:
+        if self._populating:
+            return
+        listing = event.selection_list
+        now = set(listing.selected)
+        shown = {listing.get_option_at_index(i).value for i in range(listing.option_count)}
+        kept = [k for k in self.selected if k not in shown or k in now]
+        kept += [k for k in listing.selected if k not in kept]
+        self.selected = kept
+        self.post_message(self.Changed())
+
+    def select_ids(self, ids: Iterable[str]) -> None:
+        """Select images by id (tests and pre-filled dialogs)."""
+        listing = self.query_one("#image-list", SelectionList)
+        shown = {listing.get_option_at_index(i).value for i in range(listing.option_count)}
+        for image_id in ids:
+            if image_id not in self.selected:
+                self.selected.append(image_id)
+            if image_id in shown:  # one not on the current page stays in `selected` all the same
+                listing.select(image_id)
+
+    class Changed(Message):
+        """The selection changed."""
+
+
+class ResultsTable(DataTable[Text]):
+    """ValidateImage's per-file verdicts: result, product image name, data id, message."""
+
+    def on_mount(self) -> None:
+        self.add_columns("Result", "Product image name", "Data id", "Error message")
+        self.cursor_type = "row"
+
+    def show(self, results: list[ImageCheckResult]) -> None:
+        self.clear()
+        for r in results:
+            mark = Text("✓ ok", style="green") if r.ok else Text("✗ error", style="bold red")
+            self.add_row(
+                mark,
+                Text(inert(r.name)),
+                Text(inert(r.data_id)),
+                Text(inert(r.error_message) if r.error_message else "—"),
+            )
+
+
+def results_summary(results: list[ImageCheckResult]) -> str:
+    bad = [r for r in results if not r.ok]
+    if not results:
+        return "the service returned no results"
+    if not bad:
+        return f"all {len(results)} image file(s) passed validation"
+    return f"{len(bad)} of {len(results)} image file(s) failed validation"
+
+
+async def run_validation(client: Any, request: ImageCheckRequest) -> list[ImageCheckResult]:
+    """ValidateImage; a 400 with the per-file array is a result (the client returns it)."""
+    results: list[ImageCheckResult] = await client.validate_image(request)
+    return results
+
+
+class _ValidatingForm(ModalScreen[Any]):
+    """Shared parts: the picker, the level/coordination fields and the results table."""
+
+    def __init__(self, selected: Iterable[str] = (), level: str = "L2") -> None:
+        super().__init__()
+        self.preselected = list(selected)
+        self.level = level if level in LEVELS else "L2"
+        self.results: list[ImageCheckResult] | None = None
+        self.validated_key: tuple[Any, ...] | None = None
+
+    def _value(self, widget_id: str) -> Any:
+        widget = self.query_one(f"#{widget_id}")
+        if isinstance(widget, Input):
+            return widget.value.strip()
+        if isinstance(widget, Select):
+            return widget.value
+        if isinstance(widget, Checkbox):
+            return widget.value
+        raise TypeError(widget_id)
+
+    @property
+    def picker(self) -> ImagePicker:
+        return self.query_one(ImagePicker)
+
+    def validation_key(self) -> tuple[Any, ...]:
+        return (
+            tuple(self.picker.selected),
+            self._value("production_level"),
+            self._value("task_name"),
+            self._value("coordination"),
+        )
+
+    def check_request(self) -> ImageCheckRequest:
+        return ImageCheckRequest.model_validate(
+            {
+                "data_ids": list(self.picker.selected),
+                "production_level": self._value("production_level"),
+                "task_name": self._value("task_name"),
+                "coordination": self._value("coordination"),
+            }
+        )
+
+    def show_errors(self, message: str) -> None:
+        self.query_one("#errors", Static).update(Text(message))
+
+    def action_validate(self) -> None:
+        try:
+            request = self.check_request()
+        except ValidationError as exc:
+            self.show_errors(validation_message(exc))
+            return
+        self.show_errors("")
+        self.query_one("#verdict", Static).update("validating…")
+        self._validate(request, self.validation_key())
+
+    @work(exclusive=True, exit_on_error=False, group="validate")
+    async def _validate(self, request: ImageCheckRequest, key: tuple[Any, ...]) -> None:
+        client = self.app.ctx.client  # type: ignore[attr-defined]
+        try:
+            results = await run_validation(client, request)
+        except KooMapError as exc:
+            self.query_one("#verdict", Static).update("")
+            self.show_errors(f"ValidateImage failed: {inert(exc)}")
+            return
+        self.results = results
+        self.validated_key = key
+        self.query_one(ResultsTable).show(results)
+        ok = bool(results) and all(r.ok for r in results)
+        self.query_one("#verdict", Static).update(
+            Text(results_summary(results), style="green" if ok else "bold red")
+        )
+        self.validated(results)
+
+    def validated(self, results: list[ImageCheckResult]) -> None:
+        """Hook for the create form."""
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ValidateDialog(_ValidatingForm):
+    """`v`: check a selection of raw image files and show the per-file result."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Close"),
+        Binding("f5", "validate", "Validate"),
+    ]
+    DEFAULT_CSS = _FORM_CSS.replace("{cls}", "ValidateDialog")
+
+    def __init__(self, selected: Iterable[str] = (), level: str = "L2", name: str = "") -> None:
+        super().__init__(selected, level)
+        self.name_hint = name or "image_check"
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static("Validate raw image files (ValidateImage)", classes="title")
+            with Grid():
+                yield Label("Check as task name")
+                yield Input(self.name_hint, id="task_name")
+                yield Label("Production level")
+                yield Select(
+                    [(v, v) for v in LEVELS], value=self.level, id="production_level",
+                    allow_blank=False,
+                )  # fmt: skip
+                yield Label("Coordinate system")
+                yield Input("WGS84", id="coordination")
+            yield ImagePicker(self.preselected)
+            yield Static("", id="errors")
+            yield Static("", id="verdict")
+            yield ResultsTable(id="results")
+            with Horizontal(classes="buttons"):
+                yield Button("Close (Esc)", id="cancel")
+                yield Button("Validate (F5)", id="validate", variant="primary")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "validate":
+            self.action_validate()
+        else:
+            self.action_cancel()
+
+
+class SatelliteCreateForm(_ValidatingForm):
+    """`n`: CreateTask. Validates the images first; alias rows come from the validation."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("f5", "validate", "Validate"),
+        Binding("ctrl+s", "save", "Create"),
+    ]
+    DEFAULT_CSS = _FORM_CSS.replace("{cls}", "SatelliteCreateForm")
+
+    def __init__(self, workspace_id: str, selected: Iterable[str] = ()) -> None:
+        super().__init__(selected, "L2")
+        self.workspace_id = workspace_id
+        self.product_names: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static("New satellite processing task (ORSIP)", classes="title")
+            with Grid():
+                yield Label("Name (1-50)")
+                yield Input("", id="task_name", placeholder="Chinese, letters, digits, _")
+                yield Label("Description")
+                yield Input("", id="task_description")
+                yield Label("Production level")
+                yield Select(
+                    [("L2 colour + coarse correction", "L2"), ("L3 colour + fine correction", "L3"),
+                     ("L4 orthorectification", "L4"), ("L5 mosaicking", "L5")],
+                    value="L2", id="production_level", allow_blank=False,
+                )  # fmt: skip
+                yield Label("Coordinate system")
+                yield Input("WGS84", id="coordination")
+            yield Static("Raw image files (usable only):", classes="title")
+            yield ImagePicker(self.preselected)
+            yield Static("", id="verdict")
+            yield ResultsTable(id="results")
+            yield Static("Product images (from the validation): alias and description")
+            yield Vertical(id="products")
+            with Grid():
+                yield Label("CSV material ids")
+                yield Input("", id="csv_ids", placeholder="comma-separated 32-char ids (optional)")
+                yield Label("Clip by vector")
+                yield Checkbox("isClip", id="is_clip")
+                yield Label("Vector file id")
+                yield Input("", id="shape_id", placeholder="32-char shape id; needed with isClip")
+                yield Label("Pyramid tiling")
+                yield Checkbox("isTile", id="is_tile")
+            yield Static("", id="errors")
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Validate (F5)", id="validate")
+                yield Button("Create (ctrl+s)", id="save", variant="primary")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "validate":
+            self.action_validate()
+        elif event.button.id == "save":
+            self.action_save()
+        else:
+            self.action_cancel()
+
+    def validated(self, results: list[ImageCheckResult]) -> None:
+        names = list(dict.fromkeys(r.name for r in results if r.ok and r.name))
+        self.product_names = names
+        box = self.query_one("#products", Vertical)
+        box.remove_children()
+        rows = []
+        for i, name in enumerate(names):
+            rows.append(
+                Horizontal(
+                    Label(inert(name), markup=False),
+                    Input(name, id=f"alias-{i}", placeholder="alias"),
+                    Input("", id=f"desc-{i}", placeholder="description (optional)"),
+                    classes="product-row",
+                )
+            )
+        if rows:
+            box.mount(*rows)
+
+    def build(self) -> SatelliteTaskCreate:
+        """The request body; raises ValueError / ValidationError with operator-facing text."""
+        if self.results is None:
+            raise ValueError("validate the images first (F5)")
+        if self.validated_key != self.validation_key():
+            raise ValueError("the selection changed since it was validated: validate again (F5)")
+        bad = [r for r in self.results if not r.ok]
+        if bad:
+            raise ValueError(
+                f"{len(bad)} image file(s) failed validation; change the selection and validate"
+            )
+        csv_ids = split_ids(self._value("csv_ids"))
+        wrong = [c for c in csv_ids if not SHAPE_OR_CSV_ID.fullmatch(c)]
+        if wrong:
+            raise ValueError(f"csv_ids: not a 32-character id: {', '.join(wrong[:3])}")
+        aliases: dict[str, str] = {}
+        descriptions: dict[str, str | None] = {}
+        for i, name in enumerate(self.product_names):
+            alias = self.query_one(f"#alias-{i}", Input).value.strip()
+            if not alias:
+                raise ValueError(f"data_alias: give an alias for {name}")
+            aliases[name] = alias
+            descriptions[name] = self.query_one(f"#desc-{i}", Input).value.strip() or None
+        shape = self._value("shape_id") or None
+        return SatelliteTaskCreate.model_validate(
+            {
+                "task_name": self._value("task_name"),
+                "task_type": "ORSIP",
+                "workspace_id": self.workspace_id,
+                "data_ids": list(self.picker.selected),
+                "shape_id": shape,
+                "production_level": self._value("production_level"),
+                "task_description": self._value("task_description") or None,
+                "data_alias": aliases,
+                "coordination": self._value("coordination"),
+                "data_description": descriptions,
+                "csv_ids": csv_ids,
+                "isClip": "1" if self._value("is_clip") else "0",
+                "isTile": "1" if self._value("is_tile") else "0",
+            }
+        )
+
+    def action_save(self) -> None:
+        try:
+            body = self.build()
+        except ValidationError as exc:
+            self.show_errors(validation_message(exc))
+            return
+        except ValueError as exc:
+            self.show_errors(str(exc))
+            return
+        self.dismiss(body)
