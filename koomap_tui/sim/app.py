@@ -16,6 +16,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.routing import Mount
+from starlette.types import Receive, Scope, Send
 
 from koomap_tui.sim import errors as E
 from koomap_tui.sim import iam, obs
@@ -56,7 +57,7 @@ def error_answer(code: str, msg: str, status: int, headers: dict[str, str] | Non
     return status, out, dumps({"error_code": code, "error_msg": msg})
 
 
-def is_loopback(scope: dict[str, Any]) -> bool:
+def is_loopback(scope: Scope) -> bool:
     client = scope.get("client")
     host = client[0] if client else ""
     return host.startswith("127.") or host in ("::1", "localhost")
@@ -66,7 +67,7 @@ class SimASGI:
     def __init__(self, sim: Simulator) -> None:
         self.sim = sim
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             while True:
                 message = await receive()
@@ -160,7 +161,7 @@ class SimASGI:
     # ------------------------------------------------------------------ KooMap operations
     def _api(
         self,
-        scope: dict[str, Any],
+        scope: Scope,
         method: str,
         path: str,
         raw_query: str,
@@ -193,7 +194,7 @@ class SimASGI:
 
     def _authenticate(
         self,
-        scope: dict[str, Any],
+        scope: Scope,
         method: str,
         raw_query: str,
         headers: dict[str, str],
@@ -236,7 +237,7 @@ class SimASGI:
     # ------------------------------------------------------------------ OBS
     async def _obs(
         self,
-        scope: dict[str, Any],
+        scope: Scope,
         send: Any,
         method: str,
         path: str,
@@ -309,7 +310,7 @@ class SimASGI:
         """Close the connection without any answer (the client sees a connection error)."""
         cycle = getattr(receive, "__self__", None)
         transport = getattr(cycle, "transport", None)
-        if transport is None:
+        if cycle is None or transport is None:
             raise ConnectionAbortedError("simulated dropped connection")
         cycle.disconnected = True  # uvicorn then sends nothing more on this cycle
         transport.abort()

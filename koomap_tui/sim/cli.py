@@ -167,13 +167,13 @@ def main(argv: list[str] | None = None) -> int:
         ),
         flush=True,
     )
-    config = uvicorn.Config(
+    server_config = uvicorn.Config(
         build_app(sim), log_level="warning", access_log=False, lifespan="off", timeout_keep_alive=30
     )
     # The scenario's records live for the whole run: keep the cyclic GC from re-scanning them
     # on every collection (it otherwise costs a third of the CPU of a list request at scale).
     gc.freeze()
-    uvicorn.Server(config).run(sockets=[sock])
+    uvicorn.Server(server_config).run(sockets=[sock])
     return 0
 
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 
 from koomap_tui.sim.engine import Scheduler, Timings
-from koomap_tui.sim.records import Image, Product, Real3DTask, Run, SatTask, SubTask
+from koomap_tui.sim.records import Folder, Image, Product, Real3DTask, Run, SatTask, SubTask
 from koomap_tui.sim.store import TenantStore
 
 START_FAIL_MESSAGES = (
@@ -78,7 +79,7 @@ class Machines:
             task.touch()
             self.sched.at(due + t.real3d_starting, after_starting(task.gen))
 
-        def after_starting(g: int):
+        def after_starting(g: int) -> Callable[[float], None]:
             def act(due: float) -> None:
                 if task.gen != g:
                     return
@@ -465,7 +466,7 @@ class Machines:
         self.sched.at(now + self.t.sat_stopping, stopped)
 
     # ================================================================ data objects
-    def finish_folder_import(self, folder, due: float, ok: bool) -> None:
+    def finish_folder_import(self, folder: Folder, due: float, ok: bool) -> None:
         gen = folder.gen
 
         def done(at: float) -> None:

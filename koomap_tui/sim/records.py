@@ -41,6 +41,17 @@ class Workspace:
         "update_time",
     )
 
+    create_time: float
+    creator: str
+    description: str
+    id: str
+    latest_operator: str
+    name: str
+    seq: int
+    star: int
+    tenant_domain_id: str
+    update_time: float
+
     def __init__(self, **kw: Any) -> None:
         for k, v in kw.items():
             setattr(self, k, v)
@@ -114,6 +125,37 @@ class Real3DTask:
         "update_time",
         "workspace_id",
     )
+
+    _cache: bytes | None
+    _cache_at: float | None
+    at_done: bool
+    at_progress: float | None
+    complete_stage: int
+    coordinate_sys: str
+    create_time: float
+    creator: str
+    exec_start_time: float | None
+    exec_stop_time: float | None
+    fail_message: str | None
+    folder_code: str | None
+    gen: int
+    has_marker: bool
+    id: str
+    latest_operator: str
+    modeling_params: dict[str, str]
+    modeling_type: str
+    name: str
+    progress: float | None
+    run: Run | None
+    run_count: int
+    seq: int
+    status: str
+    task_description: str
+    task_type: str
+    tenant_domain_id: str
+    total_stage: int
+    update_time: float
+    workspace_id: str
 
     def __init__(self, **kw: Any) -> None:
         self._cache = None
@@ -218,6 +260,26 @@ class SubTask:
         "update_time",
     )
 
+    create_time: float
+    creator: str
+    exec_start_time: float | None
+    exec_stop_time: float | None
+    fail_message: str | None
+    gen: int
+    id: str
+    latest_operator: str
+    model_path: str
+    name: str
+    progress: float | None
+    refine_product_id: str | None
+    run: Run | None
+    run_count: int
+    seq: int
+    status: str
+    task: Real3DTask
+    tenant_domain_id: str
+    update_time: float
+
     def __init__(self, **kw: Any) -> None:
         self.gen = 0
         self.run = None
@@ -272,6 +334,16 @@ class Spur:
         "task_id",
     )
 
+    accuracy: str
+    height: str
+    id: str
+    image_code: str
+    latitude: str
+    longitude: str
+    point_height: str
+    point_width: str
+    task_id: str
+
     def __init__(self, **kw: Any) -> None:
         for k, v in kw.items():
             setattr(self, k, v)
@@ -302,6 +374,16 @@ class Folder:
         "obs_path",
         "status",
     )
+
+    alias: str
+    code: str
+    create_time: float
+    desc: str
+    gen: int
+    name: str
+    obs_endpoint: str
+    obs_path: str
+    status: int
 
     def __init__(self, **kw: Any) -> None:
         self.gen = 0
@@ -338,6 +420,19 @@ class Product:
         "tenant_domain_id",
         "update_time",
     )
+
+    create_time: float
+    details: list[dict[str, Any]]
+    folder_code: str | None
+    gen: int
+    id: str
+    name: str
+    refine: bool
+    status: str
+    subtask_info: dict[str, Any] | None
+    task_info: dict[str, Any]
+    tenant_domain_id: str
+    update_time: float
 
     def __init__(self, **kw: Any) -> None:
         self.gen = 0
@@ -397,6 +492,35 @@ class SatTask:
         "status",
         "workspace_id",
     )
+
+    coordination: str
+    create_time: float
+    creator: str
+    csv_ids: list[str]
+    data_alias: dict[str, Any]
+    data_description: dict[str, Any]
+    data_ids: list[str]
+    deleted: bool
+    description: str
+    domain_id: str
+    exec_start_time: float | None
+    exec_stop_time: float | None
+    fail_message: str | None
+    gen: int
+    id: str
+    image_url: str | None
+    is_clip: str
+    is_tile: str
+    name: str
+    origin_data_alias: str
+    production_level: str
+    progress: float | None
+    run: Run | None
+    run_count: int
+    seq: int
+    shape_id: str | None
+    status: str
+    workspace_id: str
 
     def __init__(self, **kw: Any) -> None:
         self.gen = 0

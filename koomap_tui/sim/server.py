@@ -126,7 +126,6 @@ class SimServer:
             timeout_keep_alive=30,
         )
         self._server = uvicorn.Server(config)
-        self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, name="koomap-sim", daemon=True
         )

@@ -32,8 +32,8 @@ FOLDER_ORDERS = {
 REFINE_ORDERS = {
     "task_name_asc": (lambda p: p.task_info["task_name"], False),
     "task_name_desc": (lambda p: p.task_info["task_name"], True),
-    "subtask_name_asc": (lambda p: p.subtask_info["subtask_name"], False),
-    "subtask_name_desc": (lambda p: p.subtask_info["subtask_name"], True),
+    "subtask_name_asc": (lambda p: (p.subtask_info or {})["subtask_name"], False),
+    "subtask_name_desc": (lambda p: (p.subtask_info or {})["subtask_name"], True),
 }
 
 
@@ -126,7 +126,7 @@ def list_refine_products(sim: Simulator, req: Req) -> Any:
         items = [p for p in items if task_name in p.task_info["task_name"].lower()]
     sub_name = fuzzy(q.get("subtask_name"))
     if sub_name:
-        items = [p for p in items if sub_name in p.subtask_info["subtask_name"].lower()]
+        items = [p for p in items if sub_name in (p.subtask_info or {})["subtask_name"].lower()]
     for prefix, field in (
         ("subtask_create_time", "create_time"),
         ("subtask_completed_time", "completed_time"),
@@ -136,7 +136,7 @@ def list_refine_products(sim: Simulator, req: Req) -> Any:
         if lo is not None or hi is not None:
             kept = []
             for p in items:
-                text = p.subtask_info.get(field)
+                text = (p.subtask_info or {}).get(field)
                 if text is None:
                     continue
                 ts = parse_utc(text)
