@@ -11,6 +11,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rich.cells import set_cell_size
 from rich.text import Text
 from textual.widgets import Static
 
@@ -62,7 +63,7 @@ def fmt_number(value: float | None) -> str:
         return "—"
     if float(value).is_integer():
         return f"{value:,.0f}"
-    return f"{value:,.2f}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,8 @@ def bar_lines(items: Sequence[BarItem], *, bar_width: int = 30, label_width: int
     for i, item in enumerate(items):
         if i:
             text.append("\n")
-        label = item.label if len(item.label) <= label_width else item.label[: label_width - 1]
-        text.append(label.ljust(label_width) + " ")
+        label = set_cell_size(item.label, label_width)  # CJK labels are two cells a character
+        text.append(label + " ")
         value = item.value
         if item.has_quota and item.capacity:
             fraction = None if value is None else value / item.capacity
