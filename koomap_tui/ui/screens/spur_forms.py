@@ -69,6 +69,14 @@ class PerActionGates:
             return Decision(False, denial)
         return Decision(True, None)
 
+    def refresh_gates(self) -> None:
+        """Re-dim footer keys only when a decision changed: every `refresh_bindings` rebuilds
+        the footer, which costs far more than the decisions (profiled: most of a poll cycle)."""
+        signature = tuple(self.decide_action(a).allowed for a in self.GATED)
+        if signature != getattr(self, "_gate_signature", None):
+            self._gate_signature = signature
+            self.refresh_bindings()  # type: ignore[attr-defined]
+
     def decide(self, op: Op) -> Decision:
         # The base screen's per-selection check; here `on_key` below has already decided per
         # action, so the base handler (which runs after it) must not refuse a second time.

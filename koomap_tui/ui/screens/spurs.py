@@ -408,7 +408,7 @@ class SpursScreen(PerActionGates, ConsoleScreen):
                 if task is not None:
                     self.task_obj = task
                     self._update_summary()
-                    self.refresh_bindings()
+                    self.refresh_gates()
             return
         if self.source is None or update.source != self.source.key:
             return
@@ -435,7 +435,7 @@ class SpursScreen(PerActionGates, ConsoleScreen):
         self._show_points()
         self._filter_spurs()
         self._update_summary()
-        self.refresh_bindings()
+        self.refresh_gates()
 
     def _show_images(self) -> None:
         if self.source is None:
@@ -489,11 +489,11 @@ class SpursScreen(PerActionGates, ConsoleScreen):
     @on(VirtualTable.CursorMoved, "#images")
     def _image_moved(self) -> None:
         self._filter_spurs()
-        self.refresh_bindings()
+        self.refresh_gates()
 
     @on(VirtualTable.CursorMoved, "#spurs")
     def _spur_moved(self) -> None:
-        self.refresh_bindings()
+        self.refresh_gates()
 
     def _update_summary(self) -> None:
         t = self.task_obj

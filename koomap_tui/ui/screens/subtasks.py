@@ -227,7 +227,7 @@ class SubtasksScreen(PerActionGates, ConsoleScreen):
 
     @on(VirtualTable.CursorMoved)
     def _cursor_moved(self) -> None:
-        self.refresh_bindings()
+        self.refresh_gates()
 
     # -- polling ---------------------------------------------------------------------------
     def on_poll_updated(self, message: PollUpdated) -> None:
@@ -266,7 +266,7 @@ class SubtasksScreen(PerActionGates, ConsoleScreen):
         if first or added or update.changed or update.removed:
             self.load_refine_products()
         self._update_summary()
-        self.refresh_bindings()
+        self.refresh_gates()
 
     def _parent_update(self, update: Any) -> None:
         if update.error is not None:
@@ -275,7 +275,7 @@ class SubtasksScreen(PerActionGates, ConsoleScreen):
         if task is not None:
             self.task_obj = task
             self._update_summary()
-            self.refresh_bindings()
+            self.refresh_gates()
 
     @work(exclusive=True, exit_on_error=False, group="refine-products")
     async def load_refine_products(self) -> None:
