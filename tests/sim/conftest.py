@@ -45,12 +45,18 @@ def sim(server: SimServer) -> Iterator[SimServer]:
     server.faults.clear()
 
 
-@pytest.fixture
-def api(sim: SimServer) -> Iterator[httpx.Client]:
+@pytest.fixture(scope="session")
+def session_client(server: SimServer) -> Iterator[httpx.Client]:
     with httpx.Client(
-        base_url=sim.base_url, headers={"X-Auth-Token": sim.demo_token}, timeout=10
+        base_url=server.base_url, headers={"X-Auth-Token": server.demo_token}, timeout=10
     ) as client:
         yield client
+
+
+@pytest.fixture
+def api(sim: SimServer, session_client: httpx.Client) -> httpx.Client:
+    """A keep-alive client of the demo tenant on the freshly reset simulator."""
+    return session_client
 
 
 def ws_id(api: httpx.Client, name: str) -> str:

@@ -7,6 +7,7 @@ import hashlib
 import httpx
 
 from koomap_tui.sim.server import SimServer
+from tests.sim.conftest import HTTP
 
 
 def product_file_url(api: httpx.Client) -> str:
@@ -20,16 +21,16 @@ def product_file_url(api: httpx.Client) -> str:
 
 def test_get_head_and_determinism(api: httpx.Client, sim: SimServer) -> None:
     url = product_file_url(api)
-    head = httpx.head(sim.base_url + url)
+    head = HTTP.head(sim.base_url + url)
     assert head.status_code == 200
     size = int(head.headers["content-length"])
     assert 64 * 1024 <= size <= 2 * 1024 * 1024
     assert head.headers["accept-ranges"] == "bytes" and head.content == b""
-    full = httpx.get(sim.base_url + url)
+    full = HTTP.get(sim.base_url + url)
     assert full.status_code == 200 and len(full.content) == size
     assert full.headers["etag"] == f'"{hashlib.md5(full.content).hexdigest()}"'
-    assert httpx.get(sim.base_url + url).content == full.content
-    other = httpx.get(
+    assert HTTP.get(sim.base_url + url).content == full.content
+    other = HTTP.get(
         sim.base_url
         + url.replace("Tile_+000_+000.osgb", "Tile_+000_+001.osgb").replace(
             "Tile_+000_+000/", "Tile_+000_+001/"
@@ -40,34 +41,34 @@ def test_get_head_and_determinism(api: httpx.Client, sim: SimServer) -> None:
 
 def test_ranges(api: httpx.Client, sim: SimServer) -> None:
     url = sim.base_url + product_file_url(api)
-    full = httpx.get(url).content
+    full = HTTP.get(url).content
     size = len(full)
-    part = httpx.get(url, headers={"Range": "bytes=100-65700"})
+    part = HTTP.get(url, headers={"Range": "bytes=100-65700"})
     assert part.status_code == 206
     assert part.headers["content-range"] == f"bytes 100-65700/{size}"
     assert part.content == full[100:65701]
-    tail = httpx.get(url, headers={"Range": "bytes=-10"})
+    tail = HTTP.get(url, headers={"Range": "bytes=-10"})
     assert tail.status_code == 206 and tail.content == full[-10:]
-    open_end = httpx.get(url, headers={"Range": f"bytes={size - 5}-"})
+    open_end = HTTP.get(url, headers={"Range": f"bytes={size - 5}-"})
     assert open_end.content == full[-5:]
-    bad = httpx.get(url, headers={"Range": f"bytes={size}-"})
+    bad = HTTP.get(url, headers={"Range": f"bytes={size}-"})
     assert bad.status_code == 416 and bad.headers["content-range"] == f"bytes */{size}"
 
 
 def test_unknown_objects_and_other_buckets(api: httpx.Client, sim: SimServer) -> None:
-    assert httpx.get(sim.base_url + "/koomap-real3d-products/nope/file.osgb").status_code == 404
+    assert HTTP.get(sim.base_url + "/koomap-real3d-products/nope/file.osgb").status_code == 404
     image = api.post("/v1/kmp-data/imageinfo", data={"offset": "0", "limit": "1"}).json()[
         "data_info"
     ][0]
     url = f"{sim.base_url}/koomap-sat-images/{image['image_id']}/{image['image_name']}.tif"
-    assert httpx.head(url).status_code == 200
+    assert HTTP.head(url).status_code == 200
     refine = api.get("/v1/real3d/refineproducts").json()["refine_products"][0]
     files = refine["product_details"][0]["files"]
     assert (
-        httpx.head(f"{sim.base_url}/koomap-real3d-refine/{refine['id']}/{files[0]}").status_code
+        HTTP.head(f"{sim.base_url}/koomap-real3d-refine/{refine['id']}/{files[0]}").status_code
         == 200
     )
-    upload = httpx.put(f"{sim.base_url}/koomap-refine-upload/abc/model.zip", content=b"model")
+    upload = HTTP.put(f"{sim.base_url}/koomap-refine-upload/abc/model.zip", content=b"model")
     assert (
         upload.status_code == 200
         and upload.headers["etag"] == f'"{hashlib.md5(b"model").hexdigest()}"'
