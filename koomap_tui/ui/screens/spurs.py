@@ -452,30 +452,31 @@ class SpursScreen(PerActionGates, ConsoleScreen):
             key = spur_key(spur)
             if key is not None:
                 known[key] = known.get(key, 0) + 1
-        coords = dict(self.groups)
-        for key, point in names.items():
-            coords.setdefault(
-                key,
-                {
-                    "longitude": point.x,
-                    "latitude": point.y,
-                    "height": point.height,
-                    "accuracy": point.accuracy,
-                },
-            )
+        # Imported points first, in file order; then points only known from spurs.
+        coords: dict[GroupKey, dict[str, str]] = {
+            key: {
+                "longitude": p.x,
+                "latitude": p.y,
+                "height": p.height,
+                "accuracy": p.accuracy,
+            }
+            for key, p in names.items()
+        }
+        for key, c in self.groups.items():
+            coords.setdefault(key, c)
         rows = []
         for key, c in coords.items():
-            point = names.get(key)
+            imported = names.get(key)
             row = PointRow(
                 key=key,
-                name=point.name if point else None,
+                name=imported.name if imported else None,
                 longitude=c["longitude"],
                 latitude=c["latitude"],
                 height=c["height"],
                 accuracy=c["accuracy"],
                 count=self.counts.get(key),
                 known=known.get(key, 0),
-                imported=point is not None,
+                imported=imported is not None,
             )
             rows.append((row.row_id, row))
         self.points_table.set_rows(rows)
