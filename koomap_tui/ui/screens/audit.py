@@ -1,0 +1,393 @@
+"""The audit trail of operator actions: filter it, export what is shown, watch it grow.
+
+The log is an append-only JSON-lines file that other consoles (other terminals, the CLI) may be
+writing too, so the screen tails the file itself rather than listening to this process's
+writes: a stat per tick (size, mtime, inode) and, when it grew, a read of only the new bytes.
+A shrunk or replaced file (rotation, truncation) is read again from the start.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Footer, Input, Label, Select, Static
+
+from koomap_tui.services.audit import AuditLog, AuditRecord
+from koomap_tui.ui.format import inert
+from koomap_tui.ui.screens.base import ConsoleScreen
+from koomap_tui.ui.widgets.dialogs import ConfirmDialog
+from koomap_tui.ui.widgets.header_bar import HeaderBar
+from koomap_tui.ui.widgets.virtual_table import Column, VirtualTable
+
+TAIL_INTERVAL = 0.5  # seconds between stats of the log file
+OUTCOME_LOOK: dict[str, tuple[str, str]] = {
+    "ok": ("✓", "green"),
+    "error": ("✗", "bold red"),
+    "unknown": ("?", "bold yellow"),
+    "denied": ("⊘", "magenta"),
+}
+QUICK: dict[str, tuple[str, str | None]] = {
+    "1": ("all", None),
+    "2": ("ok", "ok"),
+    "3": ("error", "error"),
+    "4": ("unknown", "unknown"),
+    "5": ("denied", "denied"),
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    seq: int
+    rec: AuditRecord
+
+
+class AuditTail:
+    """Incremental reader of the audit file: `poll()` returns new records, or None."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.offset = 0
+        self._sig: tuple[int, int, int] | None = None
+        self.reset_seen = False
+
+    def poll(self) -> list[AuditRecord] | None:
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            if self.offset:
+                self.offset, self._sig, self.reset_seen = 0, None, True
+                return []
+            return None
+        sig = (st.st_size, st.st_mtime_ns, st.st_ino)
+        if sig == self._sig:
+            return None
+        replaced = self._sig is not None and self._sig[2] != st.st_ino
+        if st.st_size < self.offset or replaced:
+            self.offset, self.reset_seen = 0, True
+        self._sig = sig
+        with self.path.open("rb") as handle:
+            handle.seek(self.offset)
+            data = handle.read()
+        # Only whole lines: a record being written right now is read on the next tick.
+        end = data.rfind(b"\n") + 1
+        self.offset += end
+        records: list[AuditRecord] = []
+        for line in data[:end].splitlines():
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                obj = json.loads(line.decode("utf-8", errors="replace"))
+            except json.JSONDecodeError:
+                continue  # a torn line after a crash
+            if isinstance(obj, dict):
+                records.append(AuditRecord.from_dict(obj))
+        return records
+
+
+def _detail(rec: AuditRecord) -> str:
+    if isinstance(rec.detail, dict):
+        return json.dumps(rec.detail, ensure_ascii=False)
+    return rec.detail or ""
+
+
+def matches(rec: AuditRecord, needle: str, outcome: str | None) -> bool:
+    if outcome is not None and rec.outcome != outcome:
+        return False
+    if not needle:
+        return True
+    hay = " ".join(
+        [
+            rec.time, rec.profile, rec.operator, rec.operation, *rec.targets, rec.outcome,
+            rec.request_id or "", rec.error_code or "", _detail(rec),
+        ]
+    ).lower()  # fmt: skip
+    return needle.lower() in hay
+
+
+def default_export_path(fmt: str, cwd: Path | None = None) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    return (cwd or Path.cwd()) / f"koomap-audit-{stamp}.{fmt}"
+
+
+class ExportDialog(ModalScreen[tuple[Path, str] | None]):
+    """Asks where to export and as what; the caller asks before overwriting."""
+
+    DEFAULT_CSS = """
+    ExportDialog { align: center middle; }
+    ExportDialog > Vertical { width: 90; max-width: 100%; height: auto; border: thick $primary;
+        background: $surface; padding: 0 1; }
+    ExportDialog Grid { grid-size: 2; grid-columns: 10 1fr; height: auto; grid-rows: 3; }
+    ExportDialog Label { padding: 1 0 0 0; }
+    ExportDialog #export-error { color: $error; height: auto; }
+    ExportDialog Horizontal { height: 3; align: right middle; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, count: int, cwd: Path | None = None) -> None:
+        super().__init__()
+        self.count = count
+        self.cwd = cwd
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(f"Export the {self.count} record(s) shown", markup=False)
+            with Grid():
+                yield Label("Format")
+                yield Select(
+                    [("CSV", "csv"), ("JSON lines", "jsonl")], value="csv", id="format",
+                    allow_blank=False,
+                )  # fmt: skip
+                yield Label("Path")
+                yield Input(str(default_export_path("csv", self.cwd)), id="path")
+            yield Static("", id="export-error")
+            with Horizontal():
+                yield Button("Cancel", id="cancel")
+                yield Button("Export", id="export", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#path", Input).focus()
+
+    @on(Select.Changed, "#format")
+    def _format_changed(self, event: Select.Changed) -> None:
+        box = self.query_one("#path", Input)
+        path = Path(box.value)
+        if path.suffix in (".csv", ".jsonl"):
+            box.value = str(path.with_suffix(f".{event.value}"))
+
+    def action_export(self) -> None:
+        text = self.query_one("#path", Input).value.strip()
+        fmt = str(self.query_one("#format", Select).value)
+        if not text:
+            self.query_one("#export-error", Static).update("give a path")
+            return
+        path = Path(text).expanduser()
+        if not path.is_absolute():
+            path = (self.cwd or Path.cwd()) / path
+        if path.is_dir():
+            self.query_one("#export-error", Static).update(f"{path} is a directory")
+            return
+        if not path.parent.is_dir():
+            self.query_one("#export-error", Static).update(f"no such directory: {path.parent}")
+            return
+        self.dismiss((path, fmt))
+
+    @on(Input.Submitted, "#path")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_export()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "export":
+            self.action_export()
+        else:
+            self.action_cancel()
+
+
+class AuditScreen(ConsoleScreen):
+    BREADCRUMB = "audit"
+    view_key = "audit"
+    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
+        Binding("escape", "back", "Back", show=False),
+        Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("e", "export", "Export"),
+        Binding("1", "quick('1')", "All"),
+        Binding("2", "quick('2')", "OK"),
+        Binding("3", "quick('3')", "Errors"),
+        Binding("4", "quick('4')", "Unknown"),
+        Binding("5", "quick('5')", "Denied"),
+        Binding("r", "reload", "Reload", show=False),
+    ]
+
+    def __init__(self, *, export_dir: Path | None = None) -> None:
+        super().__init__()
+        self.export_dir = export_dir
+        self.tail: AuditTail | None = None
+        self._seq = 0
+        self._text = ""
+        self._quick = "1"
+
+    def compose(self) -> ComposeResult:
+        yield HeaderBar(id="header")
+        with Vertical(id="body"):
+            yield Static("", id="summary")
+            yield VirtualTable(self._columns(), id="audit", empty_text="(no recorded actions)")
+            yield Input(placeholder="filter (Enter keeps, Esc clears)", id="filter")
+        yield Footer()
+
+    def _columns(self) -> list[Column]:
+        return [
+            Column("time", "Time (UTC)", 23, render=lambda r: Text(inert(r.rec.time)), sort_key=lambda r: (r.rec.time, r.seq)),
+            Column("profile", "Profile", 10, render=lambda r: Text(inert(r.rec.profile))),
+            Column("operator", "Operator", 12, render=lambda r: Text(inert(r.rec.operator))),
+            Column("operation", "Operation", 30, render=lambda r: Text(inert(r.rec.operation)), sort_key=lambda r: r.rec.operation),
+            Column("targets", "Targets", 34, render=lambda r: Text(inert(", ".join(r.rec.targets)))),
+            Column("outcome", "Outcome", 9, render=self._render_outcome, sort_key=lambda r: r.rec.outcome),
+            Column("request", "Request id", 34, render=lambda r: Text(inert(r.rec.request_id or "—"))),
+            Column("code", "Error code", 14, render=lambda r: Text(inert(r.rec.error_code or ""))),
+            Column("detail", "Detail", 40, render=lambda r: Text(inert(_detail(r.rec)), style="dim")),
+        ]  # fmt: skip
+
+    def _render_outcome(self, row: Row) -> Text:
+        glyph, style = OUTCOME_LOOK.get(row.rec.outcome, ("·", ""))
+        return Text(f"{glyph} {inert(row.rec.outcome)}", style=style)
+
+    @property
+    def table(self) -> VirtualTable:
+        return self.query_one("#audit", VirtualTable)
+
+    @property
+    def audit(self) -> AuditLog | None:
+        return self.kapp.ctx.audit
+
+    def on_mount(self) -> None:
+        self.query_one("#filter", Input).display = False
+        self.table.focus()
+        self.table.sort_by("time", reverse=True)  # newest first
+        if self.audit is not None:
+            self.tail = AuditTail(self.audit.path)
+            self.set_interval(TAIL_INTERVAL, self.poll_file)
+        self.poll_file()
+
+    # -- reading ---------------------------------------------------------------------------
+    def poll_file(self) -> None:
+        if self.tail is None:
+            self._update_summary()
+            return
+        new = self.tail.poll()
+        if new is None:
+            return
+        if self.tail.reset_seen:
+            self.tail.reset_seen = False
+            self.table.set_rows([])
+        added: dict[str, Row] = {}
+        for rec in new:
+            self._seq += 1
+            added[str(self._seq)] = Row(self._seq, rec)
+        if added:
+            self.table.apply_changes(added=added)
+        self._update_summary()
+
+    def action_reload(self) -> None:
+        if self.tail is not None:
+            self.tail = AuditTail(self.tail.path)
+            self.table.set_rows([])
+            self.poll_file()
+
+    def shown_records(self) -> list[AuditRecord]:
+        """The records the filters let through, oldest first like the log (what an export
+        writes, whatever order the screen is sorted in)."""
+        table = self.table
+        rows = sorted((table.get_row(k) for k in table.keys_in_order()), key=lambda r: r.seq)
+        return [row.rec for row in rows]
+
+    def _update_summary(self) -> None:
+        if self.audit is None:
+            self.query_one("#summary", Static).update(
+                Text("The audit log is off for this session (no audit file).", style="yellow")
+            )
+            return
+        table = self.table
+        label, _ = QUICK[self._quick]
+        text = Text(f"{table.row_count} of {table.total_row_count} record(s) · {self.audit.path}")
+        flags = [f"outcome: {label}"]
+        if self._text:
+            flags.append(f"/{self._text}")
+        text.append("  [" + " ".join(flags) + "]", style="dim")
+        self.query_one("#summary", Static).update(text)
+
+    # -- filtering -------------------------------------------------------------------------
+    def action_quick(self, key: str) -> None:
+        self._quick = key
+        self._apply_filter()
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.value = self._text
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self._text = event.value.strip()
+        self._apply_filter()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        self.query_one("#filter", Input).display = False
+        self.table.focus()
+
+    def _apply_filter(self) -> None:
+        needle = self._text
+        _, outcome = QUICK[self._quick]
+        if not needle and outcome is None:
+            self.table.set_filter(None)
+        else:
+            self.table.set_filter(lambda row: matches(row.rec, needle, outcome))
+        self._update_summary()
+
+    def action_back(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.display:
+            box.display = False
+            self._text = ""
+            self._apply_filter()
+            self.table.focus()
+            return
+        from koomap_tui.ui.navigation import go_back
+
+        go_back(self.kapp)
+
+    # -- export ----------------------------------------------------------------------------
+    def action_export(self) -> None:
+        audit = self.audit
+        if audit is None:
+            self.notify("the audit log is off for this session", severity="warning")
+            return
+        records = self.shown_records()
+
+        def chosen(answer: tuple[Path, str] | None) -> None:
+            if answer is None:
+                return
+            path, fmt = answer
+            if path.exists():
+
+                def overwrite(ok: bool | None) -> None:
+                    if ok:
+                        self.write_export(path, fmt, records)
+
+                self.app.push_screen(
+                    ConfirmDialog(f"{path} exists. Overwrite it?", "Overwrite", danger=True),
+                    overwrite,
+                )
+            else:
+                self.write_export(path, fmt, records)
+
+        self.app.push_screen(ExportDialog(len(records), self.export_dir), chosen)
+
+    def write_export(self, path: Path, fmt: str, records: list[AuditRecord]) -> None:
+        audit = self.audit
+        assert audit is not None
+        try:
+            if fmt == "jsonl":
+                n = audit.export_jsonl(path, records)
+            else:
+                n = audit.export_csv(path, records)
+        except OSError as exc:
+            self.notify(f"{path}: {exc.strerror or exc}", title="Export failed", severity="error")
+            return
+        self.notify(f"exported {n} record(s) to {path}", title="Audit export")
