@@ -72,6 +72,13 @@ async def test_images_spurs_points_and_marker_file(make_app: Any, sim: Any, tmp_
         assert screen.check_action("marker", ()) is True
         await pilot.press("m")
         await wait_for(pilot, lambda: any("marker file generated" in n for n in notices(pilot)))
+
+        await answer_prompt(pilot, "o", "17900000000000000XX")  # a typo: forget it again
+        assert screen.selected_image() == "17900000000000000XX"
+        await pilot.press("f")
+        await pilot.pause()
+        assert screen.source is not None and screen.source.images == [IMAGE]
+        assert any("forgotten" in n for n in notices(pilot))
     assert ("CreateMarkerInfo", "ok") in audit_ops(tmp_path)
 
 

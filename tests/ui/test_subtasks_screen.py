@@ -168,6 +168,9 @@ async def test_upload_flow_start_then_finish_then_start_then_stop(
     async with app.run_test(size=(200, 40)) as pilot:
         screen = await open_subtasks(pilot, CITY, NERF_A)
         await put_cursor(pilot, screen, "refine_init")
+        await pilot.press("c")
+        await pilot.pause()
+        assert any("copied obs://koomap-refine-upload/" in n for n in notices(pilot))
         await pilot.press("u")
         await wait_for(pilot, lambda: isinstance(app.screen, UploadMarkDialog))
         assert "does not transfer files" in screen_text(pilot)

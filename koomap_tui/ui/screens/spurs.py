@@ -26,10 +26,12 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Label, Static
 
 from koomap_tui.api.client import KooMapClient
+from koomap_tui.api.errors import InvalidParameterError, NotFoundError
 from koomap_tui.api.models import Real3DTask, SpurCountQuery, SpurInfo, SpurInfoDetail
 from koomap_tui.domain.gcp_import import (
     ControlPoint,
     GcpImportError,
+    RowError,
     parse_gcp_bytes,
     workbench_from_json,
     workbench_to_json,
@@ -82,6 +84,7 @@ def point_key(point: ControlPoint) -> GroupKey:
 class ImageRow:
     code: str
     spurs: int | None  # None: not read yet, or the read failed
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -121,13 +124,20 @@ class SpurSource:
     ) -> FetchResult[SpurInfoDetail]:
         items: dict[str, SpurInfoDetail] = {}
         per_image: dict[str, int] = {}
+        image_errors: dict[str, str] = {}
         requests = 0
         for code in list(self.images):
             offset = 0
             while True:
-                page = await self.client.list_spur_points(
-                    self.task_id, code, offset=offset, limit=100
-                )
+                try:
+                    page = await self.client.list_spur_points(
+                        self.task_id, code, offset=offset, limit=100
+                    )
+                except (InvalidParameterError, NotFoundError) as exc:
+                    # A mistyped code must not blank the whole screen: only that image fails.
+                    requests += 1
+                    image_errors[code] = f"{exc.code}: {exc.message}"
+                    break
                 requests += 1
                 for spur in page.spur_infos:
                     items[spur.id] = spur
@@ -161,7 +171,12 @@ class SpurSource:
             result = await self.client.show_spur_count(query)
             requests += 1
             counts[key] = result.count
-        meta = {"per_image": per_image, "groups": groups, "counts": counts}
+        meta = {
+            "per_image": per_image,
+            "image_errors": image_errors,
+            "groups": groups,
+            "counts": counts,
+        }
         return FetchResult(items, requests, meta)
 
 
@@ -177,6 +192,7 @@ class SpursScreen(PerActionGates, ConsoleScreen):
     BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
         Binding("escape", "back", "Back"),
         Binding("o", "open_image", "Image code"),
+        Binding("f", "forget_image", "Forget image", show=False),
         Binding("a", "add", "Add spur"),
         Binding("d", "delete", "Delete spur"),
         Binding("m", "marker", "Marker file"),
@@ -198,6 +214,7 @@ class SpursScreen(PerActionGates, ConsoleScreen):
         self.task_source: Real3DTaskSource | None = None
         self.loaded = False
         self.per_image: dict[str, int] = {}
+        self.image_errors: dict[str, str] = {}
         self.counts: dict[GroupKey, int] = {}
         self.groups: dict[GroupKey, dict[str, str]] = {}
         self.deleting: set[str] = set()
@@ -227,7 +244,7 @@ class SpursScreen(PerActionGates, ConsoleScreen):
     def _image_columns(self) -> list[Column]:
         return [
             Column("code", "Image code", 20, render=lambda r: Text(inert(r.code))),
-            Column("spurs", "Spurs", 6, align="right", render=lambda r: Text("…" if r.spurs is None else str(r.spurs))),
+            Column("spurs", "Spurs", 6, align="right", render=self._render_image_count),
         ]  # fmt: skip
 
     def _spur_columns(self) -> list[Column]:
@@ -252,6 +269,11 @@ class SpursScreen(PerActionGates, ConsoleScreen):
             Column("known", "Here", 5, align="right", render=lambda p: Text(str(p.known))),
             Column("source", "Source", 16, render=self._render_source),
         ]  # fmt: skip
+
+    def _render_image_count(self, row: ImageRow) -> Text:
+        if row.error is not None:
+            return Text("✗ err", style=self.app.theme_variables.get("error", "red"))
+        return Text("…" if row.spurs is None else str(row.spurs))
 
     def _render_spur_id(self, spur: SpurInfoDetail) -> Text:
         if spur.id in self.deleting:
@@ -421,6 +443,7 @@ class SpursScreen(PerActionGates, ConsoleScreen):
         self._had_error = False
         meta = update.meta
         self.per_image = dict(meta.get("per_image", {}))
+        self.image_errors = dict(meta.get("image_errors", {}))
         self.groups = dict(meta.get("groups", {}))
         self.counts = dict(meta.get("counts", {}))
         self.deleting &= set(update.items)
@@ -440,7 +463,10 @@ class SpursScreen(PerActionGates, ConsoleScreen):
     def _show_images(self) -> None:
         if self.source is None:
             return
-        rows = [(code, ImageRow(code, self.per_image.get(code))) for code in self.source.images]
+        rows = [
+            (code, ImageRow(code, self.per_image.get(code), self.image_errors.get(code)))
+            for code in self.source.images
+        ]
         self.images_table.set_rows(rows)
 
     def _show_points(self) -> None:
@@ -518,6 +544,11 @@ class SpursScreen(PerActionGates, ConsoleScreen):
                 "\nNo image known yet: the API cannot list a task's images. Press o and type an "
                 "image code, or add a spur with a."
             )
+        for code, error in list(self.image_errors.items())[:3]:
+            text.append(
+                f"\nimage {inert(code)}: {inert(error)} (f forgets it)",
+                style=variables.get("error", "red"),
+            )
         if self.import_errors:
             text.append("\nLast import refused, nothing imported:\n", style="bold")
             text.append("\n".join(self.import_errors), style=variables.get("error", "red"))
@@ -560,6 +591,19 @@ class SpursScreen(PerActionGates, ConsoleScreen):
             ),
             answered,
         )
+
+    def action_forget_image(self) -> None:
+        """Drop a (mistyped) image code from the known list; nothing changes in the cloud."""
+        code = self.selected_image()
+        if code is None or self.source is None:
+            self.notify("no image selected", severity="warning")
+            return
+        self.source.images.remove(code)
+        self._save_workbench()
+        self._show_images()
+        self._filter_spurs()
+        self.poller.refresh_now()
+        self.notify(f"image {inert(code)} forgotten (its spurs stay on the server)")
 
     def action_add(self) -> None:
         prefill: dict[str, str] = {}
@@ -623,7 +667,7 @@ class SpursScreen(PerActionGates, ConsoleScreen):
         path = Path(path_text).expanduser()
         try:
             if path.stat().st_size > MAX_IMPORT_BYTES:
-                raise GcpImportError([])
+                raise GcpImportError([RowError(0, "the file is larger than 10 MiB")])
             data = path.read_bytes()
             points = parse_gcp_bytes(data)
         except OSError as exc:
@@ -631,7 +675,7 @@ class SpursScreen(PerActionGates, ConsoleScreen):
                         severity="error")  # fmt: skip
             return
         except GcpImportError as exc:
-            lines = [str(e) for e in exc.errors[:MAX_SHOWN_ERRORS]] or ["the file is too large"]
+            lines = [str(e) for e in exc.errors[:MAX_SHOWN_ERRORS]]
             if exc.total > len(lines):
                 lines.append(f"… and {exc.total - len(lines)} more")
             self.import_errors = [inert(line) for line in lines]

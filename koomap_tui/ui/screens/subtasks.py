@@ -72,6 +72,7 @@ class SubtasksScreen(PerActionGates, ConsoleScreen):
         Binding("s", "start", "Start"),
         Binding("x", "stop", "Stop"),
         Binding("d", "delete", "Delete"),
+        Binding("c", "copy_path", "Copy path"),
         Binding("r", "refresh", "Refresh"),
     ]
     GATED: ClassVar[dict[str, Op]] = {
@@ -358,6 +359,15 @@ class SubtasksScreen(PerActionGates, ConsoleScreen):
         self.task_poller.refresh_now()
         self.load_refine_products()
         self.notify("refreshing…", timeout=1.5)
+
+    def action_copy_path(self) -> None:
+        """The upload target, for the operator's OBS tool (OSC 52: works over SSH too)."""
+        sub = self.selected()
+        if sub is None or not sub.model_path:
+            self.notify("no model_path to copy", severity="warning")
+            return
+        self.app.copy_to_clipboard(sub.model_path)
+        self.notify(f"copied {inert(sub.model_path)}", timeout=4)
 
     def action_create(self) -> None:
         names = [s.subtask_name or "" for s in all_rows(self.table)]
