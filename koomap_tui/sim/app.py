@@ -34,6 +34,7 @@ log = logging.getLogger("koomap_tui.sim")
 
 Answer = tuple[int, dict[str, str], bytes]
 JSON = "application/json"
+MAX_BODY = 12 * 1024 * 1024  # the API gateway's limit
 HTML_ERROR = (
     b"<html><head><title>502 Bad Gateway</title></head><body>"
     b"<center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>"
@@ -131,6 +132,8 @@ class SimASGI:
 
         operation: str | None = None
         try:
+            if len(body) > MAX_BODY and path.startswith("/v1/"):
+                raise SimError(E.APIGW_REQUEST, "Request entity too large.", 413)
             if path == "/v3/auth/tokens" and method == "POST":
                 operation = "IamCreateToken"
                 answer = iam.issue(sim, body)

@@ -487,8 +487,7 @@ class Machines:
                 return
             image.gen += 1
             if outcome is None:
-                store.images.pop(image.id, None)
-                store.images_by_name.pop(image.name, None)
+                store.remove_image(image)
             else:
                 image.status = outcome
 

@@ -39,6 +39,7 @@ class TenantStore:
         self.usage_base: dict[str, float] = {}
         # Newest-first, non-archived tasks per workspace: the unfiltered list page (hot path).
         self._visible: dict[str, list[Real3DTask]] = {}
+        self._images_by_upload: list[Image] | None = None
 
     def new_id(self) -> str:
         return f"{self.rng.getrandbits(128):032x}"
@@ -110,3 +111,17 @@ class TenantStore:
     def add_image(self, image: Image) -> None:
         self.images[image.id] = image
         self.images_by_name[image.name] = image
+        self._images_by_upload = None
+
+    def remove_image(self, image: Image) -> None:
+        self.images.pop(image.id, None)
+        self.images_by_name.pop(image.name, None)
+        self._images_by_upload = None
+
+    def images_by_upload(self) -> list[Image]:
+        """Images oldest upload first (cached): list pages slice it instead of sorting 10^5."""
+        if self._images_by_upload is None or len(self._images_by_upload) != len(self.images):
+            self._images_by_upload = sorted(
+                self.images.values(), key=lambda i: (i.upload_date, i.seq)
+            )
+        return self._images_by_upload

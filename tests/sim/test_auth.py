@@ -223,3 +223,10 @@ def test_unknown_path_is_404_apigw_0101(sim: SimServer) -> None:
     headers = {"X-Auth-Token": sim.demo_token}
     assert_error(HTTP.get(sim.base_url + "/v1/nothing", headers=headers), 404, "APIGW.0101")
     assert_error(HTTP.patch(sim.base_url + "/v1/workspaces", headers=headers), 404, "APIGW.0101")
+
+
+def test_bodies_over_12_mb_are_413(sim: SimServer) -> None:
+    headers = {"X-Auth-Token": sim.demo_token, "Content-Type": "application/json"}
+    big = b'{"workspace_name": "' + b"x" * (12 * 1024 * 1024) + b'"}'
+    response = HTTP.post(sim.base_url + "/v1/workspaces", headers=headers, content=big)
+    assert_error(response, 413, "APIGW.0201")

@@ -22,7 +22,7 @@ from koomap_tui.sim.params import (
     require,
     time_param,
 )
-from koomap_tui.sim.records import SatTask
+from koomap_tui.sim.records import Image, SatTask
 from koomap_tui.sim.request import Raw, Req
 from koomap_tui.sim.store import TenantStore
 
@@ -294,7 +294,34 @@ def validate_image(sim: Simulator, req: Req) -> Any:
 def list_images(sim: Simulator, req: Req) -> Any:
     form = parse_form(req.headers.get("content-type", ""), req.body)
     offset, limit = paging(form, required=True)
-    items = list(req.store.images.values())
+    order = form.get("order") or "-3"
+    if order not in IMAGE_ORDERS:
+        raise bad_param("order")
+    attr, reverse = IMAGE_ORDERS[order]
+    by_upload = req.store.images_by_upload()
+    filters = {k: v for k, v in form.items() if v and k not in ("offset", "limit", "order")}
+    if not filters and attr == "upload_date":
+        # Hot path (100,000 images): slice the cached upload order, O(page).
+        total = len(by_upload)
+        if reverse:
+            stop = max(total - offset, 0)
+            chunk = by_upload[max(stop - limit, 0) : stop][::-1]
+        else:
+            chunk = by_upload[offset : offset + limit]
+        page_info = {"offset": offset, "limit": limit, "total": total}
+        return {"data_info": [i.to_json() for i in chunk], "page": page_info}
+    items = _filter_images(by_upload, form)
+    if attr == "upload_date":
+        if reverse:
+            items.reverse()
+    else:
+        items.sort(key=lambda i: (getattr(i, attr), i.seq), reverse=reverse)
+    chunk, pg = page(items, offset, limit)
+    return {"data_info": [i.to_json() for i in chunk], "page": pg}
+
+
+def _filter_images(images: list[Image], form: dict[str, str]) -> list[Image]:
+    items = list(images)
     name = form.get("image_name")
     if name:
         if not IMAGE_NAME_CHARS.match(name):
@@ -345,16 +372,7 @@ def list_images(sim: Simulator, req: Req) -> Any:
         if image_type not in ("0", "1"):
             raise bad_param("image_type")
         items = [i for i in items if i.image_type == image_type]
-    order = form.get("order") or "-3"
-    if order not in IMAGE_ORDERS:
-        raise bad_param("order")
-    attr, reverse = IMAGE_ORDERS[order]
-    if attr == "upload_date" and reverse and len(items) == len(req.store.images):
-        items.reverse()  # images are stored oldest upload first: skip the sort on the hot path
-    else:
-        items.sort(key=lambda i: (getattr(i, attr), i.seq), reverse=reverse)
-    chunk, pg = page(items, offset, limit)
-    return {"data_info": [i.to_json() for i in chunk], "page": pg}
+    return items
 
 
 def usage(sim: Simulator, req: Req) -> Any:
