@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 
 from koomap_tui.ui.navigation import navigate
 from koomap_tui.ui.screens.spur_forms import SubtaskNameForm, UploadMarkDialog
-from koomap_tui.ui.screens.subtasks import SubtasksScreen
+from koomap_tui.ui.screens.subtasks import SubtaskDetail, SubtasksScreen
 from koomap_tui.ui.tablekit import all_rows
 from koomap_tui.ui.widgets.dialogs import ConfirmDialog, TypedConfirmDialog
 from tests.ui.helpers import notices, open_workspace, screen_text, select, table, wait_for
@@ -62,6 +62,13 @@ async def test_lists_subtasks_with_state_words_paths_and_refined_products(make_a
         assert "(none yet)" in text  # subtasks that produced nothing yet
         assert "Post-processing failed" in text  # fail_message of the FAILED one
         assert "6 of 10" in text and "create allowed" in text
+        await put_cursor(pilot, screen, "精修_失败")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, SubtaskDetail))
+        detail = screen_text(pilot)
+        assert "extent." in detail and "obs://koomap-refine-upload/" in detail  # untruncated
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
 
 
 async def test_every_action_is_gated_with_a_reason(make_app: Any) -> None:

@@ -316,6 +316,15 @@ class SpurForm(ModalScreen[SpurInfo | None]):
                 return
         self.query_one("#image_code", Input).focus()
 
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        # Enter walks down the form; on the last field it submits.
+        event.stop()
+        if event.input.id == SPUR_FIELDS[-1][0]:
+            self.action_save()
+        else:
+            self.focus_next()
+
     def build(self) -> SpurInfo:
         data: dict[str, Any] = {"task_id": self.task_id}
         for field, _ in SPUR_FIELDS:

@@ -17,6 +17,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from koomap_tui.api.errors import KooMapError
@@ -32,7 +33,7 @@ from koomap_tui.domain.policy import (
 from koomap_tui.domain.states import state_info
 from koomap_tui.services.actions import Outcome, Target
 from koomap_tui.services.sources import Real3DTaskSource, SubTaskSource, _state
-from koomap_tui.ui.format import duration_between, fmt_duration, fmt_time, inert
+from koomap_tui.ui.format import duration_between, fmt_duration, fmt_percent, fmt_time, inert
 from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.screens.base import ConsoleScreen
 from koomap_tui.ui.screens.spur_forms import PerActionGates, SubtaskNameForm, UploadMarkDialog
@@ -61,6 +62,29 @@ UPLOAD_VERBS = {
 
 def _short(value: str | None) -> str:
     return (value or "")[:8]
+
+
+class SubtaskDetail(ModalScreen[None]):
+    """All fields of one subtask; any of Esc, Enter or q closes it."""
+
+    DEFAULT_CSS = """
+    SubtaskDetail { align: center middle; }
+    SubtaskDetail > Static { width: 100; max-width: 100%; height: auto; padding: 1 2;
+        border: thick $primary; background: $surface; }
+    """
+    BINDINGS = [
+        Binding("escape,enter,q", "close", "Close"),
+    ]
+
+    def __init__(self, text: Text) -> None:
+        super().__init__()
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.text)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
 
 
 class SubtasksScreen(PerActionGates, ConsoleScreen):
@@ -225,6 +249,34 @@ class SubtasksScreen(PerActionGates, ConsoleScreen):
     def gate_targets(self) -> list[Target]:
         sub = self.selected()
         return [] if sub is None else [self.subtask_target(sub)]
+
+    @on(VirtualTable.Selected)
+    def _show_detail(self, message: VirtualTable.Selected) -> None:
+        sub = row_or_none(self.table, message.key)
+        if sub is not None:
+            self.app.push_screen(SubtaskDetail(self.detail_text(sub)))
+
+    def detail_text(self, sub: Real3DSubTask) -> Text:
+        """Every field of one subtask, untruncated (model_path and fail_message are long)."""
+        pid = sub.refine_product_id
+        rows = [
+            ("Name", sub.subtask_name),
+            ("Id", sub.subtask_id),
+            ("State", _state(sub.subtask_status)),
+            ("Progress", fmt_percent(sub.subtask_progress)),
+            ("Model path", sub.model_path or "—"),
+            ("Refined product", f"{pid or '—'} ({self.refine_status.get(pid or '', 'none yet')})"),
+            ("Created", f"{fmt_time(sub.create_time)} by {sub.creator or '—'}"),
+            ("Updated", f"{fmt_time(sub.update_time)} by {sub.latest_operator or '—'}"),
+            ("Started", fmt_time(sub.exec_start_time)),
+            ("Stopped", fmt_time(sub.exec_stop_time)),
+            ("Failure", sub.fail_message or "—"),
+        ]
+        text = Text()
+        for label, value in rows:
+            text.append(f"{label:<16}", style="bold")
+            text.append(f"{inert(value)}\n")
+        return text
 
     @on(VirtualTable.CursorMoved)
     def _cursor_moved(self) -> None:
