@@ -39,6 +39,7 @@ class TenantStore:
         self.usage_base: dict[str, float] = {}
         # Newest-first, non-archived tasks per workspace: the unfiltered list page (hot path).
         self._visible: dict[str, list[Real3DTask]] = {}
+        self._ordered: dict[str, list[Real3DTask]] = {}
         self._images_by_upload: list[Image] | None = None
 
     def new_id(self) -> str:
@@ -69,17 +70,27 @@ class TenantStore:
         self.sat_by_ws.pop(ws.id, None)
 
     # --- Real3D tasks -------------------------------------------------------------------
-    def visible_tasks(self, ws_id: str) -> list[Real3DTask]:
-        cached = self._visible.get(ws_id)
+    def tasks_newest_first(self, ws_id: str) -> list[Real3DTask]:
+        """All tasks of a workspace by create_time descending (cached until one changes)."""
+        cached = self._ordered.get(ws_id)
         if cached is None:
             tasks = self.tasks_by_ws.get(ws_id, {}).values()
-            cached = [t for t in reversed(tasks) if t.status != "ARCHIVED"]
+            cached = sorted(tasks, key=lambda t: (t.create_time, t.seq), reverse=True)
+            self._ordered[ws_id] = cached
+        return cached
+
+    def visible_tasks(self, ws_id: str) -> list[Real3DTask]:
+        """The unfiltered list page's rows: newest first, archived hidden (cached)."""
+        cached = self._visible.get(ws_id)
+        if cached is None:
+            cached = [t for t in self.tasks_newest_first(ws_id) if t.status != "ARCHIVED"]
             self._visible[ws_id] = cached
         return cached
 
     def tasks_changed(self, ws_id: str) -> None:
         """Call when a task of `ws_id` is added, removed, archived or un-archived."""
         self._visible.pop(ws_id, None)
+        self._ordered.pop(ws_id, None)
 
     def add_task(self, task: Real3DTask) -> None:
         self.tasks_changed(task.workspace_id)

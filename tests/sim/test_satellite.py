@@ -69,6 +69,8 @@ def test_list_hides_archived_counts_buckets_and_accepts_stop_faild(api: httpx.Cl
     task = body["data"][0]
     assert {"isClip", "isTile", "task_progress", "data_id", "is_deleted", "frozen_tag"} <= set(task)
     assert isinstance(task["task_progress"], str) and isinstance(task["data_id"], str)
+    times = [t["create_time"] for t in body["data"]]
+    assert times == sorted(times, reverse=True)
     assert [t["task_status"] for t in sat_list(api, ws, task_status="STOP_FAILD")["data"]] == [
         "STOP_FAILED"
     ]

@@ -170,6 +170,10 @@ def test_delete_removes_the_refined_product_and_list_filters(api: httpx.Client) 
     ]
     one = subtasks(api, url, subtask_id=by_name(api, url, "refine_init")["subtask_id"])
     assert [s["subtask_name"] for s in one] == ["refine_init"]
+    everything = subtasks(api, url)
+    assert everything[-1]["subtask_name"] == "refine_round1"  # the oldest, created last
+    times = [s["create_time"] for s in everything]
+    assert times == sorted(times, reverse=True)
     paged = api.get(url, params={"offset": 2, "limit": 3}).json()
     assert paged["page"] == {"offset": 2, "limit": 3, "total": 7} and len(paged["subtasks"]) == 3
 

@@ -209,7 +209,7 @@ def list_(sim: Simulator, req: Req) -> Any:
     id_set = set(ids)
     type_set = set(types)
     items: list[Real3DTask] = []
-    for task in reversed(store.tasks_by_ws.get(ws.id, {}).values()):  # newest first
+    for task in store.tasks_newest_first(ws.id):
         if task.status == "ARCHIVED" and not show_archived:
             continue
         if status_set and task.status not in status_set:

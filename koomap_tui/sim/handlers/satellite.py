@@ -176,7 +176,10 @@ def list_(sim: Simulator, req: Req) -> Any:
     counts = {"totalNum": 0, "failedNum": 0, "archivedNum": 0, "successNum": 0, "runningNum": 0}
     wanted = set(statuses)
     items = []
-    for task in reversed(store.sat_by_ws.get(ws.id, {}).values()):
+    ordered = sorted(
+        store.sat_by_ws.get(ws.id, {}).values(), key=lambda t: (t.create_time, t.seq), reverse=True
+    )
+    for task in ordered:
         if task.deleted:
             continue
         s = task.status

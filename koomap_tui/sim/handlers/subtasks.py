@@ -93,7 +93,11 @@ def list_(sim: Simulator, req: Req) -> Any:
     statuses = q.list("subtask_status")
     if any(s not in STATUSES for s in statuses):
         raise SimError(E.SUBTASK_STATUS_VALUE, "Invalid refinement subtask status value.")
-    items = list(reversed(store.subtasks.get(task.id, {}).values()))
+    items = sorted(
+        store.subtasks.get(task.id, {}).values(),
+        key=lambda s: (s.create_time, s.seq),
+        reverse=True,
+    )
     sub_id = q.get("subtask_id")
     if sub_id:
         items = [s for s in items if s.id == sub_id]
