@@ -175,6 +175,8 @@ async def test_delete_needs_the_typed_name(make_app: Any, sim: Any) -> None:
     async with app.run_test(size=(200, 40)) as pilot:
         await open_satellite(pilot)
         key = await select(pilot, "华北_failed_L2")
+        failed = next(t for t in all_rows(table(pilot)) if t.task_id == key)
+        assert failed.fail_message and f"failed: {failed.fail_message}" in screen_text(pilot)
         await pilot.press("d")
         await wait_for(pilot, lambda: isinstance(app.screen, TypedConfirmDialog))
         await pilot.press(*"nope", "enter")

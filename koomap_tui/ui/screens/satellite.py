@@ -77,6 +77,9 @@ def _names(tasks: list[SatelliteTask]) -> str:
 
 class SatelliteScreen(ConsoleScreen):
     BREADCRUMB = "satellite"
+    DEFAULT_CSS = """
+    SatelliteScreen #detail { height: auto; max-height: 4; padding: 0 1; background: $panel; }
+    """
     BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
         Binding("escape", "back", "Back", show=False),
         Binding("n", "create", "New"),
@@ -120,6 +123,7 @@ class SatelliteScreen(ConsoleScreen):
         with Vertical(id="body"):
             yield Static("", id="summary")
             yield VirtualTable(self._columns(), id="sat-tasks", empty_text="(no satellite tasks)")
+            yield Static("", id="detail")
             yield Input(placeholder="filter by name or id (Enter keeps, Esc clears)", id="filter")
         yield FreshnessBar(id="freshness")
         yield Footer()
@@ -128,14 +132,14 @@ class SatelliteScreen(ConsoleScreen):
         return [
             Column("name", "Name", 24, render=lambda t: Text(inert(t.task_name)), sort_key=lambda t: (t.task_name or "").lower()),
             Column("state", "State", 16, render=self._render_state, sort_key=lambda t: _state(t.task_status)),
+            Column("frozen", "Frozen", 6, render=lambda t: Text("FROZEN", style="bold reverse") if t.frozen else Text("")),
             Column("progress", "Progress", 16, render=lambda t: progress_cell(t.task_progress, 10), sort_key=lambda t: t.task_progress if t.task_progress is not None else -1.0),
             Column("level", "Lvl", 3, render=lambda t: Text(inert(_state(t.production_level)) if t.production_level else "—")),
-            Column("data", "Data (alias / ids)", 28, render=self._render_data),
+            Column("data", "Data (alias / ids)", 24, render=self._render_data),
             Column("cliptile", "Clip/Tile", 9, render=lambda t: Text(f"{_flag(t.is_clip)}/{_flag(t.is_tile)}")),
             Column("created", "Created", 16, render=lambda t: Text(fmt_time(t.create_time)), sort_key=lambda t: t.create_time.timestamp() if t.create_time else 0),
             Column("start", "Exec start", 16, render=lambda t: Text(fmt_time(t.exec_start_time))),
             Column("stop", "Exec stop", 16, render=lambda t: Text(fmt_time(t.exec_stop_time))),
-            Column("frozen", "Frozen", 6, render=lambda t: Text("FROZEN", style="bold reverse") if t.frozen else Text("")),
             Column("fail", "Fail message", 30, render=lambda t: Text(inert(t.fail_message or ""), style="red")),
         ]  # fmt: skip
 
@@ -199,6 +203,7 @@ class SatelliteScreen(ConsoleScreen):
             self.table.apply_changes(added, changed, update.removed)
         if self._focus_after_poll and self.table.move_cursor_to_key(self._focus_after_poll):
             self._focus_after_poll = None
+        self._update_detail()
         self.overview = update.meta.get("overview", self.overview)
         self.counts = update.meta.get("counts", self.counts)
         self._update_summary()
@@ -271,6 +276,31 @@ class SatelliteScreen(ConsoleScreen):
     @on(VirtualTable.CursorMoved)
     def _cursor_moved(self) -> None:
         self.refresh_bindings()
+        self._update_detail()
+
+    def _update_detail(self) -> None:
+        """The cursor task's long fields, which do not fit the table: ids, failure, product."""
+        task = row_or_none(self.table, self.table.cursor_key)
+        text = Text(no_wrap=False)
+        if task is not None:
+            text.append(f"{task.task_id}", style="bold")
+            text.append(f" · {_state(task.task_type) if task.task_type else 'ORSIP'}")
+            if task.creator:
+                text.append(f" · by {inert(task.creator)}")
+            text.append(f" · data {inert(task.data_id or '—')}")
+            if task.shape_id:
+                text.append(f" · shape {inert(task.shape_id)}")
+            if task.task_description:
+                text.append(f" · {inert(task.task_description)}", style="italic")
+            if task.image_url:
+                text.append(f"\nproduct: {inert(task.image_url)}")
+            if task.frozen:
+                text.append(
+                    "\nFROZEN: the task is frozen (e.g. the account is frozen)", style="bold"
+                )
+            if task.fail_message:
+                text.append(f"\nfailed: {inert(task.fail_message)}", style="bold red")
+        self.query_one("#detail", Static).update(text)
 
     @on(VirtualTable.MarksChanged)
     def _marks_changed(self) -> None:

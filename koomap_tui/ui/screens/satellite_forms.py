@@ -90,6 +90,8 @@ class ImagePicker(Vertical):
         self.images: dict[str, ImageInfo] = {}
         self._populating = False
         self.loaded = False
+        self.shown_count = 0
+        self.total = 0
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter images by name (Enter)", id="image-filter")
@@ -112,12 +114,18 @@ class ImagePicker(Vertical):
         for image in page.data_info:
             self.images[image.image_id] = image
         self._populate(page.data_info)
-        shown, total = len(page.data_info), page.page.total
-        more = f" (showing {shown} of {total}; filter by name)" if total > shown else ""
-        status.update(
-            f"{total} usable raw image(s){more} · {len(self.selected)} selected · space toggles"
-        )
+        self.shown_count, self.total = len(page.data_info), page.page.total
         self.loaded = True
+        self._show_status()
+
+    def _show_status(self) -> None:
+        more = ""
+        if self.total > self.shown_count:
+            more = f" (showing {self.shown_count} of {self.total}; filter by name)"
+        self.query_one("#picker-status", Static).update(
+            f"{self.total} usable raw image(s){more} · {len(self.selected)} selected"
+            " · space toggles"
+        )
 
     def _populate(self, images: list[ImageInfo]) -> None:
         listing = self.query_one("#image-list", SelectionList)
@@ -160,6 +168,7 @@ class ImagePicker(Vertical):
         kept = [k for k in self.selected if k not in shown or k in now]
         kept += [k for k in listing.selected if k not in kept]
         self.selected = kept
+        self._show_status()
         self.post_message(self.Changed())
 
     def select_ids(self, ids: Iterable[str]) -> None:
@@ -171,6 +180,7 @@ class ImagePicker(Vertical):
                 self.selected.append(image_id)
             if image_id in shown:  # one not on the current page stays in `selected` all the same
                 listing.select(image_id)
+        self._show_status()
 
     class Changed(Message):
         """The selection changed."""
