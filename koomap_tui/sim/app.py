@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
 import os
 import time
@@ -335,7 +334,3 @@ def _encode(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
 def build_app(sim: Simulator) -> Starlette:
     """The Starlette application serving `sim` (every path goes to the simulator's dispatcher)."""
     return Starlette(routes=[Mount("", app=SimASGI(sim))])
-
-
-def describe(sim: Simulator) -> str:
-    return json.dumps({"seed": sim.config.seed, "scenario": sim.config.scenario})

@@ -18,7 +18,6 @@ from koomap_tui.sim.machines import (
 from koomap_tui.sim.records import (
     Folder,
     Image,
-    Product,
     Real3DTask,
     Run,
     SatTask,
@@ -652,6 +651,3 @@ def describe(store: TenantStore) -> dict[str, int]:
         "satellite_tasks": len(store.sat_tasks),
         "images": len(store.images),
     }
-
-
-__all__ = ["SCENARIOS", "Product", "build_scenario", "describe"]
