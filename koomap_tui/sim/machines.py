@@ -58,6 +58,7 @@ class Machines:
         fail_at = rng.uniform(0.2, 0.9)
         task.status = "PENDING"
         task.fail_message = None
+        task.exec_start_time = None
         task.exec_stop_time = None
         task.progress = None
         task.complete_stage = 0
@@ -256,6 +257,7 @@ class Machines:
         sub.status = "PENDING"
         sub.fail_message = None
         sub.progress = None
+        sub.exec_start_time = None
         sub.exec_stop_time = None
         sub.update_time = now
         sub.touch()

@@ -270,12 +270,14 @@ def test_start_failure_and_run_failure_carry_fail_message(
     sim.advance(60)
     failed_start = get_task(api, ws, a["task_id"])
     assert failed_start["task_status"] == "START_FAILED" and failed_start["fail_message"]
+    assert failed_start["exec_start_time"] is None and failed_start["exec_stop_time"]
     assert_error(start(api, ws, a["task_id"]), 400, "KMP.99990104")  # update first
     timings.real3d_start_fail_rate = 0.0
     timings.real3d_fail_rate = 1.0
     updated = api.put(f"/v1/real3d/{ws}/tasks/{a['task_id']}", json={"task_description": "retry"})
     assert updated.json()["task_status"] == "INIT" and updated.json()["fail_message"] is None
-    start(api, ws, a["task_id"])
+    restarted = start(api, ws, a["task_id"]).json()
+    assert restarted["exec_start_time"] is None and restarted["exec_stop_time"] is None
     sim.advance(5000)
     failed = get_task(api, ws, a["task_id"])
     assert failed["task_status"] == "FAILED" and failed["fail_message"]
