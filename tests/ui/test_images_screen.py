@@ -19,9 +19,23 @@ from koomap_tui.ui.widgets.dialogs import ConfirmDialog, TypedConfirmDialog
 from koomap_tui.ui.widgets.virtual_table import VirtualTable
 from koomap_tui.ui.widgets.vtable_render import cell_plain
 from tests.ui.conftest_images import SCALE_IMAGES, make_scale_app, scale_sim  # noqa: F401
-from tests.ui.helpers import notices, screen_text, wait_for
+from tests.ui.helpers import screen_text, wait_for
 
 pytestmark = pytest.mark.timeout(60)
+
+
+def record_notices(app: Any) -> list[str]:
+    """Every notification, kept (the app's own list drops them after their timeout, which a
+    loaded test machine can exceed)."""
+    seen: list[str] = []
+    original = app.notify
+
+    def notify(message: str, *, title: str = "", **kw: Any) -> None:
+        seen.append(f"{title}: {message}")
+        original(message, title=title, **kw)
+
+    app.notify = notify
+    return seen
 
 
 def data_screen(pilot: Any) -> ImagesScreen:
@@ -110,6 +124,7 @@ async def test_every_tab_lists_items_with_state_words(dl_app: Any) -> None:
 async def test_download_refused_with_reason_for_preparing_product_and_importing_image(
     dl_app: Any, tmp_path: Path
 ) -> None:
+    seen = record_notices(dl_app)
     async with dl_app.run_test(size=(180, 45)) as pilot:
         screen = await open_data(pilot, "products")
         put_cursor(screen, "products", product_in("preparing"))
@@ -117,7 +132,7 @@ async def test_download_refused_with_reason_for_preparing_product_and_importing_
         assert screen.check_action("download", ()) is None  # dimmed, still shown
         await pilot.press("D")
         await pilot.pause()
-        assert any("cannot download" in n and "准备中" in n for n in notices(pilot))
+        assert any("cannot download" in n and "准备中" in n for n in seen)
 
         screen.action_tab("images")
         await wait_for(
@@ -127,10 +142,10 @@ async def test_download_refused_with_reason_for_preparing_product_and_importing_
         await pilot.pause()
         await pilot.press("D")
         await pilot.pause()
-        assert any("cannot download" in n and "迁入中" in n for n in notices(pilot))
+        assert any("cannot download" in n and "迁入中" in n for n in seen)
         await pilot.press("enter")  # Enter on a file list downloads: the same gate applies
         await pilot.pause()
-        assert sum("迁入中" in n for n in notices(pilot)) >= 2
+        assert sum("迁入中" in n for n in seen) >= 2
         assert screen.downloads.all() == []
         assert not (tmp_path / "dl").exists()
 
@@ -138,6 +153,7 @@ async def test_download_refused_with_reason_for_preparing_product_and_importing_
 async def test_allowed_download_completes_and_asks_before_overwriting(
     dl_app: Any, tmp_path: Path
 ) -> None:
+    seen = record_notices(dl_app)
     async with dl_app.run_test(size=(180, 45)) as pilot:
         screen = await open_data(pilot, "products")
         row = put_cursor(screen, "products", product_in("available"))
@@ -155,7 +171,7 @@ async def test_allowed_download_completes_and_asks_before_overwriting(
         assert not any(p.name.endswith(".part") for p in files)
         await pilot.pause(0.2)
         assert "done" in screen_text(pilot)
-        assert any("Download complete" in n for n in notices(pilot))
+        assert any("Download complete" in n for n in seen)
 
         await pilot.press("D")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog))
@@ -193,6 +209,7 @@ async def test_delete_product_asks_for_the_name_and_is_audited(dl_app: Any, tmp_
 
 
 async def test_delete_denied_for_images_and_preparing_products(dl_app: Any) -> None:
+    seen = record_notices(dl_app)
     async with dl_app.run_test(size=(180, 45)) as pilot:
         screen = await open_data(pilot, "products")
         put_cursor(screen, "products", product_in("preparing"))
@@ -200,7 +217,7 @@ async def test_delete_denied_for_images_and_preparing_products(dl_app: Any) -> N
         await pilot.press("d")
         await pilot.pause()
         assert not isinstance(pilot.app.screen, TypedConfirmDialog)
-        assert any("cannot delete" in n and "准备中" in n for n in notices(pilot))
+        assert any("cannot delete" in n and "准备中" in n for n in seen)
 
 
 async def test_read_only_still_downloads_but_never_deletes(make_app: Any, tmp_path: Path) -> None:
@@ -321,3 +338,26 @@ async def test_satellite_source_refreshes_stalest_pages_once_complete() -> None:
     client.total = 320  # images deleted elsewhere: rows past the end disappear
     await source.fetch(None)
     assert source.total == 320 and max(int(k) for k in source.items) < 320
+
+
+async def test_returning_to_the_screen_keeps_rows_pages_and_transfers(
+    dl_app: Any, tmp_path: Path
+) -> None:
+    async with dl_app.run_test(size=(180, 45)) as pilot:
+        first = await open_data(pilot, "products")
+        put_cursor(first, "products", product_in("available", Kind.REFINE_PRODUCT))
+        await pilot.pause()
+        await pilot.press("D")
+        manager = first.downloads
+        await wait_for(pilot, lambda: bool(manager.all()) and manager.all()[0].state.finished)
+        assert navigate(pilot.app, "ws")
+        await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "WorkspacesScreen")
+        assert navigate(pilot.app, "images")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ImagesScreen))
+        second = data_screen(pilot)
+        assert second is not first
+        await wait_for(pilot, lambda: second._ready)
+        assert second.table_for("products").total_row_count > 0
+        assert second.downloads is manager
+        await pilot.pause(0.2)
+        assert "done" in screen_text(pilot)

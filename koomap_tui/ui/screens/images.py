@@ -363,6 +363,7 @@ class ImagesScreen(ConsoleScreen):
         self._errors: set[str] = set()
         self._ready = False
         self._early: dict[str, Any] = {}
+        self._gates: tuple[object, ...] = ()
 
     # -- layout ----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -452,8 +453,11 @@ class ImagesScreen(ConsoleScreen):
             "products": ProductSource(client),
             "images": SatelliteImageSource(client),
         }
-        for name, source in self.sources.items():
-            self.pollers[name] = self.attach_source(source)
+        for name, source in list(self.sources.items()):
+            poller = self.attach_source(source)
+            self.pollers[name] = poller
+            # The hub keeps one poller per key across visits: use its source (and its pages).
+            self.sources[name] = poller.source
         manager = self.downloads
         self._unsubscribe_downloads = manager.subscribe(
             lambda p: self.post_message(DownloadProgressed(p))
@@ -471,10 +475,14 @@ class ImagesScreen(ConsoleScreen):
         self.query_one(DownloadsPanel).replace_all(self.downloads.all())
         self.table.focus()
         early, self._early = self._early, {}
-        for tab, update in early.items():
-            self._apply(tab, update, full=True)
+        for tab, poller in self.pollers.items():
+            if tab in early:
+                self._apply(tab, early[tab], full=True)
+            elif poller.items:  # a previous visit's data, until the next cycle
+                self._seed(tab, poller.items)
+        self.set_interval(5.0, self._check_pending_timeouts)
         self._update_summary()
-        self.refresh_bindings()
+        self.refresh_gates()
 
     def on_unmount(self) -> None:
         if self._unsubscribe_downloads is not None:
@@ -507,7 +515,7 @@ class ImagesScreen(ConsoleScreen):
         self.table.focus()
         self._check_viewport()
         self._update_summary()
-        self.refresh_bindings()
+        self.refresh_gates()
 
     def action_tab(self, tab: str) -> None:
         if self._ready:
@@ -540,8 +548,29 @@ class ImagesScreen(ConsoleScreen):
             self._early[tab] = update
             return
         self._apply(tab, update)
-        self._update_summary()
-        self.refresh_bindings()
+        if tab == self.active_tab:
+            self._update_summary()
+            self.refresh_gates()
+
+    def _seed(self, tab: str, items: Mapping[str, Any]) -> None:
+        table = self.table_for(tab)
+        if tab != "images":
+            table.set_rows(items.items())
+            return
+        total = self.sources["images"].total or 0
+        table.set_rows(
+            (position_key(i), ImageRow(i, items.get(position_key(i)))) for i in range(total)
+        )
+
+    def _check_pending_timeouts(self) -> None:
+        expired = self.kapp.ctx.runner.expired()
+        keys = {
+            product_key(kind, k)
+            for kind, k in expired
+            if kind in (Kind.PRODUCT, Kind.REFINE_PRODUCT)
+        }
+        if keys:
+            refresh_rows(self.table_for("products"), keys)
 
     def _apply(self, tab: str, update: Any, *, full: bool = False) -> None:
         if tab == "images":
@@ -659,9 +688,17 @@ class ImagesScreen(ConsoleScreen):
                 return Decision(False, f"{inert(target.label)} is already being downloaded")
         return decision
 
+    def refresh_gates(self) -> None:
+        """Redraw the footer only when a gated key's state changed (a Footer recompose costs
+        tens of milliseconds, and three pollers report several times a second)."""
+        signature = (self.active_tab, *(self.decide(op) for op in self.GATED.values()))
+        if signature != self._gates:
+            self._gates = signature
+            self.refresh_bindings()
+
     @on(VirtualTable.CursorMoved)
     def _cursor_moved(self) -> None:
-        self.refresh_bindings()
+        self.refresh_gates()
         self._check_viewport()
 
     @on(VirtualTable.Selected)
@@ -720,7 +757,7 @@ class ImagesScreen(ConsoleScreen):
             self.notify(str(exc), title="Download refused", severity="warning")
             return
         self.notify(f"downloading {inert(request.label)} to {request.dest_dir}")
-        self.refresh_bindings()
+        self.refresh_gates()
 
     def action_cancel_download(self) -> None:
         target = self.target_of(self.current())
@@ -752,7 +789,7 @@ class ImagesScreen(ConsoleScreen):
         elif p.state is DownloadState.CANCELLED:
             self.notify(f"{inert(p.label)}: cancelled (start it again to resume)")
         if p.state.finished:
-            self.refresh_bindings()
+            self.refresh_gates()
 
     # -- delete ----------------------------------------------------------------------------
     def action_delete(self) -> None:
