@@ -8,6 +8,7 @@ A shrunk or replaced file (rotation, truncation) is read again from the start.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from dataclasses import dataclass
@@ -220,6 +221,8 @@ class AuditScreen(ConsoleScreen):
         self._seq = 0
         self._text = ""
         self._quick = "1"
+        self._reading = False
+        self._read_error = False
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
@@ -258,21 +261,34 @@ class AuditScreen(ConsoleScreen):
         self.query_one("#filter", Input).display = False
         self.table.focus()
         self.table.sort_by("time", reverse=True)  # newest first
+        self._update_summary()
         if self.audit is not None:
             self.tail = AuditTail(self.audit.path)
             self.set_interval(TAIL_INTERVAL, self.poll_file)
-        self.poll_file()
+            self.call_later(self.poll_file)
 
     # -- reading ---------------------------------------------------------------------------
-    def poll_file(self) -> None:
-        if self.tail is None:
-            self._update_summary()
+    async def poll_file(self) -> None:
+        """One tick: a stat, and a read of the new lines off the UI thread (a first read of a
+        large log parses thousands of lines)."""
+        tail = self.tail
+        if tail is None or self._reading:
             return
-        new = self.tail.poll()
-        if new is None:
+        self._reading = True
+        try:
+            new = await asyncio.to_thread(tail.poll)
+        except OSError as exc:
+            if not self._read_error:
+                self.notify(f"{tail.path}: {exc}", title="Audit log unreadable", severity="error")
+            self._read_error = True
             return
-        if self.tail.reset_seen:
-            self.tail.reset_seen = False
+        finally:
+            self._reading = False
+        self._read_error = False
+        if new is None or tail is not self.tail:
+            return
+        if tail.reset_seen:
+            tail.reset_seen = False
             self.table.set_rows([])
         added: dict[str, Row] = {}
         for rec in new:
@@ -282,11 +298,11 @@ class AuditScreen(ConsoleScreen):
             self.table.apply_changes(added=added)
         self._update_summary()
 
-    def action_reload(self) -> None:
+    async def action_reload(self) -> None:
         if self.tail is not None:
             self.tail = AuditTail(self.tail.path)
             self.table.set_rows([])
-            self.poll_file()
+            await self.poll_file()
 
     def shown_records(self) -> list[AuditRecord]:
         """The records the filters let through, oldest first like the log (what an export
