@@ -32,6 +32,20 @@ async def open_subtasks(pilot: Pilot[Any], workspace: str, task: str) -> Subtask
     return screen
 
 
+async def push_subtasks(pilot: Pilot[Any], workspace: str, task: str) -> SubtasksScreen:
+    """Open the screen straight over the start screen (faster than walking the tables)."""
+    client = pilot.app.ctx.client  # type: ignore[attr-defined]
+    page = await client.list_common_workspace(limit=100)
+    ws = next(w.workspace_id for w in page.data if w.workspace_name == workspace)
+    tasks = await client.list_tasks_in_workspace(ws, task_name=task, limit=100)
+    found = next(t for t in tasks.tasks if t.task_name == task)
+    await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "WorkspacesScreen")
+    screen = SubtasksScreen(ws, found)
+    await pilot.app.push_screen(screen)
+    await wait_for(pilot, lambda: screen.loaded)
+    return screen
+
+
 def sub_state(screen: SubtasksScreen, name: str) -> str:
     sub = next(s for s in all_rows(screen.table) if s.subtask_name == name)
     return str(getattr(sub.subtask_status, "value", sub.subtask_status))
@@ -74,7 +88,7 @@ async def test_lists_subtasks_with_state_words_paths_and_refined_products(make_a
 async def test_every_action_is_gated_with_a_reason(make_app: Any) -> None:
     app = make_app()
     async with app.run_test(size=(200, 40)) as pilot:
-        screen = await open_subtasks(pilot, CITY, NERF_A)
+        screen = await push_subtasks(pilot, CITY, NERF_A)
         await put_cursor(pilot, screen, "refine_init")  # INIT
         assert screen.check_action("start", ()) is None
         assert screen.check_action("stop", ()) is None
@@ -104,7 +118,7 @@ async def test_create_validates_name_uniqueness_then_creates(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(200, 40)) as pilot:
-        screen = await open_subtasks(pilot, CITY, NERF_A)
+        screen = await push_subtasks(pilot, CITY, NERF_A)
         await pilot.press("n")
         await wait_for(pilot, lambda: isinstance(app.screen, SubtaskNameForm))
         form = app.screen
@@ -131,7 +145,7 @@ async def test_create_validates_name_uniqueness_then_creates(
 async def test_create_refused_at_ten_subtasks(make_app: Any) -> None:
     app = make_app()
     async with app.run_test(size=(200, 40)) as pilot:
-        screen = await open_subtasks(pilot, CITY, NERF_A)
+        screen = await push_subtasks(pilot, CITY, NERF_A)
         client = app.ctx.client
         for i in range(10 - len(all_rows(screen.table))):
             await client.create_real3d_subtask(
@@ -148,7 +162,7 @@ async def test_create_refused_at_ten_subtasks(make_app: Any) -> None:
 async def test_mesh_task_opens_and_says_why_it_is_empty(make_app: Any) -> None:
     app = make_app()
     async with app.run_test(size=(200, 40)) as pilot:
-        await open_subtasks(pilot, CITY, "西区_倾斜建模")  # Mesh, SUCCESS
+        await push_subtasks(pilot, CITY, "西区_倾斜建模")  # Mesh, SUCCESS
         await pilot.pause()
         text = screen_text(pilot)
         assert "exist only for Nerf tasks" in text and "Mesh" in text
@@ -161,7 +175,7 @@ async def test_mesh_task_opens_and_says_why_it_is_empty(make_app: Any) -> None:
 async def test_create_on_unfinished_nerf_task_is_refused(make_app: Any) -> None:
     app = make_app()
     async with app.run_test(size=(200, 40)) as pilot:
-        await open_subtasks(pilot, "river_corridor", "river_nerf_live")  # Nerf, RUNNING
+        await push_subtasks(pilot, "river_corridor", "river_nerf_live")  # Nerf, RUNNING
         await pilot.press("n")
         await pilot.pause()
         assert any("cannot create subtask" in n and "运行中" in n for n in notices(pilot))
@@ -173,7 +187,7 @@ async def test_upload_flow_start_then_finish_then_start_then_stop(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(200, 40)) as pilot:
-        screen = await open_subtasks(pilot, CITY, NERF_A)
+        screen = await push_subtasks(pilot, CITY, NERF_A)
         await put_cursor(pilot, screen, "refine_init")
         await pilot.press("c")
         await pilot.pause()
@@ -216,7 +230,7 @@ async def test_upload_flow_start_then_finish_then_start_then_stop(
 async def test_upload_failed_can_be_marked_and_retried(make_app: Any) -> None:
     app = make_app()
     async with app.run_test(size=(200, 40)) as pilot:
-        screen = await open_subtasks(pilot, CITY, NERF_A)
+        screen = await push_subtasks(pilot, CITY, NERF_A)
         await put_cursor(pilot, screen, "refine_uploading")
         await pilot.press("u")
         await wait_for(pilot, lambda: isinstance(app.screen, UploadMarkDialog))
@@ -232,7 +246,7 @@ async def test_upload_marking_is_refused_without_the_simulator(make_app: Any) ->
     app = make_app()
     app.ctx.demo = False  # a real endpoint: no upload-status operation
     async with app.run_test(size=(200, 40)) as pilot:
-        screen = await open_subtasks(pilot, CITY, NERF_A)
+        screen = await push_subtasks(pilot, CITY, NERF_A)
         await put_cursor(pilot, screen, "refine_init")
         await pilot.press("u")
         await pilot.pause()
@@ -245,7 +259,7 @@ async def test_delete_needs_typed_name_and_removes_refined_product(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(220, 40)) as pilot:
-        screen = await open_subtasks(pilot, CITY, NERF_B)
+        screen = await push_subtasks(pilot, CITY, NERF_B)
         key = await put_cursor(pilot, screen, "精修_完成")
         sub = next(s for s in all_rows(screen.table) if s.subtask_id == key)
         product_id = sub.refine_product_id
@@ -269,7 +283,7 @@ async def test_delete_needs_typed_name_and_removes_refined_product(
 async def test_read_only_refuses_every_mutation(make_app: Any) -> None:
     app = make_app(read_only=True)
     async with app.run_test(size=(200, 40)) as pilot:
-        screen = await open_subtasks(pilot, CITY, NERF_A)
+        screen = await push_subtasks(pilot, CITY, NERF_A)
         await put_cursor(pilot, screen, "refine_init")
         for action in ("create", "upload", "delete"):
             assert screen.check_action(action, ()) is None
