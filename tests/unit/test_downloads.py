@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
 from urllib.parse import unquote
 
+import httpx
 import pytest
 from pydantic import SecretStr
 
@@ -330,3 +332,88 @@ async def test_a_complete_part_file_is_verified_and_renamed_without_refetching(
     assert result.state is DownloadState.DONE, result.error
     assert result.resumed_bytes == len(data) and result.restarts == 0
     assert dest.read_bytes() == data
+
+
+# -- behaviour against a scripted OBS (httpx.MockTransport, no network) -------------------------
+
+BODY = bytes(range(256)) * 400  # 102,400 bytes
+BODY_MD5 = '"' + hashlib.md5(BODY).hexdigest() + '"'
+
+
+def scripted(
+    *, etag: str = BODY_MD5, honour_range: bool = True, seen: list[httpx.Request] | None = None
+) -> httpx.MockTransport:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if seen is not None:
+            seen.append(request)
+        headers = {"etag": etag, "accept-ranges": "bytes"}
+        if request.method == "HEAD":
+            return httpx.Response(200, headers={**headers, "content-length": str(len(BODY))})
+        rng = request.headers.get("range")
+        if rng and honour_range:
+            start = int(rng.removeprefix("bytes=").rstrip("-"))
+            headers["content-range"] = f"bytes {start}-{len(BODY) - 1}/{len(BODY)}"
+            return httpx.Response(206, headers=headers, content=BODY[start:])
+        return httpx.Response(200, headers=headers, content=BODY)
+
+    return httpx.MockTransport(handler)
+
+
+def one_file(tmp_path: Path) -> DownloadRequest:
+    f = RemoteFile("https://obs.example.com/bucket/p1/data.bin?X-Obs-Signature=s3cr3t", "data.bin")
+    return DownloadRequest(Kind.PRODUCT, "p1", "available", "p1", (f,), tmp_path)
+
+
+def write_part(tmp_path: Path, data: bytes, etag: str) -> Path:
+    request = one_file(tmp_path)
+    dest = request.destinations()[0]
+    dest.with_name(dest.name + ".part").write_bytes(data)
+    meta = {"url": request.files[0].url.split("?")[0], "etag": etag, "size": len(BODY)}
+    dest.with_name(dest.name + ".part.json").write_text(json.dumps(meta))
+    return dest
+
+
+async def test_signer_signs_every_request_and_sees_the_range(tmp_path: Path) -> None:
+    seen: list[httpx.Request] = []
+    signed: list[tuple[str, str | None]] = []
+
+    def signer(method: str, url: str, headers: Mapping[str, str]) -> Mapping[str, str]:
+        signed.append((method, headers.get("range")))
+        return {"Authorization": "OBS AK:signature", "Date": "Wed, 25 Nov 2026 21:00:00 GMT"}
+
+    write_part(tmp_path, BODY[:1000], BODY_MD5)
+    manager = DownloadManager(signer=signer, transport=scripted(seen=seen))
+    result = await manager.wait(manager.start(one_file(tmp_path)), timeout=10)
+    assert result.state is DownloadState.DONE, result.error
+    assert [r.method for r in seen] == ["HEAD", "GET"]
+    assert all(r.headers["authorization"] == "OBS AK:signature" for r in seen)
+    assert signed == [("HEAD", None), ("GET", "bytes=1000-")]
+    assert seen[1].headers["if-range"] == BODY_MD5
+    assert result.resumed_bytes == 1000
+    assert (tmp_path / "data.bin").read_bytes() == BODY
+    sidecars = list(tmp_path.glob("*.json"))
+    assert sidecars == []
+
+
+async def test_server_ignoring_range_restarts_from_zero(tmp_path: Path) -> None:
+    write_part(tmp_path, BODY[:5000], BODY_MD5)
+    manager = DownloadManager(transport=scripted(honour_range=False))
+    result = await manager.wait(manager.start(one_file(tmp_path)), timeout=10)
+    assert result.state is DownloadState.DONE, result.error
+    assert (tmp_path / "data.bin").read_bytes() == BODY
+
+
+async def test_md5_mismatch_fails_and_leaves_no_file(tmp_path: Path) -> None:
+    wrong = '"' + "0" * 32 + '"'
+    manager = DownloadManager(transport=scripted(etag=wrong))
+    result = await manager.wait(manager.start(one_file(tmp_path)), timeout=10)
+    assert result.state is DownloadState.FAILED
+    assert result.error == "data.bin: content does not match the server's ETag (MD5)"
+    assert list(tmp_path.iterdir()) == []
+
+
+async def test_multipart_etag_is_checked_by_size_only(tmp_path: Path) -> None:
+    manager = DownloadManager(transport=scripted(etag='"3858f62230ac3c915f300c664312c11f-2"'))
+    result = await manager.wait(manager.start(one_file(tmp_path)), timeout=10)
+    assert result.state is DownloadState.DONE, result.error
+    assert (tmp_path / "data.bin").read_bytes() == BODY
