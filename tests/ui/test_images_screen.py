@@ -338,6 +338,9 @@ async def test_satellite_source_refreshes_stalest_pages_once_complete() -> None:
     client.total = 320  # images deleted elsewhere: rows past the end disappear
     await source.fetch(None)
     assert source.total == 320 and max(int(k) for k in source.items) < 320
+    client.total = 0  # an empty list is still watched, one request a cycle
+    await source.fetch(None)
+    assert source.items == {} and source.plan() == [0]
 
 
 async def test_returning_to_the_screen_keeps_rows_pages_and_transfers(

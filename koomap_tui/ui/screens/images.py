@@ -227,7 +227,7 @@ class SatelliteImageSource:
 
     def plan(self) -> list[int]:
         """The pages this cycle reads, most wanted first."""
-        if self.total is None:
+        if not self.total:  # unknown, or empty: the first page tells whether that changed
             return [0]
         n = self.page_count
         wanted: list[int] = []
