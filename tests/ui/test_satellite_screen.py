@@ -315,3 +315,27 @@ async def test_read_only_refuses_every_change(make_app: Any) -> None:
         assert any("read-only" in n for n in notices(pilot))
         await pilot.press("v")  # validation changes nothing: still available
         await wait_for(pilot, lambda: isinstance(app.screen, ValidateDialog))
+
+
+async def test_colon_sat_opens_the_current_workspace(make_app: Any) -> None:
+    from koomap_tui.ui.navigation import navigate
+
+    app = make_app()
+    async with app.run_test(size=(200, 40)) as pilot:
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "WorkspacesScreen")
+        await wait_for(pilot, lambda: table(pilot).total_row_count > 0)
+        assert not navigate(app, "sat")  # no workspace chosen yet: says so
+        await pilot.pause()
+        assert any("choose a workspace" in n for n in notices(pilot))
+        ws = next(w for w in all_rows(table(pilot)) if w.workspace_name == WS)
+        assert table(pilot).move_cursor_to_key(ws.workspace_id)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "TasksScreen")
+        assert navigate(app, "sat")
+        await wait_for(pilot, lambda: isinstance(app.screen, SatelliteScreen))
+        screen = app.screen
+        assert isinstance(screen, SatelliteScreen)
+        assert screen.workspace_id == ws.workspace_id and screen.workspace_name == WS
+        await wait_for(pilot, lambda: bool(screen.query("#sat-tasks")))
+        await wait_for(pilot, lambda: screen.table.total_row_count == 9)
+        assert "satellite" in screen_text(pilot)
