@@ -98,7 +98,10 @@ async def test_refused_actions_are_dimmed_and_say_why(make_app: Any, sim: Any) -
         await pilot.pause()
         await pilot.press("s")
         await pilot.pause()
+        await pilot.press("Z")
+        await pilot.pause()
         said = notices(pilot)
+        assert any("cannot unarchive" in n for n in said)
         assert any("cannot stop" in n for n in said)
         assert any("can only be archived" in n for n in said)
         assert any("cannot start" in n for n in said)
@@ -107,7 +110,7 @@ async def test_refused_actions_are_dimmed_and_say_why(make_app: Any, sim: Any) -
         await pilot.pause()
         assert any("stop it first" in n.lower() or "cannot delete" in n for n in notices(pilot))
         assert not isinstance(app.screen, TypedConfirmDialog)
-        for op in ("StartTask", "StopTask", "DeleteTask"):
+        for op in ("StartTask", "StopTask", "DeleteTask", "UpdateTaskArchivedStatus"):
             assert sim.request_log.count(operation=op) == 0
 
 
@@ -339,3 +342,21 @@ async def test_colon_sat_opens_the_current_workspace(make_app: Any) -> None:
         await wait_for(pilot, lambda: bool(screen.query("#sat-tasks")))
         await wait_for(pilot, lambda: screen.table.total_row_count == 9)
         assert "satellite" in screen_text(pilot)
+
+
+async def test_bulk_start_asks_and_starts_only_the_startable(make_app: Any, sim: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(200, 40)) as pilot:
+        await open_satellite(pilot)
+        for name in ("华北_init_L2", "华北_stop_success_L4", "华北_success_L5"):
+            await select(pilot, name)
+            await pilot.press("space")
+        assert len(table(pilot).marked_keys) == 3
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        assert "Start 2 tasks" in screen_text(pilot)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: state_of(pilot, "华北_stop_success_L4") == "START_RUNNING")
+        await wait_for(pilot, lambda: state_of(pilot, "华北_init_L2") == "START_RUNNING")
+        assert state_of(pilot, "华北_success_L5") == "SUCCESS"
+        assert sim.request_log.count(operation="StartTask") == 2
