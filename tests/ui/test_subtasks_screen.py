@@ -206,8 +206,14 @@ async def test_upload_flow_start_then_finish_then_start_then_stop(
         await pilot.press("f")
         await wait_for(pilot, lambda: sub_state(screen, "refine_init") == "UPLOAD_SUCCESS")
         key = await put_cursor(pilot, screen, "refine_init")
+        # A slow answer keeps the pending mark on screen long enough to see it.
+        prefix = f"/v1/real3d/{screen.workspace_id}/tasks/{screen.task_obj.task_id}/subtasks/{key}"
+        sim.faults.set(latency_ms=800, path_prefix=f"{prefix}/start")
         await pilot.press("s")
+        await wait_for(pilot, lambda: "⏳ starting…" in screen_text(pilot))
+        assert screen.check_action("start", ()) is None  # no second start while in flight
         await wait_for(pilot, lambda: sub_state(screen, "refine_init") == "PENDING")
+        sim.faults.clear()
         assert app.ctx.runner.pending_for("subtask", key) is None  # type: ignore[arg-type]
         await pilot.press("x")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
