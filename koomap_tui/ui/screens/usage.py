@@ -108,8 +108,8 @@ class UsageSource:
             while True:
                 page = await self.client.list_usage_info(usage_type, offset=offset, limit=100)
                 requests += 1
-                for i, item in enumerate(page.data):
-                    row = _row("Satellite", "ListUsageInfo", item)
+                for i, info in enumerate(page.data):
+                    row = _row("Satellite", "ListUsageInfo", info)
                     key = f"sat:{usage_type}:{row.subtype or row.measure}:{offset + i}"
                     rows[key] = replace(row, key=key)
                 offset += len(page.data)
