@@ -364,3 +364,39 @@ async def test_returning_to_the_screen_keeps_rows_pages_and_transfers(
         assert second.downloads is manager
         await pilot.pause(0.2)
         assert "done" in screen_text(pilot)
+
+
+async def test_satellite_rows_grow_and_shrink_at_the_end_without_a_rebuild(dl_app: Any) -> None:
+    from types import SimpleNamespace
+
+    from koomap_tui.api.models import ImageInfo
+    from koomap_tui.ui.screens.images import position_key
+
+    async with dl_app.run_test(size=(180, 45)) as pilot:
+        screen = await open_data(pilot, "images")
+        t = screen.table_for("images")
+        n = t.total_row_count
+        first_row = t.get_row(position_key(0))
+        items = dict(screen.pollers["images"].items)
+        extra = {
+            position_key(n + i): ImageInfo.model_validate(
+                {"image_id": f"new{i}", "image_name": f"new_{i}", "image_status": "1"}
+            )
+            for i in range(2)
+        }
+        grown = SimpleNamespace(
+            items={**items, **extra}, added=set(extra), changed={}, removed=set(),
+            meta={"total": n + 2, "complete": True},
+        )  # fmt: skip
+        screen._apply_images(grown)
+        assert t.total_row_count == n + 2
+        assert t.get_row(position_key(0)) is first_row  # untouched rows were not rebuilt
+        assert t.get_row(position_key(n + 1)).image.image_name == "new_1"
+        gone = {position_key(n - 1), *extra}
+        shrunk = SimpleNamespace(
+            items={k: v for k, v in grown.items.items() if k not in gone},
+            added=set(), changed={}, removed=gone, meta={"total": n - 1, "complete": True},
+        )  # fmt: skip
+        screen._apply_images(shrunk)
+        assert t.total_row_count == n - 1
+        assert position_key(n - 1) not in t

@@ -15,7 +15,7 @@ import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from rich.text import Text
 from textual import on, work
@@ -174,8 +174,7 @@ def position_key(position: int) -> str:
     return f"{position:07d}"
 
 
-@dataclass(frozen=True)
-class ImageRow:
+class ImageRow(NamedTuple):
     """A row of the satellite list: its position, and the image once its page has been read."""
 
     position: int
@@ -600,15 +599,25 @@ class ImagesScreen(ConsoleScreen):
         table = self.table_for("images")
         total = int(update.meta.get("total", 0))
         items = update.items
-        if table.total_row_count != total:
+        shown = table.total_row_count
+        if shown == 0 and total:
             table.set_rows(
                 (position_key(i), ImageRow(i, items.get(position_key(i)))) for i in range(total)
             )
         else:
-            touched = set(update.added) | set(update.changed)
-            changed = {k: ImageRow(int(k), items[k]) for k in touched if k in items}
+            touched = (set(update.added) | set(update.changed)) - {
+                k for k in update.added if int(k) >= shown
+            }
+            changed = {k: ImageRow(int(k), items[k]) for k in touched if int(k) < total}
             changed.update({k: ImageRow(int(k)) for k in update.removed if int(k) < total})
-            table.apply_changes(changed=changed)
+            # The list grew or shrank elsewhere: add or drop rows at the end only.
+            added = {
+                position_key(i): ImageRow(i, items.get(position_key(i)))
+                for i in range(shown, total)
+            }
+            removed = [position_key(i) for i in range(total, shown)]
+            changed = {k: v for k, v in changed.items() if int(k) < shown}
+            table.apply_changes(added, changed, removed)
         if not update.meta.get("complete", True):
             # Keep filling in the background; each cycle is bounded by the source's budget.
             self.set_timer(0.5, self.pollers["images"].refresh_now)
