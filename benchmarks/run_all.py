@@ -103,6 +103,9 @@ class Runner:
             polls = str(o.stock_polls if impl == "stock" else o.polls)
             for rows in sizes:
                 self.add("poll_apply", impl, rows, "--polls", polls)
+            for rows in sizes:  # the harder diff: rows move under a sort, rows come and go
+                sort = ["--sort", "task_status", "--churn", "10"]
+                self.add("poll_apply", impl, rows, "--polls", polls, *sort)
         presses = "60" if o.quick else "200"
         for impl in ("virtual", "stock"):
             for rows in [10_000, 50_000] if o.quick else SIZES:
@@ -146,7 +149,8 @@ def find(results: list[dict[str, Any]], figure: str, impl: str, rows: int, **mat
     return None
 
 
-PLAIN = {"gc_freeze": (False, False)}
+PLAIN = {"gc_freeze": (False, False), "sort": (None, None), "churn": (0, 0)}
+SORTED = {**PLAIN, "sort": ("task_status", None), "churn": (10, 0)}
 MODELS = {"objects": ("model", None), **PLAIN}
 
 
@@ -188,6 +192,15 @@ def headline(results: list[dict[str, Any]], idle_rows: int) -> list[str]:
             "median_ms",
             " ms",
             PLAIN,
+        ),
+        (
+            "(b) same, sorted by state, plus 10 tasks added and 10 removed",
+            "",
+            "poll_apply",
+            10_000,
+            "median_ms",
+            " ms",
+            SORTED,
         ),
         ("(c) cursor move p50, 50,000 rows", "", "cursor_latency", 50_000, "p50_ms", " ms", PLAIN),
         (
@@ -295,7 +308,11 @@ def external_summary(record: dict[str, Any]) -> str:
 def growth(results: list[dict[str, Any]]) -> list[str]:
     specs = [
         ("first paint (ms)", "first_paint", "ms", PLAIN),
+        ("first paint, CPU (ms)", "first_paint", "cpu_ms", PLAIN),
         ("apply 1% poll, median (ms)", "poll_apply", "median_ms", PLAIN),
+        ("apply 1% poll, CPU (ms)", "poll_apply", "cpu_median_ms", PLAIN),
+        ("same, sorted, +10/-10 rows (ms)", "poll_apply", "median_ms", SORTED),
+        ("same, sorted, +10/-10 rows, CPU (ms)", "poll_apply", "cpu_median_ms", SORTED),
         ("cursor p50 (ms)", "cursor_latency", "p50_ms", PLAIN),
         ("cursor p95 (ms)", "cursor_latency", "p95_ms", PLAIN),
         ("cursor p95, CPU (ms)", "cursor_latency", "cpu_p95_ms", PLAIN),

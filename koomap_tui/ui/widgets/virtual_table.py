@@ -618,10 +618,14 @@ class VirtualTable(ScrollView, can_focus=True):
             self.refresh(Region(0, line, self.size.width, 1))
 
     def _refresh_keys(self, keys: Iterable[str]) -> None:
-        index_of = self._model.index_of
-        for key in keys:
-            row = index_of(key)
-            if row is not None:
+        """Repaint those of `keys` that are on screen (the others repaint when shown)."""
+        wanted = set(keys)
+        if not wanted:
+            return
+        top, bottom = self._visible_rows()
+        view = self._model.view
+        for row in range(top, bottom):
+            if view[row] in wanted:
                 self._refresh_row(row)
 
     def _move_cursor(self, row: int) -> None:
