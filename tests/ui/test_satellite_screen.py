@@ -133,13 +133,17 @@ async def test_start_moves_the_state_and_is_audited(
 async def test_stop_asks_and_shows_pending_then_stopping(make_app: Any, sim: Any) -> None:
     app = make_app()
     async with app.run_test(size=(200, 40)) as pilot:
-        await open_satellite(pilot)
+        screen = await open_satellite(pilot)
         key = await select(pilot, "华北_running_L4")
-        sim.faults.set(latency_ms=800, path_prefix="/v1/kmp-control/tasks/stop")
+        # A slow answer keeps the call in flight long enough to look at it on a busy machine.
+        sim.faults.set(latency_ms=4000, path_prefix="/v1/kmp-control/tasks/stop")
         await pilot.press("x")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("y")
-        await wait_for(pilot, lambda: "⏳ stopping…" in screen_text(pilot))
+        runner = app.ctx.runner
+        await wait_for(pilot, lambda: runner.pending_for("satellite_task", key) is not None)  # type: ignore[arg-type]
+        cell = screen._render_state(screen.table.get_row(key)).plain
+        assert "stopping" in cell and "⏳" in cell
         await pilot.press("x")  # refused while in flight
         await pilot.pause()
         assert any("in flight" in n for n in notices(pilot))
