@@ -96,6 +96,17 @@ class ConsoleScreen(Screen[None]):
             return Decision(True, None)
         return decisions[0]
 
+    def refresh_gates(self) -> None:
+        """Re-dim footer keys only when a gate decision changed.
+
+        `refresh_bindings` rebuilds the whole footer, which profiling showed to cost more than
+        the rest of a poll cycle; the decisions themselves are cheap.
+        """
+        signature = tuple(self.decide(op).allowed for op in self.GATED.values())
+        if signature != getattr(self, "_gate_signature", None):
+            self._gate_signature = signature
+            self.refresh_bindings()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         op = self.GATED.get(action)
         if op is None:

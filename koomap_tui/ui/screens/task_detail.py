@@ -98,7 +98,7 @@ class TaskDetailScreen(TaskActions, ConsoleScreen):
 
     def refresh_task_rows(self, keys: set[str]) -> None:
         self.render_detail()
-        self.refresh_bindings()
+        self.refresh_gates()
 
     def on_poll_updated(self, message: PollUpdated) -> None:
         message.stop()
@@ -118,7 +118,7 @@ class TaskDetailScreen(TaskActions, ConsoleScreen):
             runner.observe(Kind.REAL3D_TASK, task.task_id, _state(task.task_status))
             self.task_obj = task
         self.render_detail()
-        self.refresh_bindings()
+        self.refresh_gates()
 
     @work(exclusive=True, exit_on_error=False, group="subtasks")
     async def load_subtasks(self) -> None:

@@ -172,7 +172,7 @@ class TasksScreen(TaskActions, ConsoleScreen):
         if "overview" in update.meta:
             self._overview = update.meta["overview"]
         self._update_summary()
-        self.refresh_bindings()
+        self.refresh_gates()
 
     def _check_pending_timeouts(self) -> None:
         expired = self.kapp.ctx.runner.expired()
@@ -220,12 +220,12 @@ class TasksScreen(TaskActions, ConsoleScreen):
 
     @on(VirtualTable.CursorMoved)
     def _cursor_moved(self) -> None:
-        self.refresh_bindings()
+        self.refresh_gates()
 
     @on(VirtualTable.MarksChanged)
     def _marks_changed(self) -> None:
         self._update_summary()
-        self.refresh_bindings()
+        self.refresh_gates()
 
     @on(VirtualTable.Selected)
     def _open_detail(self, message: VirtualTable.Selected) -> None:
@@ -309,7 +309,7 @@ class TasksScreen(TaskActions, ConsoleScreen):
 
         self.table.set_filter(None if states is None and not needle else predicate)
         self._update_summary()
-        self.refresh_bindings()
+        self.refresh_gates()
 
     def action_watch(self) -> None:
         task = next(iter(self.selected_tasks()), None)

@@ -127,7 +127,7 @@ class WorkspacesScreen(ConsoleScreen):
             )
         )
         self.load_overviews()
-        self.refresh_bindings()
+        self.refresh_gates()
 
     @work(exclusive=True, exit_on_error=False, group="overviews")
     async def load_overviews(self) -> None:
@@ -145,7 +145,7 @@ class WorkspacesScreen(ConsoleScreen):
             refresh_rows(self.table, {key})
 
         await asyncio.gather(*(one(k) for k in keys))
-        self.refresh_bindings()
+        self.refresh_gates()
 
     # -- gating ----------------------------------------------------------------------------
     def _attrs(self, ws: Workspace | None) -> dict[str, object]:
@@ -195,7 +195,7 @@ class WorkspacesScreen(ConsoleScreen):
 
     @on(VirtualTable.CursorMoved)
     def _moved(self) -> None:
-        self.refresh_bindings()
+        self.refresh_gates()
         self.load_overviews()
 
     def action_refresh(self) -> None:
