@@ -125,6 +125,10 @@ class Poller(Generic[T]):
         return self._items or {}
 
     @property
+    def has_listeners(self) -> bool:
+        return bool(self._listeners)
+
+    @property
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
 

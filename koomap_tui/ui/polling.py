@@ -7,6 +7,7 @@ so the screen reacts on its own message queue instead of being poked from a task
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -28,6 +29,7 @@ class PollerHub:
         self.slow = slow
         self._pollers: dict[str, Poller[Any]] = {}
         self._visible: dict[str, int] = {}
+        self._stopping: set[asyncio.Task[None]] = set()
 
     @property
     def pollers(self) -> dict[str, Poller[Any]]:
@@ -52,7 +54,28 @@ class PollerHub:
         def listener(update: PollUpdate[Any]) -> None:
             screen.post_message(PollUpdated(update))
 
-        return poller, poller.subscribe(listener)
+        unsubscribe = poller.subscribe(listener)
+
+        def detach() -> None:
+            unsubscribe()
+            self._release(source.key, poller)
+
+        return poller, detach
+
+    def _release(self, key: str, poller: Poller[Any]) -> None:
+        """The last screen showing this source went away: stop and forget its poller.
+
+        Keeping it would leak one paused task per workspace ever visited, and a screen opened
+        later on the same source would get only diffs against the old snapshot (an empty table
+        when nothing changed); a fresh poller starts with a full snapshot instead.
+        """
+        if poller.has_listeners or self._pollers.get(key) is not poller:
+            return
+        del self._pollers[key]
+        self._visible.pop(key, None)
+        task = asyncio.get_running_loop().create_task(poller.stop())
+        self._stopping.add(task)
+        task.add_done_callback(self._stopping.discard)
 
     def shown(self, key: str) -> None:
         self._visible[key] = self._visible.get(key, 0) + 1
