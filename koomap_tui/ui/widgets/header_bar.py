@@ -85,6 +85,11 @@ class HeaderBar(Widget):
                     setattr(self, key, getattr(ctx, key))
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
 
+    def on_unmount(self) -> None:
+        # The signal keeps each callback strongly, and the bound method keeps its weak key (this
+        # widget) alive: without this, every closed screen stays in memory for good.
+        self.app.theme_changed_signal.unsubscribe(self)
+
     def _theme_changed(self, _theme: Theme) -> None:
         self.refresh()
 

@@ -408,6 +408,11 @@ class VirtualTable(ScrollView, can_focus=True):
         # ScrollView's own on_mount still runs: Textual calls the handler of every class.
         self.app.theme_changed_signal.subscribe(self, self._on_theme_changed)
 
+    def on_unmount(self) -> None:
+        # The signal keeps each callback strongly, and the bound method keeps its weak key (this
+        # widget) alive: without this, every closed screen stays in memory for good.
+        self.app.theme_changed_signal.unsubscribe(self)
+
     def _on_theme_changed(self, _theme: object) -> None:
         self._resolve.clear()
         self._invalidate_all()
