@@ -114,9 +114,6 @@ class SatelliteScreen(ConsoleScreen):
         self._had_error = False
         self._focus_after_poll: str | None = None
 
-    def crumb(self) -> str:
-        return f"satellite · {self.workspace_name}"
-
     # -- layout ----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
@@ -207,7 +204,7 @@ class SatelliteScreen(ConsoleScreen):
         self.overview = update.meta.get("overview", self.overview)
         self.counts = update.meta.get("counts", self.counts)
         self._update_summary()
-        self.refresh_bindings()
+        self.refresh_gates()
 
     def _check_pending_timeouts(self) -> None:
         expired = self.kapp.ctx.runner.expired()
@@ -275,7 +272,7 @@ class SatelliteScreen(ConsoleScreen):
 
     @on(VirtualTable.CursorMoved)
     def _cursor_moved(self) -> None:
-        self.refresh_bindings()
+        self.refresh_gates()
         self._update_detail()
 
     def _update_detail(self) -> None:
@@ -305,7 +302,7 @@ class SatelliteScreen(ConsoleScreen):
     @on(VirtualTable.MarksChanged)
     def _marks_changed(self) -> None:
         self._update_summary()
-        self.refresh_bindings()
+        self.refresh_gates()
 
     # -- view actions ----------------------------------------------------------------------
     def action_back(self) -> None:
@@ -359,7 +356,7 @@ class SatelliteScreen(ConsoleScreen):
 
         self.table.set_filter(predicate if needle else None)
         self._update_summary()
-        self.refresh_bindings()
+        self.refresh_gates()
 
     # -- operator actions ------------------------------------------------------------------
     def action_create(self) -> None:
