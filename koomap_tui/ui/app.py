@@ -89,6 +89,10 @@ class KooMapApp(App[None]):
 
     async def on_unmount(self) -> None:
         await self.hub.stop_all()
+        downloads = self.ctx.extras.get("downloads")
+        if downloads is not None:  # partial files stay and resume on the next start
+            with contextlib.suppress(Exception):
+                await downloads.aclose()
         with contextlib.suppress(Exception):
             await self.ctx.client.__aexit__(None, None, None)
 
@@ -98,6 +102,26 @@ class KooMapApp(App[None]):
         for sig in (signal.SIGHUP, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.add_signal_handler(sig, self.exit)
+
+    def _fatal_error(self) -> None:
+        """Textual's crash report prints local variables, and locals can hold credentials: show
+        a redacted traceback without locals instead (the log file gets the same text)."""
+        import sys
+        import traceback
+
+        from rich.text import Text
+
+        from koomap_tui.logsafe import redact
+
+        error = sys.exc_info()[1] or self._exception
+        lines = traceback.format_exception(error) if error is not None else ["unknown error\n"]
+        detail = redact("".join(lines))
+        log.error("console crashed\n%s", detail)
+        self.bell()
+        self._exit_renderables.append(
+            Text(f"{detail}\nkoomap-tui stopped after an unexpected error.", style="red")
+        )
+        self._close_messages_no_wait()
 
     # -- global actions --------------------------------------------------------------------
     def action_help(self) -> None:
