@@ -103,26 +103,6 @@ class KooMapApp(App[None]):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.add_signal_handler(sig, self.exit)
 
-    def _fatal_error(self) -> None:
-        """Textual's crash report prints local variables, and locals can hold credentials: show
-        a redacted traceback without locals instead (the log file gets the same text)."""
-        import sys
-        import traceback
-
-        from rich.text import Text
-
-        from koomap_tui.logsafe import redact
-
-        error = sys.exc_info()[1] or self._exception
-        lines = traceback.format_exception(error) if error is not None else ["unknown error\n"]
-        detail = redact("".join(lines))
-        log.error("console crashed\n%s", detail)
-        self.bell()
-        self._exit_renderables.append(
-            Text(f"{detail}\nkoomap-tui stopped after an unexpected error.", style="red")
-        )
-        self._close_messages_no_wait()
-
     # -- global actions --------------------------------------------------------------------
     def action_help(self) -> None:
         from koomap_tui.ui.screens.base import ConsoleScreen
