@@ -155,7 +155,7 @@ class KooMapApp(App[None]):
 
         from koomap_tui.crash import one_line, write_crash_report
 
-        error = sys.exc_info()[1] or RuntimeError("unknown error")
+        error = sys.exc_info()[1] or self._exception or RuntimeError("unknown error")
         log.error("internal error: %s", type(error).__name__, exc_info=error)
         report = write_crash_report(error)
         self.bell()
