@@ -364,3 +364,20 @@ async def test_bulk_start_asks_and_starts_only_the_startable(make_app: Any, sim:
         await wait_for(pilot, lambda: state_of(pilot, "华北_init_L2") == "START_RUNNING")
         assert state_of(pilot, "华北_success_L5") == "SUCCESS"
         assert sim.request_log.count(operation="StartTask") == 2
+
+
+async def test_help_lists_keys_with_reasons(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(200, 50)) as pilot:
+        screen = await open_satellite(pilot)
+        await select(pilot, "华北_running_L4")
+        rows = {
+            description: (allowed, reason) for _, description, allowed, reason in screen.help_rows()
+        }
+        assert rows["Stop"] == (True, None)
+        assert rows["Start"][0] is False and "cannot start" in (rows["Start"][1] or "")
+        assert rows["Delete"][0] is False and "stop it first" in (rows["Delete"][1] or "").lower()
+        assert rows["New"] == (True, None)
+        await pilot.press("question_mark")
+        await pilot.pause(0.3)
+        assert "cannot start" in screen_text(pilot)
