@@ -10,6 +10,8 @@ from typing import Any
 
 from textual.pilot import Pilot
 
+from koomap_tui.domain.policy import Kind
+from koomap_tui.domain.states import state_info
 from koomap_tui.ui.screens.satellite import SatelliteScreen
 from koomap_tui.ui.screens.satellite_forms import (
     ImagePicker,
@@ -75,6 +77,10 @@ async def test_lists_states_overview_and_archive_toggle(make_app: Any) -> None:
         assert "total 10 · finished" in text  # ShowTaskOverview counts archived tasks too
         assert "archived 1" in text  # taskNumVo
         assert "华北_failed_L2" in text and "L2" in text
+        for task in all_rows(table(pilot)):  # glyph + word + the theme's state colour
+            cell = screen._render_state(task)
+            info = state_info(Kind.SATELLITE_TASK, task.task_status)
+            assert cell.plain == f"{info.glyph} {info.state}" and str(cell.style)
         assert state_of(pilot, "华北_archived_L2") is None
         await pilot.press("A")
         await wait_for(pilot, lambda: state_of(pilot, "华北_archived_L2") == "ARCHIVED")
