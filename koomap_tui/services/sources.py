@@ -24,17 +24,13 @@ from koomap_tui.api.models import (
     Workspace,
 )
 from koomap_tui.domain.policy import Kind
-from koomap_tui.domain.states import is_terminal
+from koomap_tui.domain.states import is_terminal, state_key
 from koomap_tui.services.poller import FetchResult
 
 _RUNNING = {"PENDING", "STARTING", "RUNNING", "STOPPING"}
 _SUCCESS = {"SUCCESS", "STOP_SUCCESS"}
 _FAILED = {"START_FAILED", "FAILED"}
 ALL_TASK_STATES = [s.value for s in Real3DTaskStatus]
-
-
-def _state(value: object) -> str:
-    return str(getattr(value, "value", value))
 
 
 def _chunks(seq: list[str], size: int) -> list[list[str]]:
@@ -45,7 +41,7 @@ def overview_matches(
     overview: Real3DTaskOverview, items: Mapping[str, Real3DTask], include_archived: bool
 ) -> bool:
     """Whether the snapshot explains the overview counts exactly."""
-    states = [_state(t.task_status) for t in items.values()]
+    states = [state_key(t.task_status) for t in items.values()]
     archived = sum(1 for s in states if s == "ARCHIVED")
     visible_total = overview.total_count - (0 if include_archived else overview.archived_count)
     return (
@@ -79,7 +75,7 @@ class Real3DTaskSource:
         self.key = f"real3d:{workspace_id}"
 
     def is_active(self, item: Real3DTask) -> bool:
-        return _state(item.task_status) in _RUNNING
+        return state_key(item.task_status) in _RUNNING
 
     async def _full(self) -> tuple[dict[str, Real3DTask], int]:
         items: dict[str, Real3DTask] = {}
@@ -120,7 +116,7 @@ class Real3DTaskSource:
             for key in chunk:
                 task = got.get(key)
                 if task is None or (
-                    _state(task.task_status) == "ARCHIVED" and not self.include_archived
+                    state_key(task.task_status) == "ARCHIVED" and not self.include_archived
                 ):
                     items.pop(key, None)
                 else:
@@ -168,7 +164,7 @@ class SubTaskSource:
         self.key = f"subtasks:{task_id}"
 
     def is_active(self, item: Real3DSubTask) -> bool:
-        return not is_terminal(Kind.SUBTASK, _state(item.subtask_status))
+        return not is_terminal(Kind.SUBTASK, state_key(item.subtask_status))
 
     async def fetch(
         self, previous: Mapping[str, Real3DSubTask] | None
@@ -189,7 +185,7 @@ class SatelliteTaskSource:
         self.key = f"satellite:{workspace_id}"
 
     def is_active(self, item: SatelliteTask) -> bool:
-        return not is_terminal(Kind.SATELLITE_TASK, _state(item.task_status))
+        return not is_terminal(Kind.SATELLITE_TASK, state_key(item.task_status))
 
     async def fetch(
         self, previous: Mapping[str, SatelliteTask] | None

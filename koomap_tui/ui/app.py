@@ -15,7 +15,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from koomap_tui.services.sources import _state
+from koomap_tui.domain.states import state_key
 from koomap_tui.ui.context import ConsoleContext
 from koomap_tui.ui.polling import PollerHub, PollUpdated
 from koomap_tui.ui.watch import WatchedTasksSource
@@ -196,7 +196,7 @@ class KooMapApp(App[None]):
             watch = self.watches.get(task_id)
             if watch is None:
                 continue
-            state = _state(task.task_status)
+            state = state_key(task.task_status)
             if state != watch.state:
                 self.notify(
                     f"{watch.name}: {watch.state} → {state}",

@@ -11,8 +11,8 @@ from typing import Any
 
 from koomap_tui.api.models import Real3DTask, Real3DTaskUpdate
 from koomap_tui.domain.policy import Kind, Op
+from koomap_tui.domain.states import state_key
 from koomap_tui.services.actions import Outcome, Target
-from koomap_tui.services.sources import _state
 from koomap_tui.ui.format import inert
 from koomap_tui.ui.tablekit import refresh_rows
 from koomap_tui.ui.widgets.dialogs import ConfirmDialog, TypedConfirmDialog
@@ -55,11 +55,11 @@ class TaskActions:
         return Target(
             Kind.REAL3D_TASK,
             task.task_id,
-            _state(task.task_status),
+            state_key(task.task_status),
             label=task.task_name or task.task_id,
             attrs={
-                "task_type": _state(task.task_type),
-                "modeling_type": _state(task.modeling_type),
+                "task_type": state_key(task.task_type),
+                "modeling_type": state_key(task.modeling_type),
             },
         )
 

@@ -20,10 +20,10 @@ from textual.widgets import Footer, Input, Static
 
 from koomap_tui.api.models import SatelliteTask, SatelliteTaskCreate
 from koomap_tui.domain.policy import Decision, Kind, Op
-from koomap_tui.domain.states import state_info
+from koomap_tui.domain.states import state_info, state_key
 from koomap_tui.services.actions import Outcome, Target
 from koomap_tui.services.poller import FetchResult
-from koomap_tui.services.sources import SatelliteTaskSource, _state
+from koomap_tui.services.sources import SatelliteTaskSource
 from koomap_tui.ui.format import fmt_time, inert
 from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.screens.base import ConsoleScreen
@@ -128,10 +128,10 @@ class SatelliteScreen(ConsoleScreen):
     def _columns(self) -> list[Column]:
         return [
             Column("name", "Name", 24, render=lambda t: Text(inert(t.task_name)), sort_key=lambda t: (t.task_name or "").lower()),
-            Column("state", "State", 16, render=self._render_state, sort_key=lambda t: _state(t.task_status)),
+            Column("state", "State", 16, render=self._render_state, sort_key=lambda t: state_key(t.task_status)),
             Column("frozen", "Frozen", 6, render=lambda t: Text("FROZEN", style="bold reverse") if t.frozen else Text("")),
             Column("progress", "Progress", 16, render=lambda t: progress_cell(t.task_progress, 10), sort_key=lambda t: t.task_progress if t.task_progress is not None else -1.0),
-            Column("level", "Lvl", 3, render=lambda t: Text(inert(_state(t.production_level)) if t.production_level else "—")),
+            Column("level", "Lvl", 3, render=lambda t: Text(inert(state_key(t.production_level)) if t.production_level else "—")),
             Column("data", "Data (alias / ids)", 24, render=self._render_data),
             Column("cliptile", "Clip/Tile", 9, render=lambda t: Text(f"{_flag(t.is_clip)}/{_flag(t.is_tile)}")),
             Column("created", "Created", 16, render=lambda t: Text(fmt_time(t.create_time)), sort_key=lambda t: t.create_time.timestamp() if t.create_time else 0),
@@ -153,7 +153,7 @@ class SatelliteScreen(ConsoleScreen):
         variables = self.app.theme_variables
         if pending is not None:
             return pending_cell(pending.verb, variables, expired=pending.expired(runner.now()))
-        state = _state(task.task_status)
+        state = state_key(task.task_status)
         info = state_info(Kind.SATELLITE_TASK, state)
         return Text(f"{info.glyph} {inert(state)}", style=state_style(variables, info.slug))
 
@@ -188,7 +188,7 @@ class SatelliteScreen(ConsoleScreen):
         changed = {k: update.items[k] for k in update.changed}
         for key, task in update.items.items():
             before = runner.pending_for(Kind.SATELLITE_TASK, key)
-            runner.observe(Kind.SATELLITE_TASK, key, _state(task.task_status))
+            runner.observe(Kind.SATELLITE_TASK, key, state_key(task.task_status))
             if before is not None and runner.pending_for(Kind.SATELLITE_TASK, key) is None:
                 changed[key] = task
         for key in update.removed:
@@ -251,7 +251,7 @@ class SatelliteScreen(ConsoleScreen):
         return Target(
             Kind.SATELLITE_TASK,
             task.task_id,
-            _state(task.task_status),
+            state_key(task.task_status),
             label=task.task_name or task.task_id,
         )
 
@@ -281,7 +281,7 @@ class SatelliteScreen(ConsoleScreen):
         text = Text(no_wrap=False)
         if task is not None:
             text.append(f"{task.task_id}", style="bold")
-            text.append(f" · {_state(task.task_type) if task.task_type else 'ORSIP'}")
+            text.append(f" · {state_key(task.task_type) if task.task_type else 'ORSIP'}")
             if task.creator:
                 text.append(f" · by {inert(task.creator)}")
             text.append(f" · data {inert(task.data_id or '—')}")
@@ -377,7 +377,7 @@ class SatelliteScreen(ConsoleScreen):
         name = ""
         if task is not None:
             ids = [i for i in (task.data_id or "").split(",") if i]
-            level = _state(task.production_level) if task.production_level else "L2"
+            level = state_key(task.production_level) if task.production_level else "L2"
             name = task.task_name or ""
         self.app.push_screen(ValidateDialog(ids, level, name))
 
@@ -520,6 +520,6 @@ class SatelliteScreen(ConsoleScreen):
     def state_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         for task in all_rows(self.table):
-            state = _state(task.task_status)
+            state = state_key(task.task_status)
             counts[state] = counts.get(state, 0) + 1
         return counts

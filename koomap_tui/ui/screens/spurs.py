@@ -37,10 +37,10 @@ from koomap_tui.domain.gcp_import import (
     workbench_to_json,
 )
 from koomap_tui.domain.policy import ATTR_MODELING_TYPE, ATTR_TASK_TYPE, Kind, Op
-from koomap_tui.domain.states import state_info
+from koomap_tui.domain.states import state_info, state_key
 from koomap_tui.services.actions import Outcome, Target
 from koomap_tui.services.poller import FetchResult
-from koomap_tui.services.sources import Real3DTaskSource, _state
+from koomap_tui.services.sources import Real3DTaskSource
 from koomap_tui.ui.format import inert
 from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.screens.base import ConsoleScreen
@@ -365,11 +365,13 @@ class SpursScreen(PerActionGates, ConsoleScreen):
         return Target(
             Kind.REAL3D_TASK,
             item_id or t.task_id,
-            _state(t.task_status),
+            state_key(t.task_status),
             label=label or t.task_name or t.task_id,
             attrs={
-                ATTR_TASK_TYPE: _state(t.task_type) if t.task_type is not None else "",
-                ATTR_MODELING_TYPE: _state(t.modeling_type) if t.modeling_type is not None else "",
+                ATTR_TASK_TYPE: state_key(t.task_type) if t.task_type is not None else "",
+                ATTR_MODELING_TYPE: state_key(t.modeling_type)
+                if t.modeling_type is not None
+                else "",
             },
         )
 
@@ -525,12 +527,12 @@ class SpursScreen(PerActionGates, ConsoleScreen):
     def _update_summary(self) -> None:
         t = self.task_obj
         variables = self.app.theme_variables
-        state = _state(t.task_status)
+        state = state_key(t.task_status)
         info = state_info(Kind.REAL3D_TASK, state)
         text = Text.assemble(
             ("Spurs of ", "bold"),
             (inert(t.task_name or t.task_id), "bold"),
-            f"  ·  {inert(_state(t.task_type)) or '?'}  ·  ",
+            f"  ·  {inert(state_key(t.task_type)) or '?'}  ·  ",
             (f"{info.glyph} {inert(state)}", state_style(variables, info.slug)),
             f"  ·  has spurs: {'yes' if t.has_marker else 'no'}",
         )

@@ -30,9 +30,9 @@ from koomap_tui.domain.policy import (
     Kind,
     Op,
 )
-from koomap_tui.domain.states import state_info
+from koomap_tui.domain.states import state_info, state_key
 from koomap_tui.services.actions import Outcome, Target
-from koomap_tui.services.sources import Real3DTaskSource, SubTaskSource, _state
+from koomap_tui.services.sources import Real3DTaskSource, SubTaskSource
 from koomap_tui.ui.format import duration_between, fmt_duration, fmt_percent, fmt_time, inert
 from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.screens.base import ConsoleScreen
@@ -134,7 +134,7 @@ class SubtasksScreen(PerActionGates, ConsoleScreen):
     def _columns(self) -> list[Column]:
         return [
             Column("name", "Name", 20, render=lambda s: Text(inert(s.subtask_name)), sort_key=lambda s: (s.subtask_name or "").lower()),
-            Column("state", "State", 18, render=self._render_state, sort_key=lambda s: _state(s.subtask_status)),
+            Column("state", "State", 18, render=self._render_state, sort_key=lambda s: state_key(s.subtask_status)),
             Column("progress", "Progress", 16, render=lambda s: progress_cell(s.subtask_progress, 10)),
             Column("product", "Refined product", 24, render=self._render_product),
             Column("model_path", "Model path (upload to)", 34, render=lambda s: Text(inert(s.model_path) or "—")),
@@ -150,7 +150,7 @@ class SubtasksScreen(PerActionGates, ConsoleScreen):
         pending = runner.pending_for(Kind.SUBTASK, sub.subtask_id)
         if pending is not None:
             return pending_cell(pending.verb, variables, expired=pending.expired(runner.now()))
-        state = _state(sub.subtask_status)
+        state = state_key(sub.subtask_status)
         info = state_info(Kind.SUBTASK, state)
         return Text(f"{info.glyph} {inert(state)}", style=state_style(variables, info.slug))
 
@@ -192,20 +192,20 @@ class SubtasksScreen(PerActionGates, ConsoleScreen):
     # -- parent task -----------------------------------------------------------------------
     @property
     def is_nerf(self) -> bool:
-        return _state(self.task_obj.modeling_type) == "Nerf"
+        return state_key(self.task_obj.modeling_type) == "Nerf"
 
     def parent_target(self) -> Target:
         t = self.task_obj
         attrs = {
-            ATTR_TASK_TYPE: _state(t.task_type) if t.task_type is not None else "",
-            ATTR_MODELING_TYPE: _state(t.modeling_type) if t.modeling_type is not None else "",
+            ATTR_TASK_TYPE: state_key(t.task_type) if t.task_type is not None else "",
+            ATTR_MODELING_TYPE: state_key(t.modeling_type) if t.modeling_type is not None else "",
         }
         if self.loaded:
             attrs[ATTR_SUBTASK_COUNT] = str(len(all_rows(self.table)))
         return Target(
             Kind.REAL3D_TASK,
             t.task_id,
-            _state(t.task_status),
+            state_key(t.task_status),
             label=t.task_name or t.task_id,
             attrs=attrs,
         )
@@ -214,7 +214,7 @@ class SubtasksScreen(PerActionGates, ConsoleScreen):
         return Target(
             Kind.SUBTASK,
             sub.subtask_id,
-            _state(sub.subtask_status),
+            state_key(sub.subtask_status),
             label=sub.subtask_name or sub.subtask_id,
         )
 
@@ -262,7 +262,7 @@ class SubtasksScreen(PerActionGates, ConsoleScreen):
         rows = [
             ("Name", sub.subtask_name),
             ("Id", sub.subtask_id),
-            ("State", _state(sub.subtask_status)),
+            ("State", state_key(sub.subtask_status)),
             ("Progress", fmt_percent(sub.subtask_progress)),
             ("Model path", sub.model_path or "—"),
             ("Refined product", f"{pid or '—'} ({self.refine_status.get(pid or '', 'none yet')})"),
@@ -302,7 +302,7 @@ class SubtasksScreen(PerActionGates, ConsoleScreen):
         changed = {k: update.items[k] for k in update.changed}
         for key, sub in update.items.items():
             before = runner.pending_for(Kind.SUBTASK, key)
-            runner.observe(Kind.SUBTASK, key, _state(sub.subtask_status))
+            runner.observe(Kind.SUBTASK, key, state_key(sub.subtask_status))
             if before is not None and runner.pending_for(Kind.SUBTASK, key) is None:
                 changed[key] = sub
         for key in update.removed:
@@ -345,7 +345,7 @@ class SubtasksScreen(PerActionGates, ConsoleScreen):
                     )
                     for product in page.refine_products:
                         if product.id in wanted:
-                            found[product.id] = _state(product.status)
+                            found[product.id] = state_key(product.status)
                     offset += len(page.refine_products)
                     if not page.refine_products or offset >= page.page.total:
                         break
@@ -353,7 +353,7 @@ class SubtasksScreen(PerActionGates, ConsoleScreen):
                 for pid in sorted(wanted):
                     page = await client.list_real3d_refine_products(refine_product_id=pid)
                     for product in page.refine_products:
-                        found[product.id] = _state(product.status)
+                        found[product.id] = state_key(product.status)
         except KooMapError as exc:
             self.refine_error = str(exc)
         else:
@@ -377,7 +377,7 @@ class SubtasksScreen(PerActionGates, ConsoleScreen):
         if not self.is_nerf:
             return (
                 "no refinement subtasks: they exist only for Nerf tasks "
-                f"(this one is {_state(t.modeling_type) or 'of unknown type'})"
+                f"(this one is {state_key(t.modeling_type) or 'of unknown type'})"
             )
         decision = self.decide_action("create")
         if decision.allowed:
@@ -387,13 +387,13 @@ class SubtasksScreen(PerActionGates, ConsoleScreen):
     def _update_summary(self) -> None:
         t = self.task_obj
         variables = self.app.theme_variables
-        state = _state(t.task_status)
+        state = state_key(t.task_status)
         info = state_info(Kind.REAL3D_TASK, state)
         count = len(all_rows(self.table)) if self.loaded else None
         text = Text.assemble(
             ("Refinement subtasks of ", "bold"),
             (inert(t.task_name or t.task_id), "bold"),
-            f"  ·  {inert(_state(t.modeling_type)) or '?'}  ·  ",
+            f"  ·  {inert(state_key(t.modeling_type)) or '?'}  ·  ",
             (f"{info.glyph} {inert(state)}", state_style(variables, info.slug)),
             f"  ·  {'…' if count is None else count} of {MAX_SUBTASKS_PER_TASK}",
         )
@@ -481,7 +481,7 @@ class SubtasksScreen(PerActionGates, ConsoleScreen):
         self.app.push_screen(
             UploadMarkDialog(
                 sub.subtask_name or sub.subtask_id,
-                _state(sub.subtask_status),
+                state_key(sub.subtask_status),
                 sub.model_path or "",
             ),
             chosen,

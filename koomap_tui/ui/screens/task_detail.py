@@ -16,7 +16,8 @@ from textual.widgets import Footer, Static
 from koomap_tui.api.errors import KooMapError
 from koomap_tui.api.models import Real3DTask
 from koomap_tui.domain.policy import Kind, Op
-from koomap_tui.services.sources import Real3DTaskSource, _state
+from koomap_tui.domain.states import state_key
+from koomap_tui.services.sources import Real3DTaskSource
 from koomap_tui.ui.format import (
     duration_between,
     fmt_duration,
@@ -115,14 +116,14 @@ class TaskDetailScreen(TaskActions, ConsoleScreen):
                 runner.observe(Kind.REAL3D_TASK, self.task_obj.task_id, None)
                 self.gone = True
         else:
-            runner.observe(Kind.REAL3D_TASK, task.task_id, _state(task.task_status))
+            runner.observe(Kind.REAL3D_TASK, task.task_id, state_key(task.task_status))
             self.task_obj = task
         self.render_detail()
         self.refresh_gates()
 
     @work(exclusive=True, exit_on_error=False, group="subtasks")
     async def load_subtasks(self) -> None:
-        if _state(self.task_obj.modeling_type) != "Nerf":
+        if state_key(self.task_obj.modeling_type) != "Nerf":
             self.subtask_summary = "— (refinement subtasks exist only for Nerf tasks)"
             self.render_detail()
             return
@@ -133,7 +134,7 @@ class TaskDetailScreen(TaskActions, ConsoleScreen):
         except KooMapError as exc:
             self.subtask_summary = f"unavailable ({exc.code})"
         else:
-            counts = Counter(_state(s.subtask_status) for s in page.subtasks)
+            counts = Counter(state_key(s.subtask_status) for s in page.subtasks)
             self.subtask_summary = f"{page.page.total} of 10: " + (
                 ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "none"
             )
@@ -151,7 +152,7 @@ class TaskDetailScreen(TaskActions, ConsoleScreen):
             grid.add_row(label, value if isinstance(value, Text) else Text(inert(value)))
 
         pending = self.kapp.ctx.runner.pending_for(Kind.REAL3D_TASK, t.task_id)
-        state = state_cell(Kind.REAL3D_TASK, _state(t.task_status), variables)
+        state = state_cell(Kind.REAL3D_TASK, state_key(t.task_status), variables)
         if pending is not None:
             state.append(f"   ⏳ {pending.verb}", style="bold")
         if self.gone:
@@ -160,8 +161,8 @@ class TaskDetailScreen(TaskActions, ConsoleScreen):
         row("Id", t.task_id)
         row("State", state)
         row("Description", t.task_description or "—")
-        row("Task type", _state(t.task_type))
-        row("Modeling type", _state(t.modeling_type))
+        row("Task type", state_key(t.task_type))
+        row("Modeling type", state_key(t.modeling_type))
         row("Coordinate sys", t.coordinate_sys or "WGS84-UTM")
         row("Image set", t.folder_code or "— (none bound: cannot start)")
         row("Has spurs", "yes" if t.has_marker else "no")
@@ -169,7 +170,7 @@ class TaskDetailScreen(TaskActions, ConsoleScreen):
         row("Progress", progress)
         stage = f"{t.complete_stage or 0}/{t.total_stage}" if t.total_stage else "—"
         row("Stages", stage)
-        if _state(t.task_type) == "REAL3D-CTRL":
+        if state_key(t.task_type) == "REAL3D-CTRL":
             row(
                 "AT progress",
                 Text(f"{progress_bar(t.at_progress, 30)} {fmt_percent(t.at_progress)}"),
@@ -178,7 +179,7 @@ class TaskDetailScreen(TaskActions, ConsoleScreen):
         if mp is not None:
             row(
                 "Modeling params",
-                f"accuracy {_state(mp.accuracy)} · key points {mp.key_point_limit}"
+                f"accuracy {state_key(mp.accuracy)} · key points {mp.key_point_limit}"
                 f" · tie points {mp.tie_point_limit} · mesh quality {mp.mesh_accuracy}",
             )
         row("Created", f"{fmt_time(t.create_time)} by {inert(t.creator) or '—'}")
@@ -207,7 +208,7 @@ class TaskDetailScreen(TaskActions, ConsoleScreen):
     def action_watch(self) -> None:
         t = self.task_obj
         watched = self.kapp.toggle_watch(
-            self.workspace_id, t.task_id, t.task_name or t.task_id, _state(t.task_status)
+            self.workspace_id, t.task_id, t.task_name or t.task_id, state_key(t.task_status)
         )
         self.notify(("watching " if watched else "stopped watching ") + inert(t.task_name))
 

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from koomap_tui.api.models import Real3DTask, Real3DTaskUpdate
-from koomap_tui.services.sources import _state
+from koomap_tui.domain.states import state_key
 
 ACCURACY = ["Highest", "High", "Medium", "Low", "Lowest"]
 MESH = [("0 high", "0"), ("1 medium", "1"), ("2 low", "2")]
@@ -57,14 +57,14 @@ class TaskUpdateForm(ModalScreen[Real3DTaskUpdate | None]):
                 yield Label("Task type")
                 yield Select(
                     [("REAL3D-UNCTRL", "REAL3D-UNCTRL"), ("REAL3D-CTRL", "REAL3D-CTRL")],
-                    value=_state(t.task_type) or "REAL3D-UNCTRL",
+                    value=state_key(t.task_type) or "REAL3D-UNCTRL",
                     id="task_type",
                     allow_blank=False,
                 )
                 yield Label("Modeling type")
                 yield Select(
                     [("Mesh", "Mesh"), ("Nerf", "Nerf")],
-                    value=_state(t.modeling_type) or "Mesh",
+                    value=state_key(t.modeling_type) or "Mesh",
                     id="modeling_type",
                     allow_blank=False,
                 )
@@ -73,7 +73,7 @@ class TaskUpdateForm(ModalScreen[Real3DTaskUpdate | None]):
                 yield Label("AT accuracy")
                 yield Select(
                     [(a, a) for a in ACCURACY],
-                    value=_state(mp.accuracy) if mp else "High",
+                    value=state_key(mp.accuracy) if mp else "High",
                     id="accuracy",
                     allow_blank=False,
                 )

@@ -14,9 +14,9 @@ from textual.widgets import Footer, Input, Static
 
 from koomap_tui.api.models import Real3DTask
 from koomap_tui.domain.policy import Kind, Op
-from koomap_tui.domain.states import state_info
+from koomap_tui.domain.states import state_info, state_key
 from koomap_tui.services.actions import Target
-from koomap_tui.services.sources import Real3DTaskSource, _state
+from koomap_tui.services.sources import Real3DTaskSource
 from koomap_tui.ui.format import duration_between, fmt_duration, fmt_percent, fmt_time, inert
 from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.screens.base import ConsoleScreen
@@ -100,12 +100,12 @@ class TasksScreen(TaskActions, ConsoleScreen):
     def _columns(self) -> list[Column]:
         return [
             Column("name", "Name", 22, render=lambda t: Text(inert(t.task_name)), sort_key=lambda t: (t.task_name or "").lower()),
-            Column("state", "State", 18, render=self._render_state, sort_key=lambda t: _state(t.task_status)),
+            Column("state", "State", 18, render=self._render_state, sort_key=lambda t: state_key(t.task_status)),
             Column("progress", "Progress", 16, render=lambda t: progress_cell(t.task_progress, 10), sort_key=lambda t: _num(t.task_progress)),
             Column("stage", "Stage", 6, align="right", render=self._render_stage, sort_key=lambda t: (t.complete_stage or 0, t.total_stage or 0)),
             Column("at", "AT", 5, align="right", render=lambda t: Text(fmt_percent(t.at_progress)), sort_key=lambda t: _num(t.at_progress)),
-            Column("modeling", "Model", 5, render=lambda t: Text(inert(_state(t.modeling_type)))),
-            Column("type", "Type", 7, render=lambda t: Text(inert(_state(t.task_type)).replace("REAL3D-", ""))),
+            Column("modeling", "Model", 5, render=lambda t: Text(inert(state_key(t.modeling_type)))),
+            Column("type", "Type", 7, render=lambda t: Text(inert(state_key(t.task_type)).replace("REAL3D-", ""))),
             Column("created", "Created", 16, render=lambda t: Text(fmt_time(t.create_time)), sort_key=lambda t: t.create_time.timestamp() if t.create_time else 0),
             Column("updated", "Updated", 16, render=lambda t: Text(fmt_time(t.update_time)), sort_key=lambda t: t.update_time.timestamp() if t.update_time else 0),
             Column("duration", "Duration", 9, align="right", render=lambda t: Text(fmt_duration(duration_between(t.exec_start_time, t.exec_stop_time, updated=t.update_time))), sort_key=lambda t: duration_between(t.exec_start_time, t.exec_stop_time, updated=t.update_time) or 0),
@@ -117,7 +117,7 @@ class TasksScreen(TaskActions, ConsoleScreen):
         return Text(f"{task.complete_stage or 0}/{task.total_stage}")
 
     def _render_state(self, task: Real3DTask) -> Text:
-        return self.state_text(Kind.REAL3D_TASK, task.task_id, _state(task.task_status))
+        return self.state_text(Kind.REAL3D_TASK, task.task_id, state_key(task.task_status))
 
     def state_text(self, kind: Kind, item_id: str, state: str) -> Text:
         """Glyph and the API's own state word; while an action is in flight, its pending mark."""
@@ -159,7 +159,7 @@ class TasksScreen(TaskActions, ConsoleScreen):
         changed = {k: update.items[k] for k in update.changed}
         for key, task in update.items.items():
             before = runner.pending_for(Kind.REAL3D_TASK, key)
-            runner.observe(Kind.REAL3D_TASK, key, _state(task.task_status))
+            runner.observe(Kind.REAL3D_TASK, key, state_key(task.task_status))
             if before is not None and runner.pending_for(Kind.REAL3D_TASK, key) is None:
                 changed[key] = task
         for key in update.removed:
@@ -181,7 +181,7 @@ class TasksScreen(TaskActions, ConsoleScreen):
             refresh_rows(self.table, keys)
 
     def _update_summary(self) -> None:
-        counts = Counter(_state(t.task_status) for t in all_rows(self.table))
+        counts = Counter(state_key(t.task_status) for t in all_rows(self.table))
         parts: list[Text | str] = []
         ov = self._overview
         if ov is not None:
@@ -303,7 +303,7 @@ class TasksScreen(TaskActions, ConsoleScreen):
         _, states = QUICK_FILTERS[self._quick]
 
         def predicate(task: Real3DTask) -> bool:
-            if states is not None and _state(task.task_status) not in states:
+            if states is not None and state_key(task.task_status) not in states:
                 return False
             return not needle or needle in (task.task_name or "").lower() or needle in task.task_id
 
@@ -319,7 +319,7 @@ class TasksScreen(TaskActions, ConsoleScreen):
             self.workspace_id,
             task.task_id,
             task.task_name or task.task_id,
-            _state(task.task_status),
+            state_key(task.task_status),
         )
         self.notify(("watching " if watched else "stopped watching ") + inert(task.task_name))
 

@@ -21,8 +21,8 @@ from textual.containers import Vertical
 from textual.widgets import Footer, Static
 
 from koomap_tui.api.client import KooMapClient
+from koomap_tui.domain.states import state_key
 from koomap_tui.services.poller import FetchResult
-from koomap_tui.services.sources import _state
 from koomap_tui.ui.format import fmt_time, inert
 from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.screens.base import ConsoleScreen
@@ -71,13 +71,13 @@ def _row(service: str, operation: str, item: Any) -> UsageRow:
     return UsageRow(
         service=service,
         operation=operation,
-        usage_type=_state(item.usage_type) if item.usage_type is not None else "",
+        usage_type=state_key(item.usage_type) if item.usage_type is not None else "",
         measure=item.usage_measure_name or "",
         subtype=item.usage_subtype or "",
         usage=item.usage,
         capacity=item.capacity,
         unit=item.unit or "",
-        unit_type=_state(item.usage_unit_type) if item.usage_unit_type is not None else "",
+        unit_type=state_key(item.usage_unit_type) if item.usage_unit_type is not None else "",
         updated=item.update_time,
     )
 
