@@ -7,6 +7,7 @@ import contextlib
 import logging
 import signal
 import sys
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -50,6 +51,8 @@ class KooMapApp(App[None]):
         self.watches: dict[str, Watch] = {}
         self._watch_source: WatchedTasksSource | None = None
         self.current_workspace: tuple[str, str] | None = None  # (id, name)
+        # What was said, even after a toast expired (tests and a slow reader both need it).
+        self.recent_notices: deque[tuple[str, str]] = deque(maxlen=200)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         # Our stylesheets use $state-* and $freshness-*: give every theme (Textual's own too)
@@ -172,6 +175,7 @@ class KooMapApp(App[None]):
         markup: bool = False,
     ) -> None:
         # Notifications quote task names and API messages: never let Rich interpret them.
+        self.recent_notices.append((title, message))
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     # -- watches ---------------------------------------------------------------------------

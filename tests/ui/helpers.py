@@ -53,7 +53,7 @@ async def select(pilot: Pilot[Any], name: str) -> str:
 
 
 def notices(pilot: Pilot[Any]) -> list[str]:
-    return [f"{n.title}: {n.message}" for n in pilot.app._notifications]
+    return [f"{title}: {message}" for title, message in pilot.app.recent_notices]
 
 
 def screen_text(pilot: Pilot[Any]) -> str:
