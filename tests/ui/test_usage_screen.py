@@ -64,7 +64,7 @@ async def test_usage_error_is_reported(make_app: Any, sim: Any) -> None:
         sim.faults.set(error_rates={500: 1.0}, path_prefix="/v1/real3d/usages")
         app.push_screen(UsageScreen())
         await wait_for(
-            pilot, lambda: any("Usage query failed" in n.title for n in app._notifications)
+            pilot, lambda: any("Usage query failed" in title for title, _ in app.recent_notices)
         )
         sim.faults.clear()
 
