@@ -431,3 +431,43 @@ async def test_cells_are_cropped_and_aligned_to_width(align: str) -> None:
         assert lines[1][2:8] == expected
         assert lines[2][2:8] == "abcde…"
         assert lines[2][9:10] == "b"
+
+
+async def test_failing_renderer_or_row_style_shows_a_marker_not_a_crash() -> None:
+    def broken(task: Task) -> str:
+        if task.id == "t00001":
+            raise ValueError("bad row")
+        return task.name
+
+    def style(task: Task) -> str | None:
+        if task.id == "t00002":
+            raise KeyError("no style")
+        return None
+
+    table = VirtualTable([Column("name", "Name", 16, render=broken)], row_style=style)
+    async with TableApp(table).run_test(size=(40, 10)) as pilot:
+        table.set_rows(make_tasks(3))
+        await pilot.pause()
+        lines = painted(table)
+        assert "task-00000" in lines[1]
+        assert "⚠" in lines[2]
+        assert "task-00002" in lines[3]
+        assert table.text_predicate("task-0000") is not None
+        table.set_filter(table.text_predicate("task-0000"))
+        await pilot.pause()
+        assert table.keys_in_order() == ["t00000", "t00002"]
+
+
+async def test_invalidate_rows_repaints_a_look_change_without_data_change() -> None:
+    pending: set[str] = set()
+    table = VirtualTable(COLUMNS, row_style=lambda t: "italic" if t.id in pending else None)
+    async with TableApp(table).run_test(size=(80, 24)) as pilot:
+        table.set_rows(make_tasks(10))
+        await pilot.pause()
+        y = line_of(table, "task-00004")
+        assert not any(s.italic for _, s in styles_on_line(table, y))
+        pending.add("t00004")
+        table.invalidate_rows(["t00004"])
+        await pilot.pause()
+        assert all(s.italic for _, s in styles_on_line(table, y))
+        assert len(table.all_rows()) == 10

@@ -297,7 +297,13 @@ class VirtualTable(ScrollView, can_focus=True):
         columns = list(self._columns)
 
         def matches(obj: Any) -> bool:
-            return any(needle in cell_plain(column, obj).casefold() for column in columns)
+            for column in columns:
+                try:
+                    if needle in cell_plain(column, obj).casefold():
+                        return True
+                except Exception:  # a renderer that fails on this row simply does not match
+                    continue
+            return False
 
         return matches
 
@@ -512,7 +518,11 @@ class VirtualTable(ScrollView, can_focus=True):
         styles = self._styles
         style = self._base
         if self._row_style is not None:
-            extra = self._row_style(obj)
+            try:
+                extra = self._row_style(obj)
+            except Exception as error:  # a style bug must not take the console down
+                self.log.error(f"VirtualTable: row_style of {key!r}: {error!r}")
+                extra = None
             if extra:
                 style = style + self._resolve(extra)
         if marked:
