@@ -41,7 +41,8 @@ __all__ = [
 # at most 512 characters; anything longer is garbage (an HTML page, a dump) and only needs a hint.
 _MAX_TEXT = 200
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0/C1 controls, and the bidi controls that can make a message read backwards (Trojan Source).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _TAG = re.compile(r"<[^>]{0,200}>")
 _WHITESPACE = re.compile(r"\s+")
 
@@ -397,6 +398,8 @@ def error_from_response(
     :class:`MalformedResponseError` unless its status alone says what happened.
     """
     request_id = _header(headers, "X-request-id")
+    if request_id is not None:
+        request_id = sanitize(request_id, 80) or None
     decoded: Any = body
     if isinstance(body, bytes | str):
         raw = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
@@ -411,7 +414,7 @@ def error_from_response(
         raw_code = decoded.get("error_code")
         raw_msg = decoded.get("error_msg")
         if isinstance(raw_code, str) and raw_code.strip():
-            code = sanitize(raw_code, 40)
+            code = sanitize(raw_code, 40) or None
         if isinstance(raw_msg, str):
             message = raw_msg
 
