@@ -1,0 +1,136 @@
+"""Bounded soak: about 90 s of fast polling through mixed faults, with screen changes, while
+memory, asyncio tasks (workers, pollers, Textual timers), threads and Timer objects are sampled.
+
+The first samples (warm-up: caches, first screens, fonts of Rich) are the baseline; the last
+third must not grow beyond a small tolerance. Marked `slow`; it is the only long test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+import pytest
+from textual.timer import Timer
+
+from koomap_tui.sim.server import AdminClient
+from tests.reliability.conftest import make_app
+from tests.ui.helpers import open_workspace, table, wait_for
+
+SOAK_SECONDS = 90.0
+WORKSPACES = ("survey_east_2024", "城市更新_一期")
+
+
+@dataclass(frozen=True)
+class Sample:
+    at: float
+    rss: int
+    tasks: int
+    threads: int
+    timers: int
+    objects: int
+
+
+def sample(started: float) -> Sample:
+    gc.collect()
+    objects = gc.get_objects()
+    return Sample(
+        at=time.monotonic() - started,
+        rss=psutil.Process().memory_info().rss,
+        tasks=len(asyncio.all_tasks()),
+        threads=threading.active_count(),
+        timers=sum(1 for o in objects if isinstance(o, Timer)),
+        objects=len(objects),
+    )
+
+
+@pytest.fixture
+def sim_process() -> Iterator[str]:
+    """The simulator in its own process, so that its memory (request log, records) does not
+    count as the console's."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "koomap_tui.sim.cli", "--port", str(port), "--seed", "11",
+         "--speed", "0", "--error-rate", "500=0.04", "--error-rate", "503=0.04",
+         "--throttle-rate", "0.03", "--retry-after", "1", "--truncated-rate", "0.03",
+         "--html-rate", "0.02", "--drop-rate", "0.03", "--jitter-ms", "40"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("the simulator did not start") from None
+                time.sleep(0.1)
+        yield base_url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+async def test_soak_fast_polling_through_faults_does_not_grow(
+    tmp_path: Path, sim_process: str
+) -> None:
+    admin = AdminClient(sim_process)
+    try:
+        app = make_app(sim_process, tmp_path, max_retries=1, fast=0.5, slow=0.5)
+        samples: list[Sample] = []
+        async with app.run_test(size=(160, 40)) as pilot:
+            started = time.monotonic()
+            rounds = 0
+            while time.monotonic() - started < SOAK_SECONDS:
+                await open_workspace(pilot, WORKSPACES[rounds % 2])
+                for _ in range(4):
+                    admin.advance(30)  # keeps tasks moving, so every poll has diffs to apply
+                    await pilot.press("down")
+                    await pilot.pause(0.5)
+                await pilot.press("escape")
+                await wait_for(pilot, lambda: type(app.screen).__name__ == "WorkspacesScreen")
+                rounds += 1
+                samples.append(sample(started))
+            assert app._exception is None and app.is_running
+            assert table(pilot).total_row_count > 0
+            polls = sum(p.cycles for p in app.hub.pollers.values())
+            requests = app.ctx.client.stats.requests
+    finally:
+        admin.close()
+    assert requests > 150, "the soak did not poll fast"
+    assert polls > 100
+    assert len(samples) >= 6, samples
+    third = len(samples) // 3
+    base, tail = samples[:third], samples[-third:]
+    report = "\n".join(str(s) for s in samples)
+    # Workers, pollers and timers: flat (no task or timer per screen visit or per error).
+    assert max(s.tasks for s in tail) <= max(s.tasks for s in base) + 2, report
+    assert max(s.threads for s in tail) <= max(s.threads for s in base), report
+    assert max(s.timers for s in tail) <= max(s.timers for s in base) + 4, report
+
+    # Memory: caches (Textual's strip and style caches, the table's line cache) fill up early
+    # and then level off; a leak grows at a constant rate. So the growth rate of the last
+    # third must be well below that of the first, and the absolute growth small.
+    def rate(window: list[Sample], attr: str) -> float:
+        first, last = window[0], window[-1]
+        return (getattr(last, attr) - getattr(first, attr)) / max(1.0, last.at - first.at)
+
+    assert rate(tail, "objects") < 0.5 * rate(base, "objects"), report
+    assert tail[-1].rss - tail[0].rss < 8 * 2**20, report
+    print(f"\nsoak: {rounds} rounds, {polls} polls, {requests} requests\n{report}")
