@@ -16,11 +16,9 @@ def row_or_none(table: VirtualTable, key: str | None) -> Any:
 
 def all_rows(table: VirtualTable) -> list[Any]:
     """Every row object, filtered out or not."""
-    return list(table._model.objs.values())
+    return table.all_rows()
 
 
 def refresh_rows(table: VirtualTable, keys: Iterable[str]) -> None:
     """Re-render rows whose look changed without their data changing (pending marks)."""
-    present = {k: table.get_row(k) for k in keys if k in table}
-    if present:
-        table.apply_changes(changed=present)
+    table.invalidate_rows(keys)
