@@ -135,3 +135,21 @@ async def test_delete_needs_the_typed_name_and_wrong_text_sends_nothing(
         await pilot.pause(0.3)
     assert sim.request_log.count(operation="DeleteReal3DTask") == 1
     assert [r["operation"] for r in audit_records(tmp_path)] == ["DeleteReal3DTask"]
+
+
+def test_config_and_audit_files_are_created_0600(tmp_path: Path) -> None:
+    from koomap_tui.config import write_profile
+    from koomap_tui.services.audit import AuditLog
+
+    old = os.umask(0o022)  # a permissive umask must not matter
+    try:
+        cfg = write_profile(
+            "lab", {"endpoint": "https://x.example", "sk": DEMO_SK}, tmp_path / "c" / "config.toml"
+        )
+        audit = AuditLog(tmp_path / "a" / "audit.jsonl")
+        audit.record(profile="p", operator="o", operation="StopTask", targets=["t"], outcome="ok")
+    finally:
+        os.umask(old)
+    assert oct(os.stat(cfg).st_mode & 0o777) == oct(0o600)
+    assert oct(os.stat(tmp_path / "a" / "audit.jsonl").st_mode & 0o777) == oct(0o600)
+    assert oct(os.stat(tmp_path / "a").st_mode & 0o777) == oct(0o700)
