@@ -15,12 +15,13 @@ from textual import events
 from textual.binding import Binding
 from textual.screen import Screen
 
-from koomap_tui.domain.policy import Decision, Op
+from koomap_tui.domain.policy import Decision, Kind, Op
 from koomap_tui.services.actions import Target
-from koomap_tui.services.poller import Poller, PollSource
+from koomap_tui.services.poller import Poller, PollSource, PollUpdate
 
 if TYPE_CHECKING:
     from koomap_tui.ui.app import KooMapApp
+    from koomap_tui.ui.widgets.virtual_table import VirtualTable
 
 
 class ConsoleScreen(Screen[None]):
@@ -80,6 +81,48 @@ class ConsoleScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         self.detach_sources()
+
+    def apply_poll(
+        self,
+        update: PollUpdate[Any],
+        table: VirtualTable,
+        kind: Kind,
+        state_of: Callable[[Any], object],
+        *,
+        replace: bool = False,
+    ) -> bool:
+        """The shared half of every list screen's poll handler.
+
+        Shows freshness, reports a failing poll once (the last good rows stay on screen),
+        clears pending marks whose item moved (repainting those rows), and applies the diff
+        to `table` (`replace` loads the rows whole, e.g. the first answer). Returns False when
+        the update carried an error and nothing was applied.
+        """
+        from koomap_tui.domain.states import state_key
+        from koomap_tui.ui.widgets.freshness import FreshnessBar
+
+        for bar in self.query(FreshnessBar):
+            bar.freshness = update.freshness
+        if update.error is not None:
+            if not getattr(self, "_poll_failing", False):
+                self.notify(str(update.error), title="Poll failed", severity="error")
+            self._poll_failing = True
+            return False
+        self._poll_failing = False
+        runner = self.kapp.ctx.runner
+        changed = {k: update.items[k] for k in update.changed}
+        for key, item in update.items.items():
+            if runner.pending_for(kind, key) is not None:
+                runner.observe(kind, key, state_key(state_of(item)))
+                if runner.pending_for(kind, key) is None:
+                    changed[key] = item
+        for key in update.removed:
+            runner.observe(kind, key, None)
+        if replace:
+            table.set_rows(update.items.items())
+        else:
+            table.apply_changes({k: update.items[k] for k in update.added}, changed, update.removed)
+        return True
 
     # -- gating ----------------------------------------------------------------------------
     def gate_targets(self) -> list[Target]:

@@ -111,7 +111,6 @@ class SatelliteScreen(ConsoleScreen):
         self.overview: Any = None
         self.counts: Any = None
         self._text_filter = ""
-        self._had_error = False
         self._focus_after_poll: str | None = None
 
     # -- layout ----------------------------------------------------------------------------
@@ -177,27 +176,11 @@ class SatelliteScreen(ConsoleScreen):
         update = message.update
         if self.source is None or update.source != self.source.key:
             return
-        self.query_one(FreshnessBar).freshness = update.freshness
-        if update.error is not None:
-            if not self._had_error:
-                self.notify(str(update.error), title="Poll failed", severity="error")
-            self._had_error = True
+        replace = len(update.added) == len(update.items)
+        if not self.apply_poll(
+            update, self.table, Kind.SATELLITE_TASK, lambda t: t.task_status, replace=replace
+        ):
             return
-        self._had_error = False
-        runner = self.kapp.ctx.runner
-        changed = {k: update.items[k] for k in update.changed}
-        for key, task in update.items.items():
-            before = runner.pending_for(Kind.SATELLITE_TASK, key)
-            runner.observe(Kind.SATELLITE_TASK, key, state_key(task.task_status))
-            if before is not None and runner.pending_for(Kind.SATELLITE_TASK, key) is None:
-                changed[key] = task
-        for key in update.removed:
-            runner.observe(Kind.SATELLITE_TASK, key, None)
-        added = {k: update.items[k] for k in update.added}
-        if len(added) == len(update.items):
-            self.table.set_rows(update.items.items())
-        else:
-            self.table.apply_changes(added, changed, update.removed)
         if self._focus_after_poll and self.table.move_cursor_to_key(self._focus_after_poll):
             self._focus_after_poll = None
         self._update_detail()

@@ -117,7 +117,6 @@ class SubtasksScreen(PerActionGates, ConsoleScreen):
         self.loaded = False
         self.refine_status: dict[str, str] = {}
         self.refine_error: str | None = None
-        self._had_error = False
 
     def crumb(self) -> str:
         return f"subtasks of {inert(self.task_obj.task_name or self.task_obj.task_id)}"
@@ -291,29 +290,13 @@ class SubtasksScreen(PerActionGates, ConsoleScreen):
             return
         if self.source is None or update.source != self.source.key:
             return
-        self.query_one(FreshnessBar).freshness = update.freshness
-        if update.error is not None:
-            if not self._had_error:
-                self.notify(str(update.error), title="Poll failed", severity="error")
-            self._had_error = True
-            return
-        self._had_error = False
-        runner = self.kapp.ctx.runner
-        changed = {k: update.items[k] for k in update.changed}
-        for key, sub in update.items.items():
-            before = runner.pending_for(Kind.SUBTASK, key)
-            runner.observe(Kind.SUBTASK, key, state_key(sub.subtask_status))
-            if before is not None and runner.pending_for(Kind.SUBTASK, key) is None:
-                changed[key] = sub
-        for key in update.removed:
-            runner.observe(Kind.SUBTASK, key, None)
-        added = {k: update.items[k] for k in update.added}
         first = not self.loaded
-        if first:
-            self.table.set_rows(update.items.items())
-            self.loaded = True
-        else:
-            self.table.apply_changes(added, changed, update.removed)
+        if not self.apply_poll(
+            update, self.table, Kind.SUBTASK, lambda s: s.subtask_status, replace=first
+        ):
+            return
+        self.loaded = True
+        added = update.added
         self.table.empty_text = self._empty_text()
         self.table.refresh()
         if first or added or update.changed or update.removed:

@@ -85,7 +85,6 @@ class TasksScreen(TaskActions, ConsoleScreen):
         self._sort_index = -1
         self._sort_reverse = False
         self._overview: Any = None
-        self._had_error = False
 
     # -- layout ----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -148,27 +147,11 @@ class TasksScreen(TaskActions, ConsoleScreen):
         update = message.update
         if self.source is None or update.source != self.source.key:
             return
-        self.query_one(FreshnessBar).freshness = update.freshness
-        if update.error is not None:
-            if not self._had_error:
-                self.notify(str(update.error), title="Poll failed", severity="error")
-            self._had_error = True
+        full_load = bool(update.meta.get("full")) and len(update.added) == len(update.items)
+        if not self.apply_poll(
+            update, self.table, Kind.REAL3D_TASK, lambda t: t.task_status, replace=full_load
+        ):
             return
-        self._had_error = False
-        runner = self.kapp.ctx.runner
-        changed = {k: update.items[k] for k in update.changed}
-        for key, task in update.items.items():
-            before = runner.pending_for(Kind.REAL3D_TASK, key)
-            runner.observe(Kind.REAL3D_TASK, key, state_key(task.task_status))
-            if before is not None and runner.pending_for(Kind.REAL3D_TASK, key) is None:
-                changed[key] = task
-        for key in update.removed:
-            runner.observe(Kind.REAL3D_TASK, key, None)
-        added = {k: update.items[k] for k in update.added}
-        if update.meta.get("full") and len(added) == len(update.items):
-            self.table.set_rows(update.items.items())
-        else:
-            self.table.apply_changes(added, changed, update.removed)
         if "overview" in update.meta:
             self._overview = update.meta["overview"]
         self._update_summary()
