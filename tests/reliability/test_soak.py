@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import socket
 import subprocess
 import sys
@@ -26,7 +27,8 @@ from koomap_tui.sim.server import AdminClient
 from tests.reliability.conftest import make_app
 from tests.ui.helpers import open_workspace, table, wait_for
 
-SOAK_SECONDS = 90.0
+#: ~90 s in CI; set KOOMAP_SOAK_SECONDS for a longer local run (the timeout follows).
+SOAK_SECONDS = float(os.environ.get("KOOMAP_SOAK_SECONDS", "90"))
 WORKSPACES = ("survey_east_2024", "城市更新_一期")
 
 
@@ -86,7 +88,7 @@ def sim_process() -> Iterator[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(240)
+@pytest.mark.timeout(SOAK_SECONDS + 150)
 async def test_soak_fast_polling_through_faults_does_not_grow(
     tmp_path: Path, sim_process: str
 ) -> None:
