@@ -14,6 +14,7 @@ from koomap_tui.domain.policy import Kind, Op
 from koomap_tui.domain.states import state_key
 from koomap_tui.services.actions import Outcome, Target
 from koomap_tui.ui.format import inert
+from koomap_tui.ui.outcomes import report_outcomes
 from koomap_tui.ui.tablekit import refresh_rows
 from koomap_tui.ui.widgets.dialogs import ConfirmDialog, TypedConfirmDialog
 
@@ -178,26 +179,11 @@ class TaskActions:
         return outcomes
 
     def report(self, op: Op, outcomes: list[Outcome]) -> None:
-        notify = self.notify  # type: ignore[attr-defined]
-        ok = [o for o in outcomes if o.ok]
-        if ok:
-            notify(f"{DONE[op]}: {', '.join(inert(o.target.label) for o in ok[:5])}", timeout=4)
-        for outcome in outcomes:
-            label = inert(outcome.target.label)
-            if outcome.status == "error" and outcome.error is not None:
-                notify(
-                    f"{label}: {inert(outcome.error)}",
-                    title=f"{OPERATIONS[op]} failed",
-                    severity="error",
-                    timeout=10,
-                )
-            elif outcome.status == "unknown":
-                notify(
-                    f"{label}: connection lost after sending; the request may have been applied."
-                    " Check the task before trying again.",
-                    title=f"{OPERATIONS[op]}: outcome unknown",
-                    severity="warning",
-                    timeout=15,
-                )
-            elif outcome.status == "denied":
-                notify(f"{label}: {outcome.message}", severity="warning")
+        labels = ", ".join(inert(o.target.label) for o in outcomes if o.ok)
+        report_outcomes(
+            self.notify,  # type: ignore[attr-defined]
+            OPERATIONS[op],
+            outcomes,
+            f"{DONE[op]}: {labels}",
+            check_what="the task",
+        )

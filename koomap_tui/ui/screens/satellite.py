@@ -25,6 +25,7 @@ from koomap_tui.services.actions import Outcome, Target
 from koomap_tui.services.poller import FetchResult
 from koomap_tui.services.sources import SatelliteTaskSource
 from koomap_tui.ui.format import fmt_time, inert
+from koomap_tui.ui.outcomes import report_outcomes
 from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.screens.base import ConsoleScreen
 from koomap_tui.ui.tablekit import all_rows, refresh_rows, row_or_none
@@ -475,30 +476,10 @@ class SatelliteScreen(ConsoleScreen):
         self.poller.refresh_now()
 
     def report(self, op: Op, outcomes: list[Outcome]) -> None:
-        ok = [o for o in outcomes if o.ok]
-        if ok:
-            self.notify(
-                f"{DONE[op]}: {', '.join(inert(o.target.label) for o in ok[:5])}", timeout=4
-            )
-        for outcome in outcomes:
-            label = inert(outcome.target.label)
-            if outcome.status == "error" and outcome.error is not None:
-                self.notify(
-                    f"{label}: {inert(outcome.error)}",
-                    title=f"{OPERATIONS[op]} failed",
-                    severity="error",
-                    timeout=10,
-                )
-            elif outcome.status == "unknown":
-                self.notify(
-                    f"{label}: connection lost after sending; the request may have been applied."
-                    " Check the task before trying again.",
-                    title=f"{OPERATIONS[op]}: outcome unknown",
-                    severity="warning",
-                    timeout=15,
-                )
-            elif outcome.status == "denied":
-                self.notify(f"{label}: {outcome.message}", severity="warning")
+        labels = ", ".join(inert(o.target.label) for o in outcomes if o.ok)
+        report_outcomes(
+            self.notify, OPERATIONS[op], outcomes, f"{DONE[op]}: {labels}", check_what="the task"
+        )
 
     def state_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}

@@ -42,6 +42,7 @@ from koomap_tui.services.actions import Outcome, Target
 from koomap_tui.services.poller import FetchResult
 from koomap_tui.services.sources import Real3DTaskSource
 from koomap_tui.ui.format import inert
+from koomap_tui.ui.outcomes import report_outcomes
 from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.screens.base import ConsoleScreen
 from koomap_tui.ui.screens.spur_forms import PerActionGates, PromptDialog, SpurForm
@@ -712,20 +713,8 @@ class SpursScreen(PerActionGates, ConsoleScreen):
             capture=ctx.client.capture_request_ids,
         )
         outcome = outcomes[0]
-        label = inert(target.label)
-        if outcome.status == "error" and outcome.error is not None:
-            self.notify(f"{label}: {inert(outcome.error)}", title=f"{operation} failed",
-                        severity="error", timeout=10)  # fmt: skip
-        elif outcome.status == "unknown":
-            self.notify(
-                f"{label}: connection lost after sending; the request may have been applied. "
-                "Refresh before trying again.",
-                title=f"{operation}: outcome unknown",
-                severity="warning",
-                timeout=15,
-            )
-        elif outcome.status != "ok":
-            self.notify(f"{label}: {outcome.message}", severity="warning")
+        if not outcome.ok:  # success is announced by the caller, with what was added
+            report_outcomes(self.notify, operation, outcomes, check_what="the spurs")
         return outcome
 
     @work(exclusive=False, exit_on_error=False, group="actions")

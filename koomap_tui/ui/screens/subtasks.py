@@ -9,7 +9,6 @@ the published API has no such operation.
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -34,6 +33,7 @@ from koomap_tui.domain.states import state_info, state_key
 from koomap_tui.services.actions import Outcome, Target
 from koomap_tui.services.sources import Real3DTaskSource, SubTaskSource
 from koomap_tui.ui.format import duration_between, fmt_duration, fmt_percent, fmt_time, inert
+from koomap_tui.ui.outcomes import report_outcomes
 from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.screens.base import ConsoleScreen
 from koomap_tui.ui.screens.spur_forms import PerActionGates, SubtaskNameForm, UploadMarkDialog
@@ -551,26 +551,4 @@ class SubtasksScreen(PerActionGates, ConsoleScreen):
         return outcomes
 
     def report(self, op: Op, outcomes: list[Outcome], done: str) -> None:
-        for outcome in outcomes:
-            label = inert(outcome.target.label)
-            if outcome.ok:
-                self.notify(done, timeout=4)
-            elif outcome.status == "error" and outcome.error is not None:
-                self.notify(
-                    f"{label}: {inert(outcome.error)}",
-                    title=f"{OPERATIONS[op]} failed",
-                    severity="error",
-                    timeout=10,
-                )
-            elif outcome.status == "unknown":
-                self.notify(
-                    f"{label}: connection lost after sending; the request may have been applied."
-                    " Check the list before trying again.",
-                    title=f"{OPERATIONS[op]}: outcome unknown",
-                    severity="warning",
-                    timeout=15,
-                )
-            else:
-                self.notify(f"{label}: {outcome.message}", severity="warning")
-        with contextlib.suppress(Exception):
-            self._update_summary()
+        report_outcomes(self.notify, OPERATIONS[op], outcomes, done, check_what="the list")
