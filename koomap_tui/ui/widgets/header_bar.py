@@ -122,24 +122,35 @@ class HeaderBar(Widget):
     def _variable(self, name: str) -> str:
         return self.app.theme_variables.get(name) or "red"
 
-    def render(self) -> Text:
+    def _left(self, compact: bool) -> Text:
+        """Where the operator is connected and looking; `compact` drops the label words so
+        the workspace and breadcrumb survive at 80 columns."""
         left = Text(no_wrap=True, overflow="ellipsis", end="")
         left.append(" koomap", style=theme_style(self.app, "primary", bold=True))
-        if self.profile:
-            left.append(f"  profile {self.profile}")
         host = endpoint_host(self.endpoint)
-        if host:
-            left.append(f"  @ {host}")
+        if compact:
+            who = "@".join(part for part in (self.profile, host) if part)
+            if who:
+                left.append(f" {who}")
+        else:
+            if self.profile:
+                left.append(f"  profile {self.profile}")
+            if host:
+                left.append(f"  @ {host}")
         if self.env_label:
-            left.append("  ")
+            left.append(" " if compact else "  ")
             colour = self.env_colour or (
                 self._variable("env-prod") if self.is_production else self._variable("secondary")
             )
             left.append_text(self._badge(self.env_label, colour))
         if self.workspace:
-            left.append(f"  workspace {self.workspace}")
+            left.append(f" {self.workspace}" if compact else f"  workspace {self.workspace}")
         if self.crumb:
-            left.append(f"  › {self.crumb}", style=theme_style(self.app, "accent", bold=True))
+            left.append(f" › {self.crumb}", style=theme_style(self.app, "accent", bold=True))
+        return left
+
+    def render(self) -> Text:
+        left = self._left(compact=False)
 
         right = Text(no_wrap=True, end="")
         if self.read_only:
@@ -154,6 +165,9 @@ class HeaderBar(Widget):
 
         width = self.size.width
         gap = width - left.cell_len - right.cell_len
+        if gap < 1:
+            left = self._left(compact=True)
+            gap = width - left.cell_len - right.cell_len
         if gap < 1:
             # Too narrow: badges matter more than the host name, so the left part gives way.
             left.truncate(max(0, width - right.cell_len - 1), overflow="ellipsis")
