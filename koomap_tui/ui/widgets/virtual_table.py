@@ -8,11 +8,13 @@ per row, and a poll diff invalidates only the rows it names. See docs/performanc
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from rich.cells import cell_len
+from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -20,6 +22,7 @@ from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.strip import Strip
 from textual.timer import Timer
 
@@ -46,6 +49,75 @@ AUTO_WIDTH_MAX = 40
 LINE_CACHE_LIMIT = 4000
 
 
+def refreeze_gc() -> float:
+    """Collect once, then move every live object out of the cyclic collector's scans.
+
+    Returns the milliseconds it took. `gc.unfreeze()` first gives objects frozen by an
+    earlier load back to the collector, so garbage from the previous snapshot (a closed
+    screen's widget cycles) is freed now rather than pinned for the life of the process.
+    """
+    started = time.perf_counter()
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+    return (time.perf_counter() - started) * 1000
+
+
+class SteadyScrollBar(ScrollBar):
+    """A ScrollBar that repaints only when what it draws changes.
+
+    Textual repaints a scrollbar whenever its position changes, which is every key press that
+    scrolls: ~50 lines through the Rich renderer and the styles cache, more work than the
+    table's own lines. Over tens of thousands of rows the thumb is one cell and moves once per
+    thousand rows, so the drawing is almost always the same; this bar keys its last frame on
+    the bar's actual segments (computed with `ScrollBarRender.render_bar`, as Textual draws
+    them) and returns that frame when nothing it depends on changed.
+    """
+
+    _last_paint: tuple[Any, list[Strip]] | None = None
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        key = self._paint_key(crop)
+        last = self._last_paint
+        if key is not None and last is not None and last[0] == key:
+            return last[1]
+        strips = super().render_lines(crop)
+        self._last_paint = None if key is None else (key, strips)
+        return strips
+
+    def _paint_key(self, crop: Region) -> Any:
+        try:
+            renderable = self.render()
+            if not isinstance(renderable, ScrollBarRender) or not isinstance(
+                renderable.style, Style
+            ):
+                return None
+            style = renderable.style
+            width, height = self.size
+            size, thickness = (height, width) if renderable.vertical else (width, height)
+            bar = renderable.render_bar(
+                size=size,
+                window_size=renderable.window_size,
+                virtual_size=renderable.virtual_size,
+                position=renderable.position,
+                vertical=renderable.vertical,
+                thickness=thickness,
+                back_color=style.bgcolor or Color.parse("#555555"),
+                bar_color=style.color or Color.parse("bright_magenta"),
+            )
+            return (
+                crop,
+                self.region.size,
+                self.background_colors,
+                tuple(self.get_line_filters()),
+                self.styles.tint,
+                self.opacity,
+                tuple(bar.segments),
+            )
+        except Exception:  # never let the shortcut break painting: take Textual's path
+            return None
+
+
 class VirtualTable(ScrollView, can_focus=True):
     """A virtual, keyed, sortable, filterable table.
 
@@ -66,6 +138,17 @@ class VirtualTable(ScrollView, can_focus=True):
         Binding("space", "toggle_mark", "Mark", show=False),
         Binding("enter", "select", "Select", show=False),
     ]
+
+    GC_FREEZE_MIN_ROWS: ClassVar[int | None] = 20_000
+    """After `set_rows` of at least this many rows, refreeze the GC (None: never).
+
+    With tens of thousands of row models alive, every full (generation 2) collection scans
+    them all: 100-400 ms, landing on a random key press every few dozen presses. Paying one
+    collection right after a big load (after its first paint) and freezing what survives
+    makes later full collections scan only newer objects. `gc.freeze` is process-wide; it is
+    done here because a table is what receives the big snapshot, and only on big loads.
+    """
+    last_gc_freeze_ms: ClassVar[float | None] = None  # for benchmarks and logs
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "virtual-table--header",
@@ -189,8 +272,22 @@ class VirtualTable(ScrollView, can_focus=True):
         self._styles_gen = -1
         self._styles: dict[str, Style] = {}
         self._base = Style.null()
+        self._gc_freeze_pending = False
+        self._frame: tuple[int, int, int] = (0, 0, 0)  # width, scroll x, scroll y (per frame)
         self._resolve = StyleResolver(self._theme_variables)
         self._fit_widths()
+
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        """Textual's own property, creating a `SteadyScrollBar` instead of a `ScrollBar`."""
+        if self._vertical_scrollbar is None:
+            bar = SteadyScrollBar(
+                vertical=True, name="vertical", thickness=self.scrollbar_size_vertical
+            )
+            bar.display = False
+            self._vertical_scrollbar = bar
+            self.app._start_widget(self, bar)
+        return self._vertical_scrollbar
 
     # -- public API ------------------------------------------------------------------------
 
@@ -219,6 +316,16 @@ class VirtualTable(ScrollView, can_focus=True):
         self._restore_cursor(previous_key, previous_row)
         self._update_virtual_size()
         self.refresh()
+        threshold = self.GC_FREEZE_MIN_ROWS
+        if threshold is not None and len(self._model.objs) >= threshold:
+            self._gc_freeze_pending = True
+            if self.is_mounted:
+                self.call_after_refresh(self._freeze_gc)
+
+    def _freeze_gc(self) -> None:
+        if self._gc_freeze_pending:
+            self._gc_freeze_pending = False
+            VirtualTable.last_gc_freeze_ms = refreeze_gc()
 
     def apply_changes(
         self,
@@ -413,6 +520,8 @@ class VirtualTable(ScrollView, can_focus=True):
     def on_mount(self) -> None:
         # ScrollView's own on_mount still runs: Textual calls the handler of every class.
         self.app.theme_changed_signal.subscribe(self, self._on_theme_changed)
+        if self._gc_freeze_pending:  # rows arrived before the table was mounted
+            self.call_after_refresh(self._freeze_gc)
 
     def on_unmount(self) -> None:
         # The signal keeps each callback strongly, and the bound method keeps its weak key (this
@@ -459,6 +568,9 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def render_lines(self, crop: Region) -> list[Strip]:
         self._base = self.rich_style
+        # Looked up once a frame: `size` and `scroll_offset` walk the DOM, and render_line
+        # runs ~50 times a frame.
+        self._frame = (self.size.width, *self.scroll_offset)
         if self._styles_gen != self._gen:
             get = self.get_component_rich_style
             self._styles = {
@@ -469,11 +581,59 @@ class VirtualTable(ScrollView, can_focus=True):
                 "empty": get("virtual-table--empty", partial=True),
             }
             self._styles_gen = self._gen
-        return super().render_lines(crop)
+        if not self._plain_box():
+            return super().render_lines(crop)
+        return self._render_lines_direct(crop)
+
+    def _plain_box(self) -> bool:
+        """True when Textual's per-line styling would leave our strips unchanged.
+
+        `Widget.render_lines` sends every line through the styles cache, which wraps it in a
+        new Strip even when there is no border, padding, tint or opacity to apply; after a
+        scroll that cache is cleared, so all ~50 lines become new objects and miss every
+        per-Strip cache downstream (line filters, the compositor's cuts, the driver's text).
+        In the plain case we hand back our own cached Strips instead, so a one-line scroll
+        builds about three new Strips rather than ~350. Anything fancier takes Textual's path.
+        """
+        styles = self.styles
+        if self.auto_links and self.hover_style._link_id:
+            return False
+        return not (
+            any(styles.gutter)
+            or any(edge for edge, _ in styles.outline)
+            or styles.tint.a
+            or styles.text_opacity != 1.0
+            or (styles.has_rule("hatch") and styles.hatch != "none")
+            or self.opacity != 1.0
+            or self.region.size != self.content_region.size
+        )
+
+    def _render_lines_direct(self, crop: Region) -> list[Strip]:
+        """Textual's content-line path (`StylesCache.render`) minus the re-wrapping."""
+        # Keep Textual's own line cache empty: if the styles later need its path, it must
+        # not serve lines it cached before we took over.
+        self._styles_cache.clear()
+        base_background, background = self.background_colors
+        content_width, content_height = self.content_region.size
+        inner = self._styles_cache.get_inner_outer(base_background, background)[0].rich_style
+        filters = self.get_line_filters()
+        render_line = self.render_line
+        strips: list[Strip] = []
+        for y in crop.line_range:
+            if y < content_height:
+                strip = render_line(y).adjust_cell_length(content_width, inner)
+            else:
+                strip = Strip.blank(content_width, inner)
+            for line_filter in filters:
+                strip = strip.apply_filter(line_filter, background)
+            strips.append(strip)
+        if crop.column_span != (0, content_width):
+            x1, x2 = crop.column_span
+            strips = [strip.crop(x1, x2) for strip in strips]
+        return strips
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
-        scroll_x, scroll_y = self.scroll_offset
+        width, scroll_x, scroll_y = self._frame
         base = self._base
         if y < HEADER_HEIGHT:
             strip = self._header_strip()
@@ -495,7 +655,7 @@ class VirtualTable(ScrollView, can_focus=True):
         marked = key in self._marks
         flash = self._flash.get(key)
         flash_columns = flash[1] if flash is not None else None
-        span = max(self._table_width(), self.size.width)
+        span = max(self._width_total, self._frame[0])
         state = (self._gen, is_cursor, marked, flash_columns, span)
         cached = self._line_cache.get(key)
         if cached is not None and cached[0] == state:
@@ -549,7 +709,7 @@ class VirtualTable(ScrollView, can_focus=True):
         return Strip(segments, span)
 
     def _header_strip(self) -> Strip:
-        span = max(self._table_width(), self.size.width)
+        span = max(self._width_total, self._frame[0])
         model = self._model
         sort_key = None if model.sort_column is None else model.sort_column.key
         state = (self._gen, sort_key, model.sort_reverse, span, tuple(self._widths))
