@@ -17,6 +17,7 @@ from textual.reactive import reactive
 from textual.theme import Theme
 from textual.widget import Widget
 
+from koomap_tui.ui.format import inert
 from koomap_tui.ui.themes import theme_style
 
 PRODUCTION_LABELS = frozenset({"PROD", "PRODUCTION", "PRD", "LIVE"})
@@ -144,9 +145,11 @@ class HeaderBar(Widget):
             )
             left.append_text(self._badge(self.env_label, colour))
         if self.workspace:
-            left.append(f" {self.workspace}" if compact else f"  workspace {self.workspace}")
+            # Names come from the server: shown inert (no escapes or bidi overrides).
+            name = inert(self.workspace)
+            left.append(f" {name}" if compact else f"  workspace {name}")
         if self.crumb:
-            left.append(f" › {self.crumb}", style=theme_style(self.app, "accent", bold=True))
+            left.append(f" › {inert(self.crumb)}", style=theme_style(self.app, "accent", bold=True))
         return left
 
     def render(self) -> Text:
