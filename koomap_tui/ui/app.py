@@ -66,6 +66,7 @@ class KooMapApp(App[None]):
         from koomap_tui.ui.themes import register_all
 
         self._install_signal_handlers()
+        self.set_interval(10.0, self._prune_footer_watchers)
         await self.ctx.client.__aenter__()
 
         names = register_all(self)
@@ -98,6 +99,22 @@ class KooMapApp(App[None]):
                 await downloads.aclose()
         with contextlib.suppress(Exception):
             await self.ctx.client.__aexit__(None, None, None)
+
+    def _prune_footer_watchers(self) -> None:
+        """Work around a Textual leak: each Footer recompose (every `refresh_bindings`, so every
+        poll) data-binds new FooterKeys to the footer's `compact` reactive, and the watcher list
+        drops closed keys only when `compact` changes, which never happens. Without this the
+        console grows by ~6 MB a minute under fast polling (tests/reliability/test_soak.py)."""
+        from textual.widgets import Footer
+
+        for screen in self.screen_stack:
+            for footer in screen.query(Footer).results():
+                for watchers in getattr(footer, "__watchers", {}).values():
+                    watchers[:] = [
+                        (node, callback)
+                        for node, callback in watchers
+                        if not (node._closing or node._closed)
+                    ]
 
     def _install_signal_handlers(self) -> None:
         """SIGHUP (SSH dropped) and SIGTERM exit through Textual, which restores the terminal."""
