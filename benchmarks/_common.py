@@ -122,6 +122,74 @@ def make_poll(
     return changed
 
 
+def image_fields(i: int) -> dict[str, Any]:
+    """One `ListImageBaseInfo` item, as the simulator's scale scenario serves it."""
+    day = EPOCH + timedelta(hours=i)
+    return {
+        "image_name": f"GF2_PMS1_E{116 + i % 7}.{i % 100}_N{30 + i % 9}.{i % 97}_{i:07d}_L1A",
+        "is_product": "1" if i % 10 == 0 else "0",
+        "image_level": "L5" if i % 10 == 0 else "L1A",
+        "image_status": ["2", "0", "1", "3", "4"][i % 5],
+        "image_date": (day - timedelta(hours=7)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "upload_date": day.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "image_resolution": "0.8" if i % 2 else "3.2",
+        "image_description": "",
+        "image_id": f"{i:08x}-5e3c-4c1e-9d7a-{i * 7919 % 16**12:012x}",
+        "image_type": str(i % 2),
+        "user_name": f"operator{i % 13}",
+        "image_alias": f"gf2_pms1_{i:07d}",
+        "product_clip": 0,
+        "product_tile": 1 if i % 10 == 0 else 0,
+        "is_cog": 1 if i % 10 == 0 else 0,
+    }
+
+
+def make_image_rows(n: int) -> tuple[list[tuple[str, Any]], list[dict[str, Any]]]:
+    """`n` satellite images the way the images screen holds them.
+
+    The table gets `(position key, ImageRow(position, ImageInfo))`; the image source and the
+    poller each keep a dict of key -> ImageInfo (shallow copies sharing the same models),
+    returned second so the caller keeps them alive like the console does.
+    """
+    from koomap_tui.api.models import ImageInfo
+    from koomap_tui.ui.screens.images import ImageRow, position_key
+
+    items = {position_key(i): ImageInfo.model_validate(image_fields(i)) for i in range(n)}
+    rows = [(key, ImageRow(int(key), image)) for key, image in items.items()]
+    return rows, [items, dict(items)]
+
+
+def fmt_image_status(row: Any) -> Text:
+    image = row.image
+    if image is None:
+        return Text("…")
+    status = str(image.image_status)
+    return Text(f"● {status}", style=f"$state-{'done' if status == '2' else 'processing'}")
+
+
+def image_cell(attr: str) -> Callable[[Any], str]:
+    def render(row: Any) -> str:
+        value = None if row.image is None else getattr(row.image, attr)
+        if isinstance(value, datetime):
+            return fmt_time(value)
+        return "" if value is None else str(value)
+
+    return render
+
+
+IMAGE_COLUMNS = [
+    Column("pos", "#", 6, align="right", render=lambda r: str(r.position + 1)),
+    Column("name", "Name", 30, render=image_cell("image_name")),
+    Column("state", "State", 16, render=fmt_image_status),
+    Column("level", "Level", 5, render=image_cell("image_level")),
+    Column("kind", "Type", 4, render=image_cell("image_type")),
+    Column("date", "Image date", 16, render=image_cell("image_date")),
+    Column("upload", "Uploaded", 16, render=image_cell("upload_date")),
+    Column("res", "Res", 4, render=image_cell("image_resolution")),
+    Column("id", "ID", 36, render=image_cell("image_id")),
+]
+
+
 # -- formatting shared by both tables --------------------------------------------------------
 
 
@@ -200,13 +268,14 @@ class TimedDataTable(DataTable[Any]):
 class BenchApp(App[None]):
     CSS = "Screen { layout: vertical; } #table { height: 1fr; }"
 
-    def __init__(self, impl: str) -> None:
+    def __init__(self, impl: str, columns: list[Column] | None = None) -> None:
         super().__init__()
         self.impl = impl
+        self.columns = COLUMNS if columns is None else columns
 
     def compose(self) -> ComposeResult:
         if self.impl == "virtual":
-            yield TimedVirtualTable(COLUMNS, id="table")
+            yield TimedVirtualTable(self.columns, id="table")
         else:
             table: TimedDataTable = TimedDataTable(id="table", cursor_type="row")
             for column in COLUMNS:
@@ -227,6 +296,13 @@ def load(table: Any, impl: str, rows: list[tuple[str, Any]]) -> None:
         add_row = table.add_row
         for key, task in rows:
             add_row(*stock_cells(task), key=key)
+
+
+async def settle_gc_freeze(table: Any, limit: float = 3.0) -> None:
+    """Wait for VirtualTable's one GC refreeze after a big load (it runs on a short timer)."""
+    deadline = time.perf_counter() + limit
+    while getattr(table, "_gc_freeze_pending", False) and time.perf_counter() < deadline:
+        await asyncio.sleep(0.02)
 
 
 class Sample(NamedTuple):

@@ -16,7 +16,17 @@ import asyncio
 import gc
 import time
 
-from _common import SIZE, BenchApp, base_parser, emit, load, make_rows, press_and_paint, summary
+from _common import (
+    SIZE,
+    BenchApp,
+    base_parser,
+    emit,
+    load,
+    make_rows,
+    press_and_paint,
+    settle_gc_freeze,
+    summary,
+)
 
 from koomap_tui.ui.widgets.virtual_table import VirtualTable
 
@@ -29,6 +39,7 @@ async def run(impl: str, rows: int, presses: int, freeze: bool) -> dict[str, flo
         table.focus()
         load(table, impl, data)
         await pilot.pause()
+        await settle_gc_freeze(table)
         if freeze:
             # What a console can do after a big load: move the long-lived rows out of the
             # cyclic GC's reach, so full collections stop scanning them during key presses.
@@ -80,6 +91,7 @@ def main() -> None:
         presses=args.presses,
         gc_freeze=args.gc_freeze,
         table_freeze=impl_freezes(args),
+        no_table_freeze=args.no_table_freeze,
         wall_s=round(time.perf_counter() - started, 1),
         **result,
     )

@@ -471,3 +471,116 @@ async def test_invalidate_rows_repaints_a_look_change_without_data_change() -> N
         await pilot.pause()
         assert all(s.italic for _, s in styles_on_line(table, y))
         assert len(table.all_rows()) == 10
+
+
+# -- per key press cost (docs/performance.md) ------------------------------------------------
+
+
+def screen_strips(app: App[None]) -> list[tuple[int, list[Any]]]:
+    """What the compositor sends to the terminal: every line's segments."""
+    return [(s.cell_length, list(s)) for s in app.screen._compositor.render_strips()]
+
+
+async def test_direct_line_path_and_steady_scrollbar_paint_what_textual_would() -> None:
+    from textual.filter import Monochrome
+
+    keys = ["down"] * 16 + ["pagedown", "right", "end", "up", "home"]  # page: 14 rows
+    frames: dict[bool, list[Any]] = {}
+    for shortcut in (True, False):
+        table = VirtualTable([*COLUMNS, Column("id", "Id", 70)])
+        app = TableApp(table)
+        # A NO_COLOR user's line filter: both paths must apply the app's filters.
+        app._filters.append(Monochrome())
+        async with app.run_test(size=(80, 16)) as pilot:
+            table.set_rows(make_tasks(400))
+            if not shortcut:  # Textual's own path for the lines and the scrollbar
+                table._plain_box = lambda: False  # type: ignore[method-assign]
+                table.vertical_scrollbar._paint_key = lambda crop: None  # type: ignore[attr-defined]
+            await pilot.pause()
+            frames[shortcut] = []
+            for key in keys:
+                await pilot.press(key)
+                frames[shortcut].append(screen_strips(app))
+    assert len(frames[True]) == len(keys)
+    for step, (fast, slow) in enumerate(zip(frames[True], frames[False], strict=True)):
+        assert fast == slow, f"frame after {keys[step]!r} (#{step}) differs"
+
+
+async def test_one_line_scroll_reuses_the_rows_strips_and_the_scrollbar_frame() -> None:
+    from koomap_tui.ui.widgets.virtual_table import SteadyScrollBar
+
+    table = VirtualTable(COLUMNS)
+    app = TableApp(table)
+    async with app.run_test(size=(60, 12)) as pilot:
+        table.set_rows(make_tasks(20_000 - 1))
+        table.GC_FREEZE_MIN_ROWS = None  # type: ignore[misc]
+        await pilot.pause()
+        # Mid-table, away from a step of the scrollbar's thumb (1/8 cell per ~230 rows here).
+        assert table.move_cursor_to_key("t10100")
+        await pilot.pause()
+        assert table.move_cursor_to_key(table.visible_keys()[0])  # top of the page
+        await pilot.pause()
+        region = Region(0, 0, *table.size)
+        before = table.render_lines(region)
+        bar = table.vertical_scrollbar
+        assert isinstance(bar, SteadyScrollBar)
+        bar_region = Region(0, 0, *bar.size)
+        bar_before = bar.render_lines(bar_region)
+        top = table.scroll_y
+        for _ in range(10):  # cursor at the top of the page: every press scrolls one line
+            await pilot.press("up")
+        await pilot.pause()
+        assert table.scroll_y == top - 10
+        after = table.render_lines(region)
+        # Row r moved down ten lines and is the same Strip object, except the two cursor rows.
+        body = len(before) - 1
+        reused = sum(after[1 + i + 10] is before[1 + i] for i in range(body - 10))
+        assert reused >= body - 10 - 2
+        # 20,000 rows on a 10-line page: the thumb is one cell and did not move.
+        assert bar.render_lines(bar_region) is bar_before
+
+
+async def test_big_load_refreezes_the_gc_once_after_painting() -> None:
+    import asyncio
+    import gc
+
+    table = VirtualTable(COLUMNS)
+    table.GC_FREEZE_MIN_ROWS = 50  # type: ignore[misc]
+    app = TableApp(table)
+    try:
+        async with app.run_test(size=(60, 12)) as pilot:
+            gc.unfreeze()
+            VirtualTable.last_gc_freeze_ms = None
+            table.set_rows(make_tasks(49))  # below the threshold: nothing scheduled
+            await pilot.pause()
+            await asyncio.sleep(0.4)
+            assert VirtualTable.last_gc_freeze_ms is None
+            assert gc.get_freeze_count() == 0
+            table.set_rows(make_tasks(60))
+            await pilot.pause()
+            assert VirtualTable.last_gc_freeze_ms is None  # not before the paint
+            for _ in range(50):
+                await asyncio.sleep(0.02)
+                if VirtualTable.last_gc_freeze_ms is not None:
+                    break
+            assert VirtualTable.last_gc_freeze_ms is not None
+            assert gc.get_freeze_count() > 0
+            assert table._gc_freeze_pending is False
+    finally:
+        gc.unfreeze()
+
+
+def test_response_models_share_their_fields_set_without_sharing_changes() -> None:
+    from koomap_tui.api.models import ImageInfo
+
+    a = ImageInfo.model_validate({"image_id": "a", "image_status": "2", "image_name": "x"})
+    b = ImageInfo.model_validate({"image_id": "b", "image_status": "0", "image_name": "y"})
+    c = ImageInfo.model_validate({"image_id": "c", "image_status": "0"})
+    assert a.model_fields_set is b.model_fields_set  # one set per combination of sent fields
+    assert a.model_fields_set == {"image_id", "image_status", "image_name"}
+    assert c.model_fields_set == {"image_id", "image_status"}
+    d = c.model_copy(update={"user_name": "ops"})
+    assert d.model_fields_set == {"image_id", "image_status", "user_name"}
+    assert c.model_fields_set == {"image_id", "image_status"}
+    assert c.model_dump(exclude_unset=True) == {"image_id": "c", "image_status": "0"}
+    assert a == ImageInfo.model_validate({"image_id": "a", "image_status": "2", "image_name": "x"})

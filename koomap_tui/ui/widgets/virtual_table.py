@@ -47,6 +47,7 @@ AUTO_WIDTH_SAMPLE = 200
 AUTO_WIDTH_MAX = 40
 # The per-row line cache holds far more than a screenful; past this it is simply dropped.
 LINE_CACHE_LIMIT = 4000
+GC_FREEZE_DELAY = 0.3  # seconds after a big set_rows; see VirtualTable.GC_FREEZE_MIN_ROWS
 
 
 def refreeze_gc() -> float:
@@ -320,7 +321,12 @@ class VirtualTable(ScrollView, can_focus=True):
         if threshold is not None and len(self._model.objs) >= threshold:
             self._gc_freeze_pending = True
             if self.is_mounted:
-                self.call_after_refresh(self._freeze_gc)
+                self._schedule_gc_freeze()
+
+    def _schedule_gc_freeze(self) -> None:
+        # A timer, not call_after_refresh: the load's first frame and the layout frames that
+        # follow it (scrollbar appearing) must reach the screen before the collection runs.
+        self.set_timer(GC_FREEZE_DELAY, self._freeze_gc, name="vtable-gc-freeze")
 
     def _freeze_gc(self) -> None:
         if self._gc_freeze_pending:
@@ -521,7 +527,7 @@ class VirtualTable(ScrollView, can_focus=True):
         # ScrollView's own on_mount still runs: Textual calls the handler of every class.
         self.app.theme_changed_signal.subscribe(self, self._on_theme_changed)
         if self._gc_freeze_pending:  # rows arrived before the table was mounted
-            self.call_after_refresh(self._freeze_gc)
+            self._schedule_gc_freeze()
 
     def on_unmount(self) -> None:
         # The signal keeps each callback strongly, and the bound method keeps its weak key (this
