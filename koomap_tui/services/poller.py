@@ -118,6 +118,7 @@ class Poller(Generic[T]):
         self._interval = self.intervals.fast
         self.cycles = 0
         self.total_requests = 0
+        self._last_meta: Mapping[str, Any] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
     @property
@@ -173,6 +174,24 @@ class Poller(Generic[T]):
             self.intervals.slow = max(self.intervals.fast, slow)
         self._wake.set()
 
+    def replay(self) -> PollUpdate[T] | None:
+        """The current snapshot as one "everything was added" update, for a listener that
+        subscribes after the first fetch (it would otherwise only ever see diffs)."""
+        if self._items is None:
+            return None
+        return PollUpdate(
+            source=self.source.key,
+            items=self.items,
+            added=frozenset(self._items),
+            changed={},
+            removed=frozenset(),
+            fetched_at=self._last_ok,
+            error=None,
+            requests=0,
+            freshness=self.freshness(),
+            meta={**self._last_meta, "full": True, "replay": True},
+        )
+
     def freshness(self) -> Freshness:
         return Freshness(
             last_ok=self._last_ok,
@@ -210,6 +229,7 @@ class Poller(Generic[T]):
             log.exception("poll source %s failed", self.source.key)
             return self._failed(KooMapError("CLIENT.ERROR", type(exc).__name__, 0, None, None))
         self.total_requests += result.requests
+        self._last_meta = result.meta
         new_items = dict(result.items)
         d = diff(previous or {}, new_items)
         self._items = new_items

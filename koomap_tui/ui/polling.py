@@ -55,6 +55,9 @@ class PollerHub:
             screen.post_message(PollUpdated(update))
 
         unsubscribe = poller.subscribe(listener)
+        snapshot = poller.replay()
+        if snapshot is not None:  # a second screen on a running source starts from the data
+            listener(snapshot)
 
         def detach() -> None:
             unsubscribe()

@@ -269,11 +269,6 @@ def test_command_mode_completes_and_rejects_unknown_names(tour: Terminal) -> Non
     tour.wait_for("5 workspaces")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: `:tasks` over another view stacks a second TasksScreen, which shares the"
-    " running poller and only ever receives changed rows, so unchanged tasks are missing",
-)
 def test_tasks_view_keeps_every_row_after_visiting_another_view(tour: Terminal) -> None:
     first = fresh_task_table(tour)
     names = {n for n in ("east_block_fine", "east_block_mesh", "east_block_draft") if n in first}

@@ -80,3 +80,18 @@ async def test_archived_toggle_shows_archived_tasks(make_app: Any) -> None:
         await pilot.press("A")
         await wait_for(pilot, lambda: "east_block_2023" in names())
         assert "ARCHIVED" in screen_text(pilot)
+
+
+async def test_a_second_screen_on_a_running_source_starts_with_every_row(make_app: Any) -> None:
+    from koomap_tui.ui.screens.tasks import TasksScreen
+
+    app = make_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_workspace(pilot, "城市更新_一期")
+        first = app.screen
+        assert isinstance(first, TasksScreen)
+        rows = table(pilot).total_row_count
+        # A second table on the same workspace shares the poller that is already running.
+        app.push_screen(TasksScreen(first.workspace_id, first.workspace_name))
+        await wait_for(pilot, lambda: app.screen is not first and app.screen.query("#tasks"))
+        await wait_for(pilot, lambda: table(pilot).total_row_count == rows)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.screen import Screen
 
 from koomap_tui.domain.policy import Decision, Kind, Op
@@ -130,7 +131,10 @@ class ConsoleScreen(Screen[None]):
         return []
 
     def decide(self, op: Op) -> Decision:
-        targets = self.gate_targets()
+        try:
+            targets = self.gate_targets()
+        except NoMatches:  # the footer asks before compose has finished
+            return Decision(False, "still loading")
         if not targets:
             return Decision(False, "nothing selected")
         runner = self.kapp.ctx.runner

@@ -79,6 +79,7 @@ class TasksScreen(TaskActions, ConsoleScreen):
         super().__init__()
         self.workspace_id = workspace_id
         self.workspace_name = workspace_name or workspace_id
+        self.view_key = f"tasks:{workspace_id}"
         self.source: Real3DTaskSource | None = None
         self._text_filter = ""
         self._quick = "1"
