@@ -27,8 +27,8 @@ from koomap_tui.sim.server import AdminClient
 from tests.reliability.conftest import make_app
 from tests.ui.helpers import open_workspace, table, wait_for
 
-#: ~90 s in CI; set KOOMAP_SOAK_SECONDS for a longer local run (the timeout follows).
-SOAK_SECONDS = float(os.environ.get("KOOMAP_SOAK_SECONDS", "90"))
+#: ~110 s in CI; set KOOMAP_SOAK_SECONDS for a longer local run (the timeout follows).
+SOAK_SECONDS = float(os.environ.get("KOOMAP_SOAK_SECONDS", "110"))
 WORKSPACES = ("survey_east_2024", "城市更新_一期")
 
 
@@ -126,13 +126,14 @@ async def test_soak_fast_polling_through_faults_does_not_grow(
     assert max(s.threads for s in tail) <= max(s.threads for s in base), report
     assert max(s.timers for s in tail) <= max(s.timers for s in base) + 4, report
 
-    # Memory: caches (Textual's strip and style caches, the table's line cache) fill up early
-    # and then level off; a leak grows at a constant rate. So the growth rate of the last
-    # third must be well below that of the first, and the absolute growth small.
+    # Memory: caches (Textual's strip and style caches, the table's line cache) fill up in the
+    # first minute and then level off (measured: ~152k objects, ~90 MB, flat from 60 s to
+    # 240 s); a leak keeps growing. The footer-watcher leak this test found grew the last third
+    # at 0.32x the first third's rate and ~7 MB/min, so the bounds sit well below that.
     def rate(window: list[Sample], attr: str) -> float:
         first, last = window[0], window[-1]
         return (getattr(last, attr) - getattr(first, attr)) / max(1.0, last.at - first.at)
 
-    assert rate(tail, "objects") < 0.5 * rate(base, "objects"), report
-    assert tail[-1].rss - tail[0].rss < 8 * 2**20, report
+    assert rate(tail, "objects") < 0.15 * rate(base, "objects"), report
+    assert rate(tail, "rss") * 60 < 3 * 2**20, report  # under 3 MB a minute
     print(f"\nsoak: {rounds} rounds, {polls} polls, {requests} requests\n{report}")
