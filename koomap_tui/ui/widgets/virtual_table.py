@@ -69,8 +69,8 @@ class SteadyScrollBar(ScrollBar):
 
     Textual repaints a scrollbar whenever its position changes, which is every key press that
     scrolls: ~50 lines through the Rich renderer and the styles cache, more work than the
-    table's own lines. Over tens of thousands of rows the thumb is one cell and moves once per
-    thousand rows, so the drawing is almost always the same; this bar keys its last frame on
+    table's own lines. Over 50,000 rows the thumb is one cell and moves by an eighth of a cell
+    every ~125 rows, so the drawing is almost always the same; this bar keys its last frame on
     the bar's actual segments (computed with `ScrollBarRender.render_bar`, as Textual draws
     them) and returns that frame when nothing it depends on changed.
     """
