@@ -7,7 +7,7 @@ What keeps a snapshot stable from run to run:
 * the simulator runs at speed 0 from its fixed default epoch (2024-06-01), so states, progress
   and every time shown are the same each run (and times are shown in UTC);
 * the header shows a fixed endpoint (`ctx.endpoint`; the client still talks to the ephemeral
-  port), because the port changes every run;
+  port), because the port changes every run; the download directory is fixed too (not $HOME);
 * the poll interval is longer than a test, so no second poll changes anything mid-screenshot;
 * the freshness bar, the one thing on screen that moves with the wall clock ("updated 2 s ago"),
   is frozen after the data arrived: it gets fixed poll facts and a fixed clock (`_freeze`).
@@ -27,7 +27,9 @@ from textual.pilot import Pilot
 from koomap_tui.sim.server import SimServer
 from koomap_tui.ui.app import KooMapApp
 from koomap_tui.ui.navigation import navigate
+from koomap_tui.ui.tablekit import all_rows
 from koomap_tui.ui.widgets.freshness import FreshnessBar
+from koomap_tui.ui.widgets.virtual_table import VirtualTable
 from tests.ui.conftest import make_context
 from tests.ui.helpers import open_workspace, screen_text, select, table, wait_for
 
@@ -57,6 +59,9 @@ async def _freeze(pilot: Pilot[Any]) -> None:
     for poller in pilot.app.hub.pollers.values():  # type: ignore[attr-defined]
         poller.pause()
     await pilot.pause(0.1)
+    # rows that just changed flash for a second: wait for the steady picture
+    tables = list(pilot.app.screen.query(VirtualTable))
+    await wait_for(pilot, lambda: not any(t._flash for t in tables))
     for bar in pilot.app.screen.query(FreshnessBar):
         bar._clock = lambda: FROZEN_NOW
         bar.freshness = FrozenFacts()
@@ -71,11 +76,16 @@ def snap_sim() -> Iterator[SimServer]:
 
 
 @pytest.fixture
-def snap_app(snap_sim: SimServer, tmp_path: Path) -> Callable[..., KooMapApp]:
+def snap_app(
+    snap_sim: SimServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., KooMapApp]:
+    monkeypatch.chdir(tmp_path)  # the audit view shows the log's path: a relative one is stable
+
     def factory(theme: str = "koomap-dark") -> KooMapApp:
         snap_sim.reset()
-        ctx = make_context(snap_sim, tmp_path, theme=theme, fast_interval=60, slow_interval=120)
+        ctx = make_context(snap_sim, Path(), theme=theme, fast_interval=60, slow_interval=120)
         ctx.endpoint = SHOWN_ENDPOINT
+        ctx.extras["download_dir"] = Path("/home/operator/Downloads/koomap")  # not $HOME
         return KooMapApp(ctx)
 
     return factory
@@ -130,9 +140,19 @@ def test_workspaces(snap_compare: Any, snap_app: Any) -> None:
 
 
 # -- one snapshot per other view, reached by its command --------------------------------------
+async def _enter_workspace(pilot: Pilot[Any], name: str) -> None:
+    """Like `open_workspace`, for a workspace that may hold no Real3D task."""
+    await _workspaces(pilot)
+    key = next(w.workspace_id for w in all_rows(table(pilot)) if w.workspace_name == name)
+    assert table(pilot).move_cursor_to_key(key)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "TasksScreen")
+    await wait_for(pilot, lambda: "total " in screen_text(pilot))
+
+
 def _view(name: str, ready: str, workspace: str, task: str | None) -> RunBefore:
     async def run(pilot: Pilot[Any]) -> None:
-        await open_workspace(pilot, workspace)
+        await _enter_workspace(pilot, workspace)
         if task is not None:
             await select(pilot, task)
         assert navigate(pilot.app, name)  # type: ignore[arg-type]
@@ -147,7 +167,7 @@ OTHER_VIEWS = [
     ("sub", "subtasks", "Refinement subtasks of", "城市更新_一期", "老城区_nerf"),
     ("spurs", "spurs", "Control points", "survey_east_2024", "east_block_ctrl"),
     ("images", "images", "old_town_2023", "survey_east_2024", None),
-    ("sat", "satellite", "unfinished", "卫星影像_华北", None),
+    ("sat", "satellite", "gf2_city_centre_L2", "卫星影像_华北", None),
     ("usage", "usage", "Usage per item", "survey_east_2024", None),
     ("audit", "audit", "audit", "survey_east_2024", None),
 ]
