@@ -139,6 +139,7 @@ def build_context(args: argparse.Namespace, sim: Any) -> Any:
         slow_interval=max(session.slow_interval, args.interval or 0),
         workspace_id=args.workspace or session.workspace_id,
         theme=args.theme or session.theme,
+        extras={"warnings": list(session.warnings)},
         bell=args.bell,
         sim=sim,
     )

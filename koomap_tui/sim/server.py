@@ -152,6 +152,9 @@ class SimServer:
             self._admin = None
         if self._server is not None:
             self._server.should_exit = True
+            # A simulator owes nobody a graceful drain: an idle keep-alive connection must not
+            # hold the console's exit (SIGHUP) for the 10 s join below.
+            self._server.force_exit = True
         if self._thread is not None:
             self._thread.join(timeout=10)
         self._server = None

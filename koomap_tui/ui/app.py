@@ -71,6 +71,8 @@ class KooMapApp(App[None]):
 
         names = register_all(self)
         self.theme = self.ctx.theme if self.ctx.theme in names else "koomap-dark"
+        for warning in self.ctx.extras.get("warnings", ()):
+            self.notify(str(warning), title="Configuration", severity="warning", timeout=12)
         if self.ctx.tls_off:
             self.notify(
                 "TLS certificate verification is OFF (--insecure).",
