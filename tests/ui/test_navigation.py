@@ -55,8 +55,17 @@ async def command(pilot: Pilot[Any], text: str) -> None:
     await wait_for(pilot, lambda: not isinstance(pilot.app.screen, CommandBar))
 
 
-async def go(pilot: Pilot[Any], view: str) -> None:
-    await command(pilot, view)
+def shortest(view: str) -> str:
+    """The shortest prefix that names only this view (`:u` is `:usage`); fewer keys to press."""
+    return next(
+        view[:n]
+        for n in range(1, len(view) + 1)
+        if [v for v in VIEWS if v.startswith(view[:n])] == [view]
+    )
+
+
+async def go(pilot: Pilot[Any], view: str, *, full: bool = False) -> None:
+    await command(pilot, view if full else shortest(view))
     await wait_for(pilot, lambda: on(pilot, view))
     await wait_for(pilot, lambda: VIEWS[view][2] in crumb(pilot))
 
@@ -74,8 +83,9 @@ TASK_SCREENS = {"TasksScreen", "TaskDetailScreen"}
 async def test_every_view_is_reachable_from_every_other_and_esc_comes_back(make_app: Any) -> None:
     """One session walks every ordered pair of views (source, target) by `:target` + Enter.
 
-    A walk rather than a session per source: every pair is still covered, in about 60 switches.
-    The first time a view is pushed on top of another, Esc must bring the other back.
+    A walk rather than a session per source: every pair is still covered, in about 60 switches,
+    each typed as its shortest unique prefix (the e2e tests type the full names). The first time
+    a view is pushed on top of another, Esc must bring the other back.
     """
     require(*VIEWS)
     app = make_app(**QUIET)
@@ -126,10 +136,10 @@ async def test_switching_to_a_view_on_the_stack_pops_back_to_it(make_app: Any) -
     app = make_app(**QUIET)
     async with app.run_test(size=SIZE) as pilot:
         await start_on_a_task(pilot)
-        await go(pilot, "images")
+        await go(pilot, "images", full=True)
         images = app.screen
-        await go(pilot, "usage")
-        await go(pilot, "images")
+        await go(pilot, "usage", full=True)
+        await go(pilot, "images", full=True)
         assert app.screen is images  # the same screen, with its state, not a second copy
         assert sum(type(s).__name__ == "UsageScreen" for s in app.screen_stack) == 0
 
