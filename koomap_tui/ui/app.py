@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
+import threading
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +24,31 @@ from koomap_tui.ui.polling import PollerHub, PollUpdated
 from koomap_tui.ui.watch import WatchedTasksSource
 
 log = logging.getLogger(__name__)
+
+EXIT_GRACE_SECONDS = 3.0
+# Kitty keyboard off, main screen, cursor shown, focus events, bracketed paste and mouse off.
+RESTORE_SEQUENCES = (
+    b"\x1b[<u\x1b[?1049l\x1b[?25h\x1b[?1004l\x1b[?2004l\x1b[?1000l\x1b[?1003l\x1b[?1015l\x1b[?1006l"
+)
+
+
+def arm_exit_watchdog(
+    seconds: float, status: int, before_exit: Callable[[], None] | None = None
+) -> None:
+    """End the process with `status` unless it has ended by itself within `seconds`."""
+
+    def expire() -> None:
+        log.warning("clean exit took over %.0f s after a signal; ending the process", seconds)
+        if before_exit is not None:
+            with contextlib.suppress(Exception):
+                before_exit()
+        with contextlib.suppress(Exception):
+            logging.shutdown()
+        os._exit(status)
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
 
 
 @dataclass
@@ -123,7 +150,27 @@ class KooMapApp(App[None]):
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGHUP, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(sig, self.exit)
+                loop.add_signal_handler(sig, self._exit_on_signal, sig)
+
+    def _exit_on_signal(self, sig: int) -> None:
+        # Once the terminal is gone, Textual's writer thread can die on EIO and its bounded queue
+        # then blocks the shutdown for ever (about 1 hang-up in 8). The audit log is written
+        # per action, so nothing is lost by ending the process if the clean exit stalls.
+        arm_exit_watchdog(EXIT_GRACE_SECONDS, 128 + sig, self._restore_terminal_directly)
+        self.exit()
+
+    def _restore_terminal_directly(self) -> None:
+        """What Textual's driver does on exit, bypassing its (possibly stuck) writer thread,
+        so that after SIGTERM the shell behind is usable."""
+        import termios
+
+        driver = self._driver
+        attrs = getattr(driver, "attrs_before", None)
+        fileno = getattr(driver, "fileno", None)
+        if attrs is None or not isinstance(fileno, int):
+            return
+        termios.tcsetattr(fileno, termios.TCSANOW, attrs)
+        os.write(fileno, RESTORE_SEQUENCES)
 
     # -- global actions --------------------------------------------------------------------
     def action_help(self) -> None:

@@ -154,12 +154,6 @@ def test_stop_asks_then_marks_pending_then_shows_new_state(launch: Launch, tmp_p
 
 
 # -- the terminal goes away -------------------------------------------------------------------
-@pytest.mark.xfail(
-    strict=False,
-    reason="known bug, intermittent (about 1 run in 8): after SIGHUP (SSH connection dropped)"
-    " App._shutdown -> LinuxDriver.disable_input -> WriterThread.write blocks for ever in"
-    " queue.put while the writer thread waits in queue.get; the process never ends",
-)
 def test_hangup_ends_the_program(launch: Launch) -> None:
     term = launch()
     workspaces_screen(term)

@@ -189,3 +189,20 @@ def test_signal_exits_cleanly_and_restores_the_terminal(tmp_path: Path, sig: int
     assert after[lflag] == before[lflag]
     os.close(master)
     os.close(slave)
+
+
+def test_a_stalled_exit_after_a_signal_still_ends_the_process(tmp_path: Path) -> None:
+    # The fallback for a shutdown that hangs once the terminal is gone (Textual's writer thread):
+    # the terminal is restored first, then the process ends with 128 + signal.
+    marker = tmp_path / "restored"
+    script = (
+        "import time, signal\n"
+        "from koomap_tui.ui.app import arm_exit_watchdog\n"
+        f"arm_exit_watchdog(0.3, 128 + signal.SIGHUP, lambda: open({str(marker)!r}, 'w').close())\n"
+        "time.sleep(30)\n"
+    )
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-c", script], timeout=20, capture_output=True)
+    assert proc.returncode == 128 + signal.SIGHUP, proc.stderr[-500:]
+    assert marker.exists()
+    assert time.monotonic() - started < 15
