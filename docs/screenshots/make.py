@@ -30,6 +30,7 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,7 @@ from koomap_tui.services.actions import ActionRunner
 from koomap_tui.services.audit import AuditLog
 from koomap_tui.sim.server import SimServer
 from koomap_tui.sim.tenants import DEMO_AK, DEMO_PROJECT_ID, DEMO_SK
+from koomap_tui.ui import format as format_module
 from koomap_tui.ui.app import KooMapApp
 from koomap_tui.ui.context import ConsoleContext
 from koomap_tui.ui.widgets.freshness import FreshnessBar
@@ -104,6 +106,19 @@ async def task_detail(pilot: Pilot[Any]) -> None:
     await press_down_to(pilot, "老城区_nerf")
     await pilot.press("enter")
     await wait_for(pilot, lambda: screen_is(pilot, "TaskDetailScreen") and " of 10" in text(pilot))
+
+
+def view(name: str, screen: str, ready: Callable[[str], bool] = lambda _: True) -> Step:
+    """A step that opens the nerf task's table row and then `:name` (subtasks, spurs, ...)."""
+
+    async def step(pilot: Pilot[Any]) -> None:
+        await task_table(pilot)
+        await press_down_to(pilot, "老城区_nerf")
+        await pilot.press(":", *name, "enter")
+        await wait_for(pilot, lambda: screen_is(pilot, screen) and ready(text(pilot)))
+        await pilot.pause(0.5)
+
+    return step
 
 
 @dataclass(frozen=True)
@@ -211,6 +226,15 @@ SHOTS: list[tuple[str, str, Step]] = [
     ("task-detail.png", "koomap-dark", task_detail),
     ("workspaces.png", "koomap-dark", workspaces),
 ]
+# Every other view, for reviewing a layout change (`--all`); not in the README.
+MORE_SHOTS: list[tuple[str, str, Step]] = [
+    ("subtasks.png", "koomap-dark", view("sub", "SubtasksScreen")),
+    ("spurs.png", "koomap-dark", view("spurs", "SpursScreen")),
+    ("images.png", "koomap-dark", view("images", "ImagesScreen")),
+    ("satellite.png", "koomap-dark", view("sat", "SatelliteScreen")),
+    ("usage.png", "koomap-dark", view("usage", "UsageScreen")),
+    ("audit.png", "koomap-dark", view("audit", "AuditScreen")),
+]
 
 
 def context(sim: SimServer, theme: str, state_dir: Path) -> ConsoleContext:
@@ -229,10 +253,12 @@ def context(sim: SimServer, theme: str, state_dir: Path) -> ConsoleContext:
     )
 
 
-async def shoot(sim: SimServer, theme: str, step: Step, state_dir: Path) -> str:
+async def shoot(
+    sim: SimServer, theme: str, step: Step, state_dir: Path, size: tuple[int, int] = SIZE
+) -> str:
     sim.reset()
     app = KooMapApp(context(sim, theme, state_dir))
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await step(pilot)
         await freeze(pilot)
         return app.export_screenshot(title="koomap-tui")
@@ -242,14 +268,23 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=HERE, help="directory for the PNG files")
     parser.add_argument("--svg", action="store_true", help="keep the SVG files as well")
+    parser.add_argument("--all", action="store_true", help="every view, not only the README's")
+    parser.add_argument("--size", default="x".join(map(str, SIZE)), help="terminal COLSxROWS")
     args = parser.parse_args(argv)
+    try:
+        cols, rows = (int(n) for n in args.size.lower().split("x"))
+    except ValueError:
+        parser.error(f"--size: expected COLSxROWS such as 80x24, not {args.size!r}")
     if shutil.which("rsvg-convert") is None:
         print("rsvg-convert is needed (apt-get install librsvg2-bin)", file=sys.stderr)
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
     with SimServer(seed=7, scenario="demo", speed=0.0) as sim, tempfile.TemporaryDirectory() as d:
-        for name, theme, step in SHOTS:
-            svg = asyncio.run(shoot(sim, theme, step, Path(d)))
+        # running durations count to the simulator's stopped clock, not to today
+        virtual_now = datetime.fromtimestamp(sim.core.clock.now(), UTC)
+        format_module.now_utc = lambda: virtual_now
+        for name, theme, step in SHOTS + (MORE_SHOTS if args.all else []):
+            svg = asyncio.run(shoot(sim, theme, step, Path(d), (cols, rows)))
             if args.svg:
                 (args.out / name).with_suffix(".svg").write_text(svg, encoding="utf-8")
             to_png(svg, args.out / name)

@@ -65,9 +65,9 @@ class KooMapApp(App[None]):
     ENABLE_COMMAND_PALETTE = True
 
     BINDINGS = [
-        Binding("q", "quit", "Quit"),
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("colon", "command_mode", "Cmd", key_display=":"),
+        Binding("q", "quit", "Quit", show=False),
+        Binding("question_mark", "help", "Help", key_display="?", show=False),
+        Binding("colon", "command_mode", "Cmd", key_display=":", show=False),
         Binding("ctrl+t", "cycle_theme", "Theme", show=False),
     ]
 

@@ -39,6 +39,12 @@ def fmt_duration(seconds: float | None) -> str:
     return f"{s // 86400}d{(s % 86400) // 3600:02d}h"
 
 
+def now_utc() -> datetime:
+    """The console's "now" for running durations (a seam: pictures pin it to the
+    simulator's virtual clock, so that a fixed-epoch demo does not age day by day)."""
+    return datetime.now(UTC)
+
+
 def duration_between(
     start: datetime | None,
     stop: datetime | None,
@@ -51,7 +57,7 @@ def duration_between(
         return None
     if stop is not None:
         return (stop - start).total_seconds()
-    end = now or datetime.now(UTC)
+    end = now or now_utc()
     if updated is not None and updated > end:
         end = updated
     return max(0.0, (end - start).total_seconds())

@@ -223,7 +223,7 @@ def test_help_says_why_actions_are_disabled(tour: Terminal) -> None:
 # breadcrumb: at 80 columns it gives way to the workspace name).
 VIEWS = [
     ("images", "images", ("Image sets", "Products")),
-    ("sat", "satellite", ("unfinished", "Lvl")),
+    ("sat", "satellite", ("unfinished", "Fail message")),
     ("sub", "subtasks", ("Refinement subtasks of east_block_fine",)),
     ("spurs", "spurs", ("Spurs of east_block_fine", "Control points")),
     ("usage", "usage", ("usage items", "Usage per item")),

@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib.util
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ import pytest
 from textual.pilot import Pilot
 
 from koomap_tui.sim.server import SimServer
+from koomap_tui.ui import format as format_module
 from koomap_tui.ui.app import KooMapApp
 from koomap_tui.ui.navigation import navigate
 from koomap_tui.ui.tablekit import all_rows
@@ -80,6 +82,9 @@ def snap_app(
     snap_sim: SimServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Callable[..., KooMapApp]:
     monkeypatch.chdir(tmp_path)  # the audit view shows the log's path: a relative one is stable
+    # running durations count to the simulator's (stopped, fixed-epoch) clock, not today
+    virtual_now = datetime.fromtimestamp(snap_sim.core.clock.now(), UTC)
+    monkeypatch.setattr(format_module, "now_utc", lambda: virtual_now)
 
     def factory(theme: str = "koomap-dark") -> KooMapApp:
         snap_sim.reset()

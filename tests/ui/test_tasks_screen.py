@@ -199,3 +199,34 @@ async def test_quick_filter_and_text_filter(make_app: Any) -> None:
         await pilot.pause()
         assert table(pilot).row_count == 2
         assert "nerf" in screen_text(pilot)
+
+
+async def test_o_sorts_by_each_column_on_screen_and_shift_o_reverses(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_workspace(pilot, "城市更新_一期")
+        vt = table(pilot)
+        shown = [c.key for c in vt.shown_columns]
+        # 80 columns: the table fits without sideways scrolling; low-priority columns wait
+        # for a wider terminal (or the detail screen).
+        assert shown[:4] == ["name", "state", "progress", "stage"] and "created" not in shown
+        assert vt.virtual_size.width <= 80
+        seen = []
+        for _ in shown:
+            await pilot.press("o")
+            await pilot.pause()
+            seen.append(vt.sort_column)
+        assert seen == shown  # every column on screen, in order
+        await pilot.press("o")  # wraps around to the name
+        await pilot.pause()
+        names = [vt.get_row(k).task_name for k in vt.keys_in_order()]
+        assert vt.sort_column == "name" and names == sorted(names, key=str.lower)
+        assert "Name ▲" in screen_text(pilot)
+        await pilot.press("O")
+        await pilot.pause()
+        assert [vt.get_row(k).task_name for k in vt.keys_in_order()] == names[::-1]
+        assert "Name ▼" in screen_text(pilot)
+        await pilot.resize_terminal(200, 40)
+        await pilot.pause()
+        assert "created" in [c.key for c in vt.shown_columns]
+        assert "Created" in screen_text(pilot)

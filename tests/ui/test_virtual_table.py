@@ -15,6 +15,7 @@ from textual.message import Message
 
 from koomap_tui.ui.widgets.virtual_table import Column, VirtualTable, sanitize
 from koomap_tui.ui.widgets.vtable_model import RowModel
+from koomap_tui.ui.widgets.vtable_render import layout_columns
 
 
 @dataclass(frozen=True)
@@ -367,6 +368,65 @@ async def test_wide_table_scrolls_horizontally() -> None:
         await pilot.pause()
         lines = painted(table)
         assert "Col9" in lines[0] and "t00000-c9" in lines[1]
+
+
+async def test_narrow_terminal_hides_low_priority_columns_then_widens_on_resize() -> None:
+    columns = [
+        Column("name", "Name", 20, min_width=10, max_width=30),
+        Column("state", "State", 12),
+        Column("created", "Created", 16, priority=3),
+        Column("updated", "Updated", 16, priority=1),
+        Column("detail", "Detail", 30, min_width=12, priority=2),
+    ]
+    table = VirtualTable(columns)
+    async with TableApp(table).run_test(size=(50, 12)) as pilot:
+        table.set_rows(make_tasks(3))
+        await pilot.pause()
+        header = painted(table)[0]
+        # 50 cells: Created goes first, then Detail; Updated stays and Name gives up cells.
+        assert "Updated" in header and "Created" not in header and "Detail" not in header
+        assert [c.key for c in table.shown_columns] == ["name", "state", "updated"]
+        assert table.virtual_size.width <= 50  # no horizontal scrolling needed
+        await pilot.resize_terminal(160, 12)
+        await pilot.pause()
+        header = painted(table)[0]
+        assert all(label in header for label in ("Name", "State", "Created", "Updated", "Detail"))
+        # the room left grows the name column up to its max_width
+        assert header.index("State") - header.index("Name") == 30 + 1
+
+
+class TestLayoutColumns:
+    COLS = (
+        Column("a", "A", 10, min_width=6, max_width=14),
+        Column("b", "B", 8, priority=2),
+        Column("c", "C", 8, min_width=4, priority=1),
+    )
+
+    def layout(self, available: int) -> list[tuple[str, int]]:
+        shown = layout_columns(self.COLS, [10, 8, 8], available, gutter=2, gap=1)
+        return [(c.key, w) for c, w in shown]
+
+    def test_not_laid_out_yet_keeps_every_natural_width(self) -> None:
+        assert self.layout(0) == [("a", 10), ("b", 8), ("c", 8)]
+
+    def test_exact_fit_changes_nothing(self) -> None:
+        assert self.layout(2 + 26 + 3) == [("a", 10), ("b", 8), ("c", 8)]
+
+    def test_shrinks_the_roomiest_column_before_hiding_any(self) -> None:
+        # a cell at a time from whichever has the most room above its minimum
+        assert self.layout(27) == [("a", 8), ("b", 8), ("c", 6)]
+        assert self.layout(23) == [("a", 6), ("b", 8), ("c", 4)]
+
+    def test_hides_the_highest_priority_when_even_the_minimums_do_not_fit(self) -> None:
+        assert self.layout(22) == [("a", 10), ("c", 8)]  # b gone, the rest fit as they are
+        assert self.layout(12) == [("a", 9)]  # c gone too, a shrinks
+        assert self.layout(10) == [("a", 7)]
+
+    def test_never_hides_a_column_without_priority(self) -> None:
+        assert self.layout(3) == [("a", 6)]
+
+    def test_room_left_grows_columns_up_to_their_max_width(self) -> None:
+        assert self.layout(40) == [("a", 14), ("b", 8), ("c", 8)]
 
 
 class TestRowModel:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from rich.segment import Segment
+from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.color import Color
@@ -20,10 +21,11 @@ from koomap_tui.services.poller import Freshness
 from koomap_tui.ui.screens.help import HelpScreen, rows_from_screen
 from koomap_tui.ui.themes import DEFAULT_THEME, register_all, theme_variable_defaults
 from koomap_tui.ui.widgets.dialogs import ConfirmDialog, TypedConfirmDialog
-from koomap_tui.ui.widgets.freshness import FreshnessBar, describe, format_age
+from koomap_tui.ui.widgets.freshness import HINTS, FreshnessBar, describe, format_age
 from koomap_tui.ui.widgets.header_bar import HeaderBar, endpoint_host
 from koomap_tui.ui.widgets.progress import TaskProgressBar, progress_cell
 from koomap_tui.ui.widgets.state_text import StateText, pending_cell, state_cell
+from koomap_tui.ui.widgets.summary_line import SummaryLine, flow
 
 SIZE = (100, 24)
 
@@ -195,7 +197,7 @@ async def test_freshness_bar_classes_and_colours_follow_ok_stale_error() -> None
         bar.freshness = fresh()
         await pilot.pause()
         assert bar.has_class("-ok") and not bar.has_class("-waiting")
-        assert line_text(bar).strip() == "updated 1 s ago · next in 2 s · 0 errors"
+        assert line_text(bar).strip().startswith("updated 1 s ago · next in 2 s · 0 errors  ")
         ok_colour = colour_of(bar, "updated")
 
         clock.now = 107.5  # older than 2 x 3 s
@@ -240,6 +242,52 @@ async def test_freshness_bar_uses_one_timer_and_repaints_only_on_change() -> Non
         bar.tick()
         assert refreshes == 1
         assert bar.view.text.startswith("updated 1 s ago")
+
+
+@pytest.mark.parametrize(
+    ("width", "hint"),
+    [(120, HINTS[0]), (66, HINTS[1]), (52, HINTS[2]), (40, None)],
+)
+async def test_freshness_bar_keeps_the_global_keys_in_sight_as_room_allows(
+    width: int, hint: str | None
+) -> None:
+    bar = FreshnessBar(clock=Clock(101.0))
+    async with WidgetApp(bar).run_test(size=(width, 5)) as pilot:
+        bar.freshness = fresh()
+        await pilot.pause()
+        strip = bar.render_lines(Region(0, 0, bar.outer_size.width, 1))[0]
+        line = strip.text.rstrip()
+        assert line.lstrip().startswith("updated 1 s ago")  # the facts always come first
+        if hint is None:
+            assert "help" not in line
+        else:
+            assert line.endswith(hint) and all(h not in line for h in HINTS if len(h) > len(hint))
+
+
+def test_flow_breaks_between_items_never_inside_one() -> None:
+    items = [Text("total 9"), Text("✗ FAILED 1"), Text("◔ PENDING 1"), Text("[filter: all]")]
+    assert flow(items, 80).plain == "total 9  ✗ FAILED 1  ◔ PENDING 1  [filter: all]"
+    assert flow(items, 24).plain.split("\n") == [
+        "total 9  ✗ FAILED 1",
+        "◔ PENDING 1",
+        "[filter: all]",
+    ]
+    assert flow(items, 0).plain.count("\n") == 0  # not laid out yet: one line
+
+
+async def test_summary_line_reflows_when_the_terminal_narrows() -> None:
+    line = SummaryLine()
+    items = [Text(f"{glyph} STATE_{i} {i}") for i, glyph in enumerate("✗◔◑⊗⊖■✓")]
+    async with WidgetApp(line).run_test(size=(120, 10)) as pilot:
+        line.show_items(items)
+        await pilot.pause()
+        assert line.size.height == 1
+        await pilot.resize_terminal(40, 10)
+        await pilot.pause()
+        rows = [strip.text.strip() for strip in line.render_lines(Region(0, 0, 40, 4))]
+        assert len([r for r in rows if r]) >= 3
+        for row in filter(None, rows):  # every item whole on its line
+            assert all(part.count(" ") == 2 for part in row.split("  ")), row
 
 
 # -- header -----------------------------------------------------------------------------------

@@ -22,12 +22,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Input, Label, Select, Static
 
 from koomap_tui.services.audit import AuditLog, AuditRecord
 from koomap_tui.ui.format import inert
 from koomap_tui.ui.screens.base import ConsoleScreen
+from koomap_tui.ui.widgets.console_footer import ConsoleFooter
 from koomap_tui.ui.widgets.dialogs import ConfirmDialog
+from koomap_tui.ui.widgets.freshness import HINTS
 from koomap_tui.ui.widgets.header_bar import HeaderBar
 from koomap_tui.ui.widgets.virtual_table import Column, VirtualTable
 
@@ -230,19 +232,20 @@ class AuditScreen(ConsoleScreen):
             yield Static("", id="summary")
             yield VirtualTable(self._columns(), id="audit", empty_text="(no recorded actions)")
             yield Input(placeholder="filter (Enter keeps, Esc clears)", id="filter")
-        yield Footer()
+        yield Static(Text(f"esc back  {HINTS[0]}", style="dim", justify="right"), id="hint")
+        yield ConsoleFooter()
 
     def _columns(self) -> list[Column]:
         return [
             Column("time", "Time (UTC)", 23, render=lambda r: Text(inert(r.rec.time)), sort_key=lambda r: (r.rec.time, r.seq)),
-            Column("profile", "Profile", 10, render=lambda r: Text(inert(r.rec.profile))),
-            Column("operator", "Operator", 12, render=lambda r: Text(inert(r.rec.operator))),
-            Column("operation", "Operation", 30, render=lambda r: Text(inert(r.rec.operation)), sort_key=lambda r: r.rec.operation),
-            Column("targets", "Targets", 34, render=lambda r: Text(inert(", ".join(r.rec.targets)))),
+            Column("profile", "Profile", 10, priority=4, render=lambda r: Text(inert(r.rec.profile))),
+            Column("operator", "Operator", 12, priority=5, render=lambda r: Text(inert(r.rec.operator))),
+            Column("operation", "Operation", 30, min_width=16, render=lambda r: Text(inert(r.rec.operation)), sort_key=lambda r: r.rec.operation),
+            Column("targets", "Targets", 34, min_width=12, priority=1, render=lambda r: Text(inert(", ".join(r.rec.targets)))),
             Column("outcome", "Outcome", 9, render=self._render_outcome, sort_key=lambda r: r.rec.outcome),
-            Column("request", "Request id", 34, render=lambda r: Text(inert(r.rec.request_id or "—"))),
-            Column("code", "Error code", 14, render=lambda r: Text(inert(r.rec.error_code or ""))),
-            Column("detail", "Detail", 40, render=lambda r: Text(inert(_detail(r.rec)), style="dim")),
+            Column("request", "Request id", 34, priority=6, render=lambda r: Text(inert(r.rec.request_id or "—"))),
+            Column("code", "Error code", 14, priority=3, render=lambda r: Text(inert(r.rec.error_code or ""))),
+            Column("detail", "Detail", 40, min_width=16, max_width=80, priority=7, render=lambda r: Text(inert(_detail(r.rec)), style="dim")),
         ]  # fmt: skip
 
     def _render_outcome(self, row: Row) -> Text:

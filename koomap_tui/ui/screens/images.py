@@ -23,7 +23,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 
 from koomap_tui.api.client import KooMapClient
 from koomap_tui.api.models import Folder, ImageInfo, Real3DProduct, Real3DRefineProduct
@@ -47,6 +47,7 @@ from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.screens.base import ConsoleScreen
 from koomap_tui.ui.tablekit import refresh_rows, row_or_none
 from koomap_tui.ui.themes import state_style
+from koomap_tui.ui.widgets.console_footer import ConsoleFooter
 from koomap_tui.ui.widgets.dialogs import ConfirmDialog, TypedConfirmDialog
 from koomap_tui.ui.widgets.downloads_panel import DownloadsPanel
 from koomap_tui.ui.widgets.freshness import FreshnessBar
@@ -378,7 +379,7 @@ class ImagesScreen(ConsoleScreen):
                     yield VirtualTable(self._image_columns(), id="t-images", flash_seconds=0)
             yield DownloadsPanel(id="downloads")
         yield FreshnessBar(id="freshness")
-        yield Footer()
+        yield ConsoleFooter()
 
     def _folder_columns(self) -> list[Column]:
         return [

@@ -16,7 +16,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from koomap_tui.api.models import SatelliteTask, SatelliteTaskCreate
 from koomap_tui.domain.policy import Decision, Kind, Op
@@ -30,11 +30,13 @@ from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.screens.base import ConsoleScreen
 from koomap_tui.ui.tablekit import all_rows, refresh_rows, row_or_none
 from koomap_tui.ui.themes import state_style
+from koomap_tui.ui.widgets.console_footer import ConsoleFooter
 from koomap_tui.ui.widgets.dialogs import ConfirmDialog, TypedConfirmDialog
 from koomap_tui.ui.widgets.freshness import FreshnessBar
 from koomap_tui.ui.widgets.header_bar import HeaderBar
 from koomap_tui.ui.widgets.progress import progress_cell
 from koomap_tui.ui.widgets.state_text import pending_cell
+from koomap_tui.ui.widgets.summary_line import SummaryLine
 from koomap_tui.ui.widgets.virtual_table import Column, VirtualTable
 
 OPERATIONS = {
@@ -118,26 +120,26 @@ class SatelliteScreen(ConsoleScreen):
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
         with Vertical(id="body"):
-            yield Static("", id="summary")
+            yield SummaryLine(id="summary")
             yield VirtualTable(self._columns(), id="sat-tasks", empty_text="(no satellite tasks)")
             yield Static("", id="detail")
             yield Input(placeholder="filter by name or id (Enter keeps, Esc clears)", id="filter")
         yield FreshnessBar(id="freshness")
-        yield Footer()
+        yield ConsoleFooter()
 
     def _columns(self) -> list[Column]:
         return [
-            Column("name", "Name", 24, render=lambda t: Text(inert(t.task_name)), sort_key=lambda t: (t.task_name or "").lower()),
+            Column("name", "Name", 24, min_width=20, max_width=40, render=lambda t: Text(inert(t.task_name)), sort_key=lambda t: (t.task_name or "").lower()),
             Column("state", "State", 16, render=self._render_state, sort_key=lambda t: state_key(t.task_status)),
-            Column("frozen", "Frozen", 6, render=lambda t: Text("FROZEN", style="bold reverse") if t.frozen else Text("")),
+            Column("frozen", "Frozen", 6, priority=5, render=lambda t: Text("FROZEN", style="bold reverse") if t.frozen else Text("")),
             Column("progress", "Progress", 16, render=lambda t: progress_cell(t.task_progress, 10), sort_key=lambda t: t.task_progress if t.task_progress is not None else -1.0),
-            Column("level", "Lvl", 3, render=lambda t: Text(inert(state_key(t.production_level)) if t.production_level else "—")),
-            Column("data", "Data (alias / ids)", 24, render=self._render_data),
-            Column("cliptile", "Clip/Tile", 9, render=lambda t: Text(f"{_flag(t.is_clip)}/{_flag(t.is_tile)}")),
-            Column("created", "Created", 16, render=lambda t: Text(fmt_time(t.create_time)), sort_key=lambda t: t.create_time.timestamp() if t.create_time else 0),
-            Column("start", "Exec start", 16, render=lambda t: Text(fmt_time(t.exec_start_time))),
-            Column("stop", "Exec stop", 16, render=lambda t: Text(fmt_time(t.exec_stop_time))),
-            Column("fail", "Fail message", 30, render=lambda t: Text(inert(t.fail_message or ""), style="red")),
+            Column("level", "Lvl", 3, priority=6, render=lambda t: Text(inert(state_key(t.production_level)) if t.production_level else "—")),
+            Column("data", "Data (alias / ids)", 24, min_width=16, priority=4, render=self._render_data),
+            Column("cliptile", "Clip/Tile", 9, priority=7, render=lambda t: Text(f"{_flag(t.is_clip)}/{_flag(t.is_tile)}")),
+            Column("created", "Created", 16, priority=8, render=lambda t: Text(fmt_time(t.create_time)), sort_key=lambda t: t.create_time.timestamp() if t.create_time else 0),
+            Column("start", "Exec start", 16, priority=3, render=lambda t: Text(fmt_time(t.exec_start_time))),
+            Column("stop", "Exec stop", 16, priority=2, render=lambda t: Text(fmt_time(t.exec_stop_time))),
+            Column("fail", "Fail message", 30, min_width=20, priority=1, render=lambda t: Text(inert(t.fail_message or ""), style="red")),
         ]  # fmt: skip
 
     def _render_data(self, task: SatelliteTask) -> Text:
@@ -197,18 +199,20 @@ class SatelliteScreen(ConsoleScreen):
             refresh_rows(self.table, keys)
 
     def _update_summary(self) -> None:
-        text = Text()
+        items: list[Text] = []
         ov = self.overview
         if ov is not None:
-            text.append(
-                f"total {ov.total} · finished {ov.finished} · unfinished {ov.unfinished}   "
+            items.append(
+                Text(f"total {ov.total} · finished {ov.finished} · unfinished {ov.unfinished}")
             )
         c = self.counts
         if c is not None:
-            text.append(
-                f"running {c.running_num} · success {c.success_num} · failed {c.failed_num}"
-                f" · archived {c.archived_num}   ",
-                style="dim" if ov is not None else "",
+            items.append(
+                Text(
+                    f"running {c.running_num} · success {c.success_num}"
+                    f" · failed {c.failed_num} · archived {c.archived_num}",
+                    style="dim" if ov is not None else "",
+                )
             )
         flags = []
         if self._text_filter:
@@ -217,8 +221,8 @@ class SatelliteScreen(ConsoleScreen):
         marked = len(self.table.marked_keys) if self.is_mounted else 0
         if marked:
             flags.append(f"{marked} marked")
-        text.append("[" + " · ".join(flags) + "]", style="dim")
-        self.query_one("#summary", Static).update(text)
+        items.append(Text("[" + " · ".join(flags) + "]", style="dim"))
+        self.query_one("#summary", SummaryLine).show_items(items)
 
     @property
     def include_archived(self) -> bool:

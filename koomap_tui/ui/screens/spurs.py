@@ -23,7 +23,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from koomap_tui.api.client import KooMapClient
 from koomap_tui.api.errors import InvalidParameterError, NotFoundError
@@ -48,6 +48,7 @@ from koomap_tui.ui.screens.base import ConsoleScreen
 from koomap_tui.ui.screens.spur_forms import PerActionGates, PromptDialog, SpurForm
 from koomap_tui.ui.tablekit import all_rows, refresh_rows, row_or_none
 from koomap_tui.ui.themes import state_style
+from koomap_tui.ui.widgets.console_footer import ConsoleFooter
 from koomap_tui.ui.widgets.dialogs import ConfirmDialog
 from koomap_tui.ui.widgets.freshness import FreshnessBar
 from koomap_tui.ui.widgets.header_bar import HeaderBar
@@ -192,11 +193,11 @@ class SpursScreen(PerActionGates, ConsoleScreen):
     """
     BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
         Binding("escape", "back", "Back"),
-        Binding("o", "open_image", "Image code"),
+        Binding("o", "open_image", "Image"),
         Binding("f", "forget_image", "Forget image", show=False),
         Binding("a", "add", "Add spur"),
         Binding("d", "delete", "Delete spur"),
-        Binding("m", "marker", "Marker file"),
+        Binding("m", "marker", "Marker"),
         Binding("i", "import_points", "Import GCPs"),
         Binding("r", "refresh", "Refresh"),
     ]
@@ -240,7 +241,7 @@ class SpursScreen(PerActionGates, ConsoleScreen):
             yield Label("Control points", classes="pane-title")
             yield VirtualTable(self._point_columns(), id="points", empty_text="none")
         yield FreshnessBar(id="freshness")
-        yield Footer()
+        yield ConsoleFooter()
 
     def _image_columns(self) -> list[Column]:
         return [

@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from koomap_tui.api.errors import KooMapError
 from koomap_tui.api.models import Real3DSubTask, Real3DSubTaskCreate, Real3DTask
@@ -39,6 +39,7 @@ from koomap_tui.ui.screens.base import ConsoleScreen
 from koomap_tui.ui.screens.spur_forms import PerActionGates, SubtaskNameForm, UploadMarkDialog
 from koomap_tui.ui.tablekit import all_rows, refresh_rows, row_or_none
 from koomap_tui.ui.themes import state_style
+from koomap_tui.ui.widgets.console_footer import ConsoleFooter
 from koomap_tui.ui.widgets.dialogs import ConfirmDialog, TypedConfirmDialog
 from koomap_tui.ui.widgets.freshness import FreshnessBar
 from koomap_tui.ui.widgets.header_bar import HeaderBar
@@ -128,19 +129,19 @@ class SubtasksScreen(PerActionGates, ConsoleScreen):
             yield Static("", id="summary")
             yield VirtualTable(self._columns(), id="subtasks", empty_text="loading…")
         yield FreshnessBar(id="freshness")
-        yield Footer()
+        yield ConsoleFooter()
 
     def _columns(self) -> list[Column]:
         return [
-            Column("name", "Name", 20, render=lambda s: Text(inert(s.subtask_name)), sort_key=lambda s: (s.subtask_name or "").lower()),
+            Column("name", "Name", 20, min_width=16, max_width=36, render=lambda s: Text(inert(s.subtask_name)), sort_key=lambda s: (s.subtask_name or "").lower()),
             Column("state", "State", 18, render=self._render_state, sort_key=lambda s: state_key(s.subtask_status)),
             Column("progress", "Progress", 16, render=lambda s: progress_cell(s.subtask_progress, 10)),
-            Column("product", "Refined product", 24, render=self._render_product),
-            Column("model_path", "Model path (upload to)", 34, render=lambda s: Text(inert(s.model_path) or "—")),
-            Column("created", "Created", 16, render=lambda s: Text(fmt_time(s.create_time))),
-            Column("started", "Started", 16, render=lambda s: Text(fmt_time(s.exec_start_time))),
-            Column("duration", "Duration", 9, align="right", render=lambda s: Text(fmt_duration(duration_between(s.exec_start_time, s.exec_stop_time)))),
-            Column("failure", "Failure", 50, render=self._render_failure),
+            Column("product", "Refined product", 24, min_width=16, priority=3, render=self._render_product),
+            Column("model_path", "Model path (upload to)", 34, min_width=16, priority=5, render=lambda s: Text(inert(s.model_path) or "—")),
+            Column("created", "Created", 16, priority=6, render=lambda s: Text(fmt_time(s.create_time))),
+            Column("started", "Started", 16, priority=4, render=lambda s: Text(fmt_time(s.exec_start_time))),
+            Column("duration", "Duration", 9, align="right", priority=2, render=lambda s: Text(fmt_duration(duration_between(s.exec_start_time, s.exec_stop_time)))),
+            Column("failure", "Failure", 50, min_width=24, priority=1, render=self._render_failure),
         ]  # fmt: skip
 
     def _render_state(self, sub: Real3DSubTask) -> Text:

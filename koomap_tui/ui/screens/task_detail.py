@@ -11,7 +11,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from koomap_tui.api.errors import KooMapError
 from koomap_tui.api.models import Real3DTask
@@ -29,6 +29,7 @@ from koomap_tui.ui.format import (
 from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.screens.base import ConsoleScreen
 from koomap_tui.ui.task_actions import TaskActions
+from koomap_tui.ui.widgets.console_footer import ConsoleFooter
 from koomap_tui.ui.widgets.freshness import FreshnessBar
 from koomap_tui.ui.widgets.header_bar import HeaderBar
 from koomap_tui.ui.widgets.state_text import state_cell
@@ -78,7 +79,7 @@ class TaskDetailScreen(TaskActions, ConsoleScreen):
         with VerticalScroll(id="detail-scroll"):
             yield Static(id="detail")
         yield FreshnessBar(id="freshness")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         if self.source is None:

@@ -10,7 +10,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input
 
 from koomap_tui.api.models import Real3DTask
 from koomap_tui.domain.policy import Kind, Op
@@ -23,10 +23,12 @@ from koomap_tui.ui.screens.base import ConsoleScreen
 from koomap_tui.ui.tablekit import all_rows, refresh_rows, row_or_none
 from koomap_tui.ui.task_actions import TaskActions
 from koomap_tui.ui.themes import state_style
+from koomap_tui.ui.widgets.console_footer import ConsoleFooter
 from koomap_tui.ui.widgets.freshness import FreshnessBar
 from koomap_tui.ui.widgets.header_bar import HeaderBar
 from koomap_tui.ui.widgets.progress import progress_cell
 from koomap_tui.ui.widgets.state_text import pending_cell
+from koomap_tui.ui.widgets.summary_line import SummaryLine
 from koomap_tui.ui.widgets.virtual_table import Column, VirtualTable
 
 QUICK_FILTERS: dict[str, tuple[str, set[str] | None]] = {
@@ -83,7 +85,6 @@ class TasksScreen(TaskActions, ConsoleScreen):
         self.source: Real3DTaskSource | None = None
         self._text_filter = ""
         self._quick = "1"
-        self._sort_index = -1
         self._sort_reverse = False
         self._overview: Any = None
 
@@ -91,24 +92,24 @@ class TasksScreen(TaskActions, ConsoleScreen):
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
         with Vertical(id="body"):
-            yield Static("", id="summary")
+            yield SummaryLine(id="summary")
             yield VirtualTable(self._columns(), id="tasks")
             yield Input(placeholder="filter by name or id (Enter keeps, Esc clears)", id="filter")
         yield FreshnessBar(id="freshness")
-        yield Footer()
+        yield ConsoleFooter()
 
     def _columns(self) -> list[Column]:
         return [
-            Column("name", "Name", 22, render=lambda t: Text(inert(t.task_name)), sort_key=lambda t: (t.task_name or "").lower()),
-            Column("state", "State", 18, render=self._render_state, sort_key=lambda t: state_key(t.task_status)),
-            Column("progress", "Progress", 16, render=lambda t: progress_cell(t.task_progress, 10), sort_key=lambda t: _num(t.task_progress)),
+            Column("name", "Name", 22, min_width=14, max_width=40, render=lambda t: Text(inert(t.task_name)), sort_key=lambda t: (t.task_name or "").lower()),
+            Column("state", "State", 16, render=self._render_state, sort_key=lambda t: state_key(t.task_status)),
+            Column("progress", "Progress", 15, render=lambda t: progress_cell(t.task_progress, 10), sort_key=lambda t: _num(t.task_progress)),
             Column("stage", "Stage", 6, align="right", render=self._render_stage, sort_key=lambda t: (t.complete_stage or 0, t.total_stage or 0)),
-            Column("at", "AT", 5, align="right", render=lambda t: Text(fmt_percent(t.at_progress)), sort_key=lambda t: _num(t.at_progress)),
-            Column("modeling", "Model", 5, render=lambda t: Text(inert(state_key(t.modeling_type)))),
-            Column("type", "Type", 7, render=lambda t: Text(inert(state_key(t.task_type)).replace("REAL3D-", ""))),
-            Column("created", "Created", 16, render=lambda t: Text(fmt_time(t.create_time)), sort_key=lambda t: t.create_time.timestamp() if t.create_time else 0),
-            Column("updated", "Updated", 16, render=lambda t: Text(fmt_time(t.update_time)), sort_key=lambda t: t.update_time.timestamp() if t.update_time else 0),
-            Column("duration", "Duration", 9, align="right", render=lambda t: Text(fmt_duration(duration_between(t.exec_start_time, t.exec_stop_time, updated=t.update_time))), sort_key=lambda t: duration_between(t.exec_start_time, t.exec_stop_time, updated=t.update_time) or 0),
+            Column("at", "AT", 5, align="right", priority=4, render=lambda t: Text(fmt_percent(t.at_progress)), sort_key=lambda t: _num(t.at_progress)),
+            Column("modeling", "Model", 5, priority=5, render=lambda t: Text(inert(state_key(t.modeling_type)))),
+            Column("type", "Type", 6, priority=6, render=lambda t: Text(inert(state_key(t.task_type)).replace("REAL3D-", ""))),
+            Column("created", "Created", 16, priority=7, render=lambda t: Text(fmt_time(t.create_time)), sort_key=lambda t: t.create_time.timestamp() if t.create_time else 0),
+            Column("updated", "Updated", 16, priority=2, render=lambda t: Text(fmt_time(t.update_time)), sort_key=lambda t: t.update_time.timestamp() if t.update_time else 0),
+            Column("duration", "Duration", 8, align="right", priority=3, render=lambda t: Text(fmt_duration(duration_between(t.exec_start_time, t.exec_stop_time, updated=t.update_time))), sort_key=lambda t: duration_between(t.exec_start_time, t.exec_stop_time, updated=t.update_time) or 0),
         ]  # fmt: skip
 
     def _render_stage(self, task: Real3DTask) -> Text:
@@ -166,19 +167,24 @@ class TasksScreen(TaskActions, ConsoleScreen):
 
     def _update_summary(self) -> None:
         counts = Counter(state_key(t.task_status) for t in all_rows(self.table))
-        parts: list[Text | str] = []
+        items: list[Text] = []
         ov = self._overview
         if ov is not None:
-            parts.append(
-                f"total {ov.total_count} · running {ov.running_count} · success {ov.success_count}"
-                f" · failed {ov.failed_count} · archived {ov.archived_count}   "
+            items.extend(
+                Text(f"{label} {n}")
+                for label, n in (
+                    ("total", ov.total_count),
+                    ("running", ov.running_count),
+                    ("success", ov.success_count),
+                    ("failed", ov.failed_count),
+                    ("archived", ov.archived_count),
+                )
             )
-        text = Text.assemble(*parts)
         variables = self.app.theme_variables
         for state, n in sorted(counts.items()):
             info = state_info(Kind.REAL3D_TASK, state)
-            text.append(
-                f"{info.glyph} {inert(state)} {n}  ", style=state_style(variables, info.slug)
+            items.append(
+                Text(f"{info.glyph} {inert(state)} {n}", style=state_style(variables, info.slug))
             )
         label, _ = QUICK_FILTERS[self._quick]
         flags = [f"filter: {label}"]
@@ -189,8 +195,8 @@ class TasksScreen(TaskActions, ConsoleScreen):
         marked = len(self.table.marked_keys)
         if marked:
             flags.append(f"{marked} marked")
-        text.append(" [" + " ".join(flags) + "]", style="dim")
-        self.query_one("#summary", Static).update(text)
+        items.append(Text("[" + " ".join(flags) + "]", style="dim"))
+        self.query_one("#summary", SummaryLine).show_items(items)
 
     # -- selection -------------------------------------------------------------------------
     def selected_tasks(self) -> list[Real3DTask]:
@@ -246,14 +252,16 @@ class TasksScreen(TaskActions, ConsoleScreen):
         self.notify("archived tasks " + ("shown" if self.source.include_archived else "hidden"))
 
     def action_sort_next(self) -> None:
-        columns = self.table.columns
-        self._sort_index = (self._sort_index + 1) % len(columns)
-        self.table.sort_by(columns[self._sort_index].key, self._sort_reverse)
+        # Cycles through the columns on screen: a sort arrow is never on a hidden column.
+        keys = [column.key for column in self.table.shown_columns]
+        current = self.table.sort_column
+        index = keys.index(current) if current in keys else -1
+        self.table.sort_by(keys[(index + 1) % len(keys)], self._sort_reverse)
 
     def action_sort_reverse(self) -> None:
         self._sort_reverse = not self._sort_reverse
-        if self._sort_index >= 0:
-            self.table.sort_by(self.table.columns[self._sort_index].key, self._sort_reverse)
+        if self.table.sort_column is not None:
+            self.table.sort_by(self.table.sort_column, self._sort_reverse)
 
     def action_quick(self, key: str) -> None:
         self._quick = key

@@ -18,7 +18,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from koomap_tui.api.client import KooMapClient
 from koomap_tui.domain.states import state_key
@@ -28,6 +28,7 @@ from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.screens.base import ConsoleScreen
 from koomap_tui.ui.tablekit import all_rows
 from koomap_tui.ui.widgets.chart import BarChart, BarItem, fmt_number, sparkline
+from koomap_tui.ui.widgets.console_footer import ConsoleFooter
 from koomap_tui.ui.widgets.freshness import FreshnessBar
 from koomap_tui.ui.widgets.header_bar import HeaderBar
 from koomap_tui.ui.widgets.virtual_table import Column, VirtualTable
@@ -150,7 +151,7 @@ class UsageScreen(ConsoleScreen):
             yield VirtualTable(self._columns(), id="usage", empty_text="(loading usage…)")
             yield BarChart("Usage per item", id="chart")
         yield FreshnessBar(id="freshness")
-        yield Footer()
+        yield ConsoleFooter()
 
     def _columns(self) -> list[Column]:
         return [

@@ -10,7 +10,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from koomap_tui.api.errors import KooMapError
 from koomap_tui.api.models import Real3DTaskOverview, Workspace, WorkspaceCreate, WorkspaceUpdate
@@ -29,6 +29,7 @@ from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.screens.base import ConsoleScreen
 from koomap_tui.ui.screens.workspace_form import WorkspaceForm
 from koomap_tui.ui.tablekit import refresh_rows, row_or_none
+from koomap_tui.ui.widgets.console_footer import ConsoleFooter
 from koomap_tui.ui.widgets.dialogs import TypedConfirmDialog
 from koomap_tui.ui.widgets.freshness import FreshnessBar
 from koomap_tui.ui.widgets.header_bar import HeaderBar
@@ -72,16 +73,16 @@ class WorkspacesScreen(ConsoleScreen):
             yield Static("", id="summary")
             yield VirtualTable(self._columns(), id="workspaces")
         yield FreshnessBar(id="freshness")
-        yield Footer()
+        yield ConsoleFooter()
 
     def _columns(self) -> list[Column]:
         return [
             Column("star", "★", 2, render=lambda w: Text("★" if w.star else " "), sort_key=pinned_first),
-            Column("name", "Name", 26, render=lambda w: Text(inert(w.workspace_name)), sort_key=lambda w: (w.workspace_name or "").lower()),
+            Column("name", "Name", 26, min_width=20, max_width=40, render=lambda w: Text(inert(w.workspace_name)), sort_key=lambda w: (w.workspace_name or "").lower()),
             Column("tasks", "Tasks (total/run/ok/fail/arch)", 30, render=self._render_counts),
-            Column("description", "Description", 30, render=lambda w: Text(inert(w.workspace_description))),
-            Column("created", "Created", 16, render=lambda w: Text(fmt_time(w.create_time)), sort_key=lambda w: w.create_time.timestamp() if w.create_time else 0),
-            Column("id", "Id", 32, render=lambda w: Text(w.workspace_id)),
+            Column("description", "Description", 30, min_width=16, max_width=60, priority=1, render=lambda w: Text(inert(w.workspace_description))),
+            Column("created", "Created", 16, priority=2, render=lambda w: Text(fmt_time(w.create_time)), sort_key=lambda w: w.create_time.timestamp() if w.create_time else 0),
+            Column("id", "Id", 32, priority=3, render=lambda w: Text(w.workspace_id)),
         ]  # fmt: skip
 
     def _render_counts(self, ws: Workspace) -> Text:

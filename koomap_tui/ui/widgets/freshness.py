@@ -108,6 +108,12 @@ _STYLE_VARIABLE = {
 }
 
 
+# The global keys, right-aligned on this always-visible line, so that at 80 columns, where the
+# footer cannot hold every key, the way to the rest (help) is still on screen. Longest first.
+HINTS = ("? help  : command  q quit", "? help  : cmd  q quit", "? help")
+HINT_GAP = 2
+
+
 class FreshnessBar(Widget):
     """ "updated 2 s ago · next in 3 s · 0 errors"; classes `-ok`, `-stale`, `-error`, ..."""
 
@@ -174,4 +180,10 @@ class FreshnessBar(Widget):
         style = theme_style(
             self.app, _STYLE_VARIABLE[self._view.status], bold=self._view.status == "error"
         )
-        return Text(self._view.text, style=style, no_wrap=True, overflow="ellipsis", end="")
+        text = Text(self._view.text, style=style, no_wrap=True, overflow="ellipsis", end="")
+        room = self.content_size.width - text.cell_len - HINT_GAP
+        hint = next((h for h in HINTS if len(h) <= room), None)
+        if hint is not None:
+            text.append(" " * (room - len(hint) + HINT_GAP))
+            text.append(hint, style="dim")
+        return text

@@ -34,6 +34,7 @@ from koomap_tui.ui.widgets.vtable_render import (
     cell_plain,
     cell_segments,
     fit_plain,
+    layout_columns,
     sanitize,
 )
 
@@ -257,8 +258,10 @@ class VirtualTable(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._model = RowModel()
         self._columns: list[Column] = list(columns)
-        self._widths: list[int] = []
+        self._widths: list[int] = []  # every column's natural width
+        self._layout: list[tuple[Column, int]] = []  # the columns shown, as wide as shown
         self._width_total = GUTTER
+        self._available = 0  # cells the columns may take (0: not laid out yet)
         self._row_style = row_style
         self.flash_seconds = flash_seconds
         self.empty_text = empty_text
@@ -295,6 +298,11 @@ class VirtualTable(ScrollView, can_focus=True):
     @property
     def columns(self) -> tuple[Column, ...]:
         return tuple(self._columns)
+
+    @property
+    def shown_columns(self) -> tuple[Column, ...]:
+        """The columns that fit the terminal's width (see `Column.priority`)."""
+        return tuple(column for column, _ in self._layout)
 
     def set_columns(self, columns: Sequence[Column]) -> None:
         self._columns = list(columns)
@@ -551,6 +559,13 @@ class VirtualTable(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         self._header_cache = None
         self._line_cache.clear()
+        # The vertical scrollbar's cells are kept free, so rows coming and going never make
+        # the columns jump.
+        available = self.size.width - self.styles.scrollbar_size_vertical
+        if available != self._available:
+            self._available = available
+            if self._apply_layout():
+                self._invalidate_all()
         self._scroll_cursor_into_view()
 
     async def on_click(self, event: events.Click) -> None:
@@ -696,7 +711,7 @@ class VirtualTable(ScrollView, can_focus=True):
         segments = [Segment(MARK_GLYPH if marked else " " * GUTTER, style)]
         gap = Segment(" " * GAP, style)
         flash_style = styles["flash"]
-        for column, width in zip(self._columns, self._widths, strict=True):
+        for column, width in self._layout:
             try:
                 value = column.cell(obj)
             except Exception as error:  # a renderer bug must not take the console down
@@ -718,12 +733,12 @@ class VirtualTable(ScrollView, can_focus=True):
         span = max(self._width_total, self._frame[0])
         model = self._model
         sort_key = None if model.sort_column is None else model.sort_column.key
-        state = (self._gen, sort_key, model.sort_reverse, span, tuple(self._widths))
+        state = (self._gen, sort_key, model.sort_reverse, span, tuple(self._layout))
         if self._header_cache is not None and self._header_cache[0] == state:
             return self._header_cache[1]
         style = self._base + self._styles["header"]
         parts = [" " * GUTTER]
-        for column, width in zip(self._columns, self._widths, strict=True):
+        for column, width in self._layout:
             label = sanitize(column.label)
             if column.key == sort_key:
                 arrow = "▼" if model.sort_reverse else "▲"
@@ -768,14 +783,23 @@ class VirtualTable(ScrollView, can_focus=True):
                     continue
             widths.append(min(best, AUTO_WIDTH_MAX))
         self._widths = widths
-        self._width_total = GUTTER + sum(widths) + GAP * len(widths)
+        self._apply_layout()
+
+    def _apply_layout(self) -> bool:
+        """Fit the columns to the available width; True if what is shown changed."""
+        layout = layout_columns(self._columns, self._widths, self._available, GUTTER, GAP)
+        if layout == self._layout:
+            return False
+        self._layout = layout
+        self._width_total = GUTTER + sum(w for _, w in layout) + GAP * len(layout)
+        return True
 
     def _table_width(self) -> int:
         return self._width_total
 
     def _column_at(self, x: int) -> Column | None:
         left = GUTTER
-        for column, width in zip(self._columns, self._widths, strict=True):
+        for column, width in self._layout:
             if left <= x < left + width + GAP:
                 return column
             left += width + GAP

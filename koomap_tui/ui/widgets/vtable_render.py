@@ -7,7 +7,7 @@ name must not be able to move the cursor or recolour the screen of the operator 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any, Literal
@@ -57,6 +57,10 @@ class Column:
     `obj.<key>` (or `obj[key]` for mappings). `sort_key(obj)` gives the value to sort on;
     without it the table sorts on the same attribute. `width=None` fits the label and a sample
     of the first rows.
+
+    On a terminal narrower than the table (80 columns over SSH), columns with a `min_width`
+    give up cells first, then columns with a `priority` above 0 are hidden, highest first; on a
+    wider one, columns with a `max_width` grow into the room left (see `layout_columns`).
     """
 
     key: str
@@ -65,6 +69,9 @@ class Column:
     align: Align = "left"
     render: Callable[[Any], CellValue] | None = None
     sort_key: Callable[[Any], Any] | None = None
+    min_width: int | None = None
+    max_width: int | None = None
+    priority: int = 0
 
     def raw_value(self, obj: Any) -> Any:
         if isinstance(obj, Mapping):
@@ -83,6 +90,50 @@ class Column:
         value = self.sort_key(obj) if self.sort_key is not None else self.raw_value(obj)
         # None sorts last and never meets a non-None value in a comparison.
         return (value is None, 0 if value is None else value)
+
+
+def layout_columns(
+    columns: Sequence[Column], widths: Sequence[int], available: int, gutter: int, gap: int
+) -> list[tuple[Column, int]]:
+    """The columns shown in `available` cells, with their widths.
+
+    Hidden first (highest `priority`, rightmost on a tie) while even the shrunk columns do not
+    fit; then shrunk (the column with the most room above its `min_width` gives a cell at a
+    time); or, when there is room left, grown up to `max_width` in column order. With
+    `available <= 0` (not laid out yet) every column keeps its width.
+    """
+    shown = list(zip(columns, widths, strict=True))
+    if available <= 0:
+        return shown
+
+    def floor(column: Column, width: int) -> int:
+        return min(width, column.min_width) if column.min_width is not None else width
+
+    def total(pairs: Sequence[tuple[Column, int]], minimal: bool = False) -> int:
+        cells = sum(floor(c, w) if minimal else w for c, w in pairs)
+        return gutter + cells + gap * len(pairs)
+
+    while total(shown, minimal=True) > available:
+        hideable = [i for i, (c, _) in enumerate(shown) if c.priority > 0]
+        if not hideable:
+            break
+        del shown[max(hideable, key=lambda i: (shown[i][0].priority, i))]
+    cols = [c for c, _ in shown]
+    sizes = [w for _, w in shown]
+    excess = total(shown) - available
+    while excess > 0 and cols:
+        slack, i = max((sizes[i] - floor(c, sizes[i]), i) for i, c in enumerate(cols))
+        if slack <= 0:
+            break
+        sizes[i] -= 1
+        excess -= 1
+    room = -excess
+    for i, column in enumerate(cols):
+        if room > 0 and column.max_width is not None and column.max_width > sizes[i]:
+            extra = min(room, column.max_width - sizes[i])
+            sizes[i] += extra
+            room -= extra
+    return list(zip(cols, sizes, strict=True))
 
 
 def cell_plain(column: Column, obj: Any) -> str:
