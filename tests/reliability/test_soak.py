@@ -30,6 +30,7 @@ from tests.ui.helpers import open_workspace, table, wait_for
 #: ~110 s in CI; set KOOMAP_SOAK_SECONDS for a longer local run (the timeout follows).
 SOAK_SECONDS = float(os.environ.get("KOOMAP_SOAK_SECONDS", "110"))
 WORKSPACES = ("survey_east_2024", "城市更新_一期")
+OBJECTS_PER_S_FLOOR = 100.0
 
 
 @dataclass(frozen=True)
@@ -130,10 +131,14 @@ async def test_soak_fast_polling_through_faults_does_not_grow(
     # first minute and then level off (measured: ~152k objects, ~90 MB, flat from 60 s to
     # 240 s); a leak keeps growing. The footer-watcher leak this test found grew the last third
     # at 0.32x the first third's rate and ~7 MB/min, so the bounds sit well below that.
-    def rate(window: list[Sample], attr: str) -> float:
+    def rate(window: list[Sample], attr: str) -> float:  # growth per second across the window
         first, last = window[0], window[-1]
         return (getattr(last, attr) - getattr(first, attr)) / max(1.0, last.at - first.at)
 
-    assert rate(tail, "objects") < 0.15 * rate(base, "objects"), report
+    # When earlier tests in the same process already warmed those caches, the first third is
+    # flat or even shrinking (a negative rate): then only the absolute floor applies. The leak
+    # above grew the last third by ~570 objects a second (re-measured with the fix disabled;
+    # the healthy run that failed the old relative bound: +9).
+    assert rate(tail, "objects") < max(0.15 * rate(base, "objects"), OBJECTS_PER_S_FLOOR), report
     assert rate(tail, "rss") * 60 < 3 * 2**20, report  # under 3 MB a minute
     print(f"\nsoak: {rounds} rounds, {polls} polls, {requests} requests\n{report}")

@@ -383,37 +383,37 @@ class ImagesScreen(ConsoleScreen):
 
     def _folder_columns(self) -> list[Column]:
         return [
-            Column("name", "Name", 24, render=lambda f: Text(inert(f.folder_name)), sort_key=lambda f: (f.folder_name or "").lower()),
+            Column("name", "Name", 24, min_width=16, max_width=40, render=lambda f: Text(inert(f.folder_name)), sort_key=lambda f: (f.folder_name or "").lower()),
             Column("state", "State", 24, render=lambda f: self.state_text(Kind.FOLDER, f.folder_code, f.status, codes=True), sort_key=lambda f: _status(f.status)),
-            Column("alias", "Alias", 16, render=lambda f: Text(inert(f.folder_alias))),
-            Column("obs", "OBS path", 30, render=lambda f: Text(inert(f.obs_path))),
-            Column("created", "Created", 16, render=lambda f: Text(fmt_time(f.create_time)), sort_key=lambda f: f.create_time.timestamp() if f.create_time else 0),
-            Column("code", "Code", 20, render=lambda f: Text(f.folder_code)),
+            Column("alias", "Alias", 16, priority=2, render=lambda f: Text(inert(f.folder_alias))),
+            Column("obs", "OBS path", 30, min_width=16, max_width=60, priority=3, render=lambda f: Text(inert(f.obs_path))),
+            Column("created", "Created", 16, priority=4, render=lambda f: Text(fmt_time(f.create_time)), sort_key=lambda f: f.create_time.timestamp() if f.create_time else 0),
+            Column("code", "Code", 20, priority=1, render=lambda f: Text(f.folder_code)),
         ]  # fmt: skip
 
     def _product_columns(self) -> list[Column]:
         return [
-            Column("type", "Type", 8, render=lambda r: Text("product" if r.kind is Kind.PRODUCT else "refined"), sort_key=lambda r: r.kind.value),
-            Column("name", "Name", 22, render=lambda r: Text(inert(r.name)), sort_key=lambda r: r.name.lower()),
+            Column("type", "Type", 8, priority=2, render=lambda r: Text("product" if r.kind is Kind.PRODUCT else "refined"), sort_key=lambda r: r.kind.value),
+            Column("name", "Name", 22, min_width=14, max_width=40, render=lambda r: Text(inert(r.name)), sort_key=lambda r: r.name.lower()),
             Column("state", "State", 18, render=lambda r: self.state_text(r.kind, r.id, r.state), sort_key=lambda r: r.state),
             Column("size", "Size", 10, align="right", render=lambda r: Text(fmt_bytes(r.size)), sort_key=lambda r: r.size or 0),
-            Column("files", "Files", 5, align="right", render=lambda r: Text(str(r.file_count))),
-            Column("task", "Task", 20, render=lambda r: Text(inert(r.task_name))),
-            Column("updated", "Updated", 16, render=lambda r: Text(fmt_time(r.product.update_time)), sort_key=lambda r: r.product.update_time.timestamp() if r.product.update_time else 0),
-            Column("id", "Id", 32, render=lambda r: Text(r.id)),
+            Column("files", "Files", 5, align="right", priority=4, render=lambda r: Text(str(r.file_count))),
+            Column("task", "Task", 20, min_width=12, priority=3, render=lambda r: Text(inert(r.task_name))),
+            Column("updated", "Updated", 16, priority=1, render=lambda r: Text(fmt_time(r.product.update_time)), sort_key=lambda r: r.product.update_time.timestamp() if r.product.update_time else 0),
+            Column("id", "Id", 32, priority=5, render=lambda r: Text(r.id)),
         ]  # fmt: skip
 
     def _image_columns(self) -> list[Column]:
         return [
             Column("pos", "#", 6, align="right", render=self._render_pos),
-            Column("name", "Name", 30, render=lambda i: self._image_cell(i, lambda x: Text(inert(x.image_name)))),
-            Column("state", "State", 34, render=lambda i: self._image_cell(i, lambda x: self.state_text(Kind.SATELLITE_IMAGE, x.image_id, x.image_status, chinese=True))),
-            Column("level", "Level", 5, render=lambda i: self._image_cell(i, lambda x: Text(inert(x.image_level)))),
-            Column("kind", "Type", 4, render=lambda i: self._image_cell(i, lambda x: Text({"0": "PAN", "1": "MSS"}.get(_status(x.image_type), inert(_status(x.image_type)))))),
-            Column("date", "Image date", 16, render=lambda i: self._image_cell(i, lambda x: Text(fmt_time(x.image_date)))),
-            Column("res", "Res", 5, render=lambda i: self._image_cell(i, lambda x: Text(inert(x.image_resolution)))),
-            Column("alias", "Alias", 18, render=lambda i: self._image_cell(i, lambda x: Text(inert(x.image_alias)))),
-            Column("id", "Id", 32, render=lambda i: self._image_cell(i, lambda x: Text(x.image_id))),
+            Column("name", "Name", 30, min_width=18, max_width=44, render=lambda i: self._image_cell(i, lambda x: Text(inert(x.image_name)))),
+            Column("state", "State", 34, min_width=22, render=lambda i: self._image_cell(i, lambda x: self.state_text(Kind.SATELLITE_IMAGE, x.image_id, x.image_status, chinese=True))),
+            Column("level", "Level", 5, priority=3, render=lambda i: self._image_cell(i, lambda x: Text(inert(x.image_level)))),
+            Column("kind", "Type", 4, priority=4, render=lambda i: self._image_cell(i, lambda x: Text({"0": "PAN", "1": "MSS"}.get(_status(x.image_type), inert(_status(x.image_type)))))),
+            Column("date", "Image date", 16, priority=2, render=lambda i: self._image_cell(i, lambda x: Text(fmt_time(x.image_date)))),
+            Column("res", "Res", 5, priority=5, render=lambda i: self._image_cell(i, lambda x: Text(inert(x.image_resolution)))),
+            Column("alias", "Alias", 18, min_width=12, priority=1, render=lambda i: self._image_cell(i, lambda x: Text(inert(x.image_alias)))),
+            Column("id", "Id", 32, priority=6, render=lambda i: self._image_cell(i, lambda x: Text(x.image_id))),
         ]  # fmt: skip
 
     @staticmethod

@@ -251,25 +251,25 @@ class SpursScreen(PerActionGates, ConsoleScreen):
 
     def _spur_columns(self) -> list[Column]:
         return [
-            Column("id", "Spur id", 20, render=self._render_spur_id),
-            Column("px", "Pixel x", 11, align="right", render=lambda s: Text(_text(s.point_width))),
-            Column("py", "Pixel y", 11, align="right", render=lambda s: Text(_text(s.point_height))),
-            Column("lon", "Longitude", 13, align="right", render=lambda s: Text(_text(s.longitude))),
-            Column("lat", "Latitude", 12, align="right", render=lambda s: Text(_text(s.latitude))),
-            Column("h", "Height", 9, align="right", render=lambda s: Text(_text(s.height))),
-            Column("acc", "Accuracy", 8, align="right", render=lambda s: Text(_text(s.accuracy))),
+            Column("id", "Spur id", 20, min_width=14, render=self._render_spur_id),
+            Column("px", "Pixel x", 11, align="right", min_width=9, render=lambda s: Text(_text(s.point_width))),
+            Column("py", "Pixel y", 11, align="right", min_width=9, render=lambda s: Text(_text(s.point_height))),
+            Column("lon", "Longitude", 13, align="right", priority=1, render=lambda s: Text(_text(s.longitude))),
+            Column("lat", "Latitude", 12, align="right", priority=2, render=lambda s: Text(_text(s.latitude))),
+            Column("h", "Height", 9, align="right", priority=3, render=lambda s: Text(_text(s.height))),
+            Column("acc", "Accuracy", 8, align="right", priority=4, render=lambda s: Text(_text(s.accuracy))),
         ]  # fmt: skip
 
     def _point_columns(self) -> list[Column]:
         return [
-            Column("name", "Point", 16, render=lambda p: Text(inert(p.name) if p.name else "—")),
+            Column("name", "Point", 16, min_width=10, max_width=30, render=lambda p: Text(inert(p.name) if p.name else "—")),
             Column("lon", "Longitude", 13, align="right", render=lambda p: Text(inert(p.longitude))),
             Column("lat", "Latitude", 12, align="right", render=lambda p: Text(inert(p.latitude))),
             Column("h", "Height", 9, align="right", render=lambda p: Text(inert(p.height))),
-            Column("acc", "Accuracy", 8, align="right", render=lambda p: Text(inert(p.accuracy))),
+            Column("acc", "Accuracy", 8, align="right", priority=2, render=lambda p: Text(inert(p.accuracy))),
             Column("count", "Spurred on", 10, align="right", render=self._render_count),
-            Column("known", "Here", 5, align="right", render=lambda p: Text(str(p.known))),
-            Column("source", "Source", 16, render=self._render_source),
+            Column("known", "Here", 5, align="right", priority=3, render=lambda p: Text(str(p.known))),
+            Column("source", "Source", 16, priority=4, render=self._render_source),
         ]  # fmt: skip
 
     def _render_image_count(self, row: ImageRow) -> Text:

@@ -157,12 +157,12 @@ class UsageScreen(ConsoleScreen):
         return [
             Column("service", "Service", 9, render=lambda r: Text(r.service)),
             Column("type", "Type", 6, render=lambda r: Text(inert(r.usage_type))),
-            Column("measure", "Measure", 30, render=lambda r: Text(inert(r.measure)), sort_key=lambda r: r.measure),
-            Column("subtype", "Subtype", 13, render=lambda r: Text(inert(r.subtype) or "—")),
-            Column("usage", "Usage / capacity", 30, render=lambda r: Text(inert(usage_text(r))), sort_key=lambda r: r.usage or 0.0),
+            Column("measure", "Measure", 30, min_width=16, render=lambda r: Text(inert(r.measure)), sort_key=lambda r: r.measure),
+            Column("subtype", "Subtype", 13, priority=2, render=lambda r: Text(inert(r.subtype) or "—")),
+            Column("usage", "Usage / capacity", 30, min_width=20, render=lambda r: Text(inert(usage_text(r))), sort_key=lambda r: r.usage or 0.0),
             Column("pct", "Used", 5, align="right", render=self._render_pct, sort_key=lambda r: r.fraction or 0.0),
-            Column("updated", "Updated", 16, render=lambda r: Text(fmt_time(r.updated))),
-            Column("trend", "Trend (session)", 16, render=self._render_trend),
+            Column("updated", "Updated", 16, priority=3, render=lambda r: Text(fmt_time(r.updated))),
+            Column("trend", "Trend (session)", 16, priority=1, render=self._render_trend),
         ]  # fmt: skip
 
     def _render_pct(self, row: UsageRow) -> Text:
