@@ -260,6 +260,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self._columns: list[Column] = list(columns)
         self._widths: list[int] = []  # every column's natural width
         self._layout: list[tuple[Column, int]] = []  # the columns shown, as wide as shown
+        self._layout_gen = 0  # bumped when _layout changes (cheap to compare every frame)
         self._width_total = GUTTER
         self._available = 0  # cells the columns may take (0: not laid out yet)
         self._row_style = row_style
@@ -733,7 +734,7 @@ class VirtualTable(ScrollView, can_focus=True):
         span = max(self._width_total, self._frame[0])
         model = self._model
         sort_key = None if model.sort_column is None else model.sort_column.key
-        state = (self._gen, sort_key, model.sort_reverse, span, tuple(self._layout))
+        state = (self._gen, sort_key, model.sort_reverse, span, self._layout_gen)
         if self._header_cache is not None and self._header_cache[0] == state:
             return self._header_cache[1]
         style = self._base + self._styles["header"]
@@ -791,6 +792,7 @@ class VirtualTable(ScrollView, can_focus=True):
         if layout == self._layout:
             return False
         self._layout = layout
+        self._layout_gen += 1
         self._width_total = GUTTER + sum(w for _, w in layout) + GAP * len(layout)
         return True
 
