@@ -66,9 +66,9 @@ class KooMapApp(App[None]):
 
     BINDINGS = [
         Binding("q", "quit", "Quit", show=False),
-        Binding("question_mark", "help", "Help", key_display="?", show=False),
-        Binding("colon", "command_mode", "Cmd", key_display=":", show=False),
-        Binding("ctrl+t", "cycle_theme", "Theme", show=False),
+        Binding("question_mark", "help", "Help (this list)", key_display="?", show=False),
+        Binding("colon", "command_mode", "Command mode", key_display=":", show=False),
+        Binding("ctrl+t", "cycle_theme", "Next theme", show=False),
     ]
 
     def __init__(self, ctx: ConsoleContext, **kwargs: Any) -> None:
@@ -180,13 +180,15 @@ class KooMapApp(App[None]):
         screen = self.screen
         rows: list[tuple[str, str, bool, str | None]] = []
         if isinstance(screen, ConsoleScreen):
-            rows.extend(screen.help_rows())
+            rows.extend(screen.help_rows(focused=False))
         rows.extend(
             (b.key_display or b.key, b.description, True, None)
             for b in self.BINDINGS
             if isinstance(b, Binding)
         )
         rows.append(("ctrl+p", "Command palette", True, None))
+        if isinstance(screen, ConsoleScreen):  # the table's keys last: the least looked for
+            rows.extend(screen.focused_help_rows(exclude={row[1] for row in rows}))
         self.push_screen(HelpScreen(rows))
 
     def action_command_mode(self) -> None:

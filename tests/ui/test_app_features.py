@@ -39,6 +39,12 @@ async def test_help_lists_keys_and_why_disabled_ones_are(make_app: Any) -> None:
         assert "Stop" in text and "cannot stop" in text
         assert "Archive" in text
         assert "Quit" in text
+        # keys the footer does not show are in help too (the list scrolls), one row per action
+        help_rows = {row.description: row.key for row in app.screen.rows}
+        for words in ("Sort by next column", "Show failed only", "Show / hide archived"):
+            assert words in help_rows and words in text, words
+        assert help_rows["Mark / unmark row"] == "space" and help_rows["Open"] == "⏎"
+        assert help_rows["Down"] == "↓/j" and "Focus Next" not in help_rows
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen))
 

@@ -25,6 +25,12 @@ if TYPE_CHECKING:
     from koomap_tui.ui.widgets.virtual_table import VirtualTable
 
 
+# Focus cycling and copy, which Textual gives every screen: not the console's keys.
+TEXTUAL_ACTIONS = frozenset(
+    binding.action for binding in Screen.BINDINGS if isinstance(binding, Binding)
+)
+
+
 class ConsoleScreen(Screen[None]):
     """Base class: polling lifecycle, policy-gated bindings, breadcrumb."""
 
@@ -178,21 +184,38 @@ class ConsoleScreen(Screen[None]):
     def _bindings_for_key(self, key: str) -> list[Binding]:
         return list(self._bindings.key_to_bindings.get(key, ()))
 
-    def help_rows(self) -> list[tuple[str, str, bool, str | None]]:
-        """Every binding of this screen with, for gated ones, whether and why it is disabled."""
-        rows: list[tuple[str, str, bool, str | None]] = []
-        for key, bindings in self._bindings.key_to_bindings.items():
+    def help_rows(self, *, focused: bool = True) -> list[tuple[str, str, bool, str | None]]:
+        """Every binding of this screen, then (unless `focused=False`) of the focused widget (a
+        table's movement, mark and open keys); one row per action with its keys joined
+        ("↑/k"); gated ones say whether and why they are disabled. Hidden bindings are listed
+        too: help is where the keys the footer has no room for are found."""
+        rows = self._binding_rows(self, set())
+        if focused and self.focused is not None:
+            rows += self.focused_help_rows(exclude={row[1] for row in rows})
+        return rows
+
+    def focused_help_rows(
+        self, exclude: set[str] | None = None
+    ) -> list[tuple[str, str, bool, str | None]]:
+        if self.focused is None:
+            return []
+        return [
+            row for row in self._binding_rows(self.focused, set()) if row[1] not in (exclude or ())
+        ]
+
+    def _binding_rows(self, node: Any, seen: set[str]) -> list[tuple[str, str, bool, str | None]]:
+        keys: dict[str, list[str]] = {}
+        described: dict[str, Binding] = {}
+        for bindings in node._bindings.key_to_bindings.values():
             for binding in bindings:
-                if not binding.show and binding.action not in self.GATED:
-                    continue
-                op = self.GATED.get(binding.action)
-                decision = self.decide(op) if op is not None else Decision(True, None)
-                rows.append(
-                    (
-                        binding.key_display or key,
-                        binding.description,
-                        decision.allowed,
-                        decision.reason,
-                    )
-                )
+                if binding.description and binding.action not in seen | TEXTUAL_ACTIONS:
+                    keys.setdefault(binding.action, []).append(self.app.get_key_display(binding))
+                    described.setdefault(binding.action, binding)
+        rows: list[tuple[str, str, bool, str | None]] = []
+        for action, binding in described.items():
+            seen.add(action)
+            op = self.GATED.get(action)
+            decision = self.decide(op) if op is not None else Decision(True, None)
+            shown = "/".join(dict.fromkeys(keys[action]))
+            rows.append((shown, binding.description, decision.allowed, decision.reason))
         return rows

@@ -137,8 +137,8 @@ class VirtualTable(ScrollView, can_focus=True):
         Binding("end,G", "cursor_end", "Last row", show=False),
         Binding("left", "scroll_left", "Scroll left", show=False),
         Binding("right", "scroll_right", "Scroll right", show=False),
-        Binding("space", "toggle_mark", "Mark", show=False),
-        Binding("enter", "select", "Select", show=False),
+        Binding("space", "toggle_mark", "Mark / unmark row", show=False),
+        Binding("enter", "select", "Open", show=False),
     ]
 
     GC_FREEZE_MIN_ROWS: ClassVar[int | None] = 20_000
