@@ -6,6 +6,7 @@ from typing import Any
 
 from koomap_tui.ui.commands import console_commands
 from koomap_tui.ui.screens.help import HelpScreen
+from koomap_tui.ui.widgets.freshness import FreshnessBar
 from tests.ui.helpers import notices, open_workspace, screen_text, select, table, wait_for
 
 
@@ -101,3 +102,22 @@ async def test_a_second_screen_on_a_running_source_starts_with_every_row(make_ap
         app.push_screen(TasksScreen(first.workspace_id, first.workspace_name))
         await wait_for(pilot, lambda: app.screen is not first and app.screen.query("#tasks"))
         await wait_for(pilot, lambda: table(pilot).total_row_count == rows)
+
+
+async def test_a_dialog_pauses_the_screen_behind_and_its_bar_says_so(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_workspace(pilot, "城市更新_一期")
+        tasks_screen = app.screen
+        bar = tasks_screen.query_one(FreshnessBar)
+        await wait_for(pilot, lambda: bar.status == "ok")
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        # still in view behind the dialog: paused in words, not "polling…" and then STALE
+        assert bar.status == "paused" and "paused" in bar.view.text
+        await pilot.pause(2 * app.ctx.fast_interval + 0.5)
+        bar.tick()
+        assert bar.status == "paused" and "STALE" not in bar.view.text
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is tasks_screen)
+        await wait_for(pilot, lambda: bar.status == "ok" and "next in" in bar.view.text)

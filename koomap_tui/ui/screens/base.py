@@ -78,6 +78,7 @@ class ConsoleScreen(Screen[None]):
             self._shown = True
             for key, _ in self._subscriptions:
                 self.kapp.hub.shown(key)
+            self._show_poller_freshness()
         self.refresh_bindings()
 
     def on_screen_suspend(self, event: events.ScreenSuspend) -> None:
@@ -85,6 +86,23 @@ class ConsoleScreen(Screen[None]):
             self._shown = False
             for key, _ in self._subscriptions:
                 self.kapp.hub.hidden(key)
+            # A dialog leaves this screen in view: its bar says "paused", not "polling…" and
+            # then STALE for data that is only waiting for the dialog to close.
+            self._show_poller_freshness()
+
+    def _show_poller_freshness(self) -> None:
+        from koomap_tui.ui.widgets.freshness import FreshnessBar
+
+        if not self._subscriptions:
+            return
+        poller = self.kapp.hub.pollers.get(self._subscriptions[0][0])
+        if poller is None:
+            return
+        facts = poller.freshness()
+        if facts.last_ok is None and facts.last_error is None:
+            return  # nothing fetched yet: the bar keeps "waiting for the first poll…"
+        for bar in self.query(FreshnessBar):
+            bar.freshness = facts
 
     def on_unmount(self) -> None:
         self.detach_sources()
