@@ -7,6 +7,7 @@ confirming, and then hands the work to `perform`, which runs in a worker so the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from koomap_tui.api.models import Real3DTask, Real3DTaskUpdate
@@ -48,9 +49,7 @@ class TaskActions:
 
     workspace_id: str
     poller: Any
-
-    def selected_tasks(self) -> list[Real3DTask]:  # pragma: no cover - provided by the host
-        raise NotImplementedError
+    selected_tasks: Callable[[], list[Real3DTask]]  # the host screen's cursor row or marked rows
 
     def task_target(self, task: Real3DTask) -> Target:
         return Target(

@@ -207,7 +207,7 @@ class ConsoleScreen(Screen[None]):
         table's movement, mark and open keys); one row per action with its keys joined
         ("↑/k"); gated ones say whether and why they are disabled. Hidden bindings are listed
         too: help is where the keys the footer has no room for are found."""
-        rows = self._binding_rows(self, set())
+        rows = self._binding_rows(self)
         if focused and self.focused is not None:
             rows += self.focused_help_rows(exclude={row[1] for row in rows})
         return rows
@@ -217,21 +217,18 @@ class ConsoleScreen(Screen[None]):
     ) -> list[tuple[str, str, bool, str | None]]:
         if self.focused is None:
             return []
-        return [
-            row for row in self._binding_rows(self.focused, set()) if row[1] not in (exclude or ())
-        ]
+        return [row for row in self._binding_rows(self.focused) if row[1] not in (exclude or ())]
 
-    def _binding_rows(self, node: Any, seen: set[str]) -> list[tuple[str, str, bool, str | None]]:
+    def _binding_rows(self, node: Any) -> list[tuple[str, str, bool, str | None]]:
         keys: dict[str, list[str]] = {}
         described: dict[str, Binding] = {}
         for bindings in node._bindings.key_to_bindings.values():
             for binding in bindings:
-                if binding.description and binding.action not in seen | TEXTUAL_ACTIONS:
+                if binding.description and binding.action not in TEXTUAL_ACTIONS:
                     keys.setdefault(binding.action, []).append(self.app.get_key_display(binding))
                     described.setdefault(binding.action, binding)
         rows: list[tuple[str, str, bool, str | None]] = []
         for action, binding in described.items():
-            seen.add(action)
             op = self.GATED.get(action)
             decision = self.decide(op) if op is not None else Decision(True, None)
             shown = "/".join(dict.fromkeys(keys[action]))
