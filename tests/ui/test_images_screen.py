@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from textual.widgets import Input
+from textual.widgets import Input, TabbedContent
 
 from koomap_tui.api.models import ImageInfo
 from koomap_tui.domain.policy import Kind
@@ -122,6 +122,34 @@ async def test_every_tab_lists_items_with_state_words(dl_app: Any) -> None:
         await pilot.pause(0.2)
         assert "迁入中" in screen_text(pilot)
         await grow_and_shrink(screen)
+
+
+@pytest.mark.parametrize("tab", ["products", "images"])
+async def test_a_tab_chosen_as_the_screen_opens_stays_chosen(dl_app: Any, tab: str) -> None:
+    """The screen focuses the first tab's table as it opens; that focus reaches the tabs as a
+    queued message, and used to switch back to the first tab after a `2` or `3` pressed right
+    then, so `D` and `d` judged an image set (the cause of the red suite, issue 11 §0)."""
+    original = ImagesScreen._first_paint
+
+    def first_paint_then_switch(self: ImagesScreen) -> None:
+        original(self)
+        if self._ready:  # the operator's key, handled the moment the screen can take it
+            self.action_tab(tab)
+
+    async with dl_app.run_test(size=(180, 45)) as pilot:
+        await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "WorkspacesScreen")
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(ImagesScreen, "_first_paint", first_paint_then_switch)
+            assert navigate(pilot.app, "images")
+            await wait_for(pilot, lambda: isinstance(pilot.app.screen, ImagesScreen))
+            screen = data_screen(pilot)
+            await wait_for(pilot, lambda: screen._ready)
+        chosen = screen.table_for(tab)
+        await wait_for(pilot, lambda: pilot.app.focused is chosen)
+        for _ in range(5):  # let every message in flight land
+            await pilot.pause()
+        assert screen.query_one("#tabs", TabbedContent).active == tab
+        assert pilot.app.focused is chosen
 
 
 async def test_download_and_delete_refused_with_reasons(dl_app: Any, tmp_path: Path) -> None:

@@ -467,13 +467,20 @@ class ImagesScreen(ConsoleScreen):
         self.call_after_refresh(self._first_paint)
 
     def _first_paint(self) -> None:
-        # The tab panes mount after the screen itself; poll updates wait for them.
-        if not self.query("#t-images") or not self.query(DownloadsPanel):
+        # The tab panes mount after the screen itself; poll updates wait for them, and tab
+        # switches wait for the tabs' own first activation (else it lands after the switch).
+        tabs = self.query("#tabs")
+        if (
+            not self.query("#t-images")
+            or not self.query(DownloadsPanel)
+            or not tabs
+            or not tabs.first(TabbedContent).active
+        ):
             self.call_after_refresh(self._first_paint)
             return
         self._ready = True
         self.query_one(DownloadsPanel).replace_all(self.downloads.all())
-        self.table.focus()
+        self._focus_table()
         early, self._early = self._early, {}
         for tab, poller in self.pollers.items():
             if tab in early:
@@ -483,6 +490,15 @@ class ImagesScreen(ConsoleScreen):
         self.set_interval(5.0, self._check_pending_timeouts)
         self._update_summary()
         self.refresh_gates()
+
+    def _focus_table(self) -> None:
+        """Focus the shown tab's table without letting the focus choose the tab.
+
+        Focus reaches TabbedContent later, as a queued TabPane.Focused message that makes its
+        pane the active tab; the first paint's focus of the image sets table used to land after
+        a switch to another tab and switch back (so `D` and `d` judged an image set)."""
+        with self.prevent(TabPane.Focused):
+            self.table.focus()
 
     def on_unmount(self) -> None:
         if self._unsubscribe_downloads is not None:
@@ -512,7 +528,7 @@ class ImagesScreen(ConsoleScreen):
     def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
         if not self._ready:
             return
-        self.table.focus()
+        self._focus_table()
         self._check_viewport()
         self._update_summary()
         self.refresh_gates()
