@@ -139,7 +139,8 @@ def build_context(args: argparse.Namespace, sim: Any) -> Any:
         slow_interval=max(session.slow_interval, args.interval or 0),
         workspace_id=args.workspace or session.workspace_id,
         theme=args.theme or session.theme,
-        extras={"warnings": list(session.warnings)},
+        warnings=session.warnings,
+        downloads=session.downloads,
         bell=args.bell,
         sim=sim,
     )

@@ -3,6 +3,9 @@
 Read-only mode is enforced here, at the boundary every screen shares: the client handed to the
 console is wrapped in `ReadOnlyClient`, so a mutating call fails before it is sent even if some
 code path forgot the policy check.
+
+The session's one `DownloadManager` is built here too, with the client, so transfers outlive
+any screen and no screen creates or looks one up by name.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import argparse
 import getpass
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,6 +22,7 @@ from pydantic import SecretStr
 from koomap_tui.api.auth import AkSkAuth
 from koomap_tui.api.client import KooMapClient
 from koomap_tui.logsafe import register_secret
+from koomap_tui.services.downloads import DownloadManager, ObsSigner
 from koomap_tui.services.guard import guard
 
 #: Where the auth classes keep their secrets (SecretStr attributes).
@@ -40,6 +44,26 @@ class Session:
     workspace_id: str | None = None
     theme: str = "koomap-dark"
     warnings: tuple[str, ...] = ()
+    downloads: DownloadManager = field(kw_only=True)
+
+
+def build_downloads(
+    *,
+    read_only: bool,
+    tls_off: bool = False,
+    concurrency: int = 2,
+    max_rate: float | None = None,
+    signer: ObsSigner | None = None,
+) -> DownloadManager:
+    """The session's download manager: verifies TLS unless the session does not, and refuses
+    what the session's policy refuses (docs/downloads.md)."""
+    return DownloadManager(
+        concurrency=concurrency,
+        max_rate=max_rate,
+        signer=signer,
+        read_only=read_only,
+        verify=not tls_off,
+    )
 
 
 def _host(url: str) -> str:
@@ -97,6 +121,7 @@ def demo_session(sim: Any, args: argparse.Namespace) -> Session:
         read_only=read_only,
         fast_interval=2.0,
         slow_interval=10.0,
+        downloads=build_downloads(read_only=read_only),
     )
 
 
@@ -130,4 +155,5 @@ def profile_session(args: argparse.Namespace, ask_password: Callable[[str], str]
         workspace_id=profile.workspace,
         theme=profile.theme or "koomap-dark",
         warnings=tuple(settings.warnings) + tuple(setup.warnings),
+        downloads=build_downloads(read_only=profile.read_only, tls_off=not profile.verify_tls),
     )

@@ -98,7 +98,7 @@ class KooMapApp(App[None]):
 
         names = register_all(self)
         self.theme = self.ctx.theme if self.ctx.theme in names else "koomap-dark"
-        for warning in self.ctx.extras.get("warnings", ()):
+        for warning in self.ctx.warnings:
             self.notify(str(warning), title="Configuration", severity="warning", timeout=12)
         if self.ctx.tls_off:
             self.notify(
@@ -122,10 +122,9 @@ class KooMapApp(App[None]):
 
     async def on_unmount(self) -> None:
         await self.hub.stop_all()
-        downloads = self.ctx.extras.get("downloads")
-        if downloads is not None:  # partial files stay and resume on the next start
-            with contextlib.suppress(Exception):
-                await downloads.aclose()
+        # Partial files stay and resume on the next start.
+        with contextlib.suppress(Exception):
+            await self.ctx.downloads.aclose()
         with contextlib.suppress(Exception):
             await self.ctx.client.__aexit__(None, None, None)
 

@@ -1,13 +1,20 @@
-"""Everything a console session runs with, assembled by the CLI (or by tests)."""
+"""Everything a console session runs with, assembled by the CLI (or by tests).
+
+Typed fields, not a dict of named extras: a screen reads `ctx.downloads` or `ctx.download_dir`,
+and mypy checks every use.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from koomap_tui.api.client import KooMapClient
 from koomap_tui.services.actions import ActionRunner
 from koomap_tui.services.audit import AuditLog
+from koomap_tui.services.downloads import DownloadManager, ObsLocator
+from koomap_tui.session import build_downloads
 
 
 @dataclass
@@ -28,4 +35,19 @@ class ConsoleContext:
     theme: str = "koomap-dark"
     bell: bool = False
     sim: Any = None  # the embedded simulator in --demo mode
-    extras: dict[str, Any] = field(default_factory=dict)
+    #: Said once at start (configuration problems that did not stop the session).
+    warnings: tuple[str, ...] = ()
+    #: The session's transfers; built with the context when not given (session.py).
+    downloads: DownloadManager = field(default=None)  # type: ignore[assignment]
+    #: Where downloads go; None: ~/Downloads/koomap.
+    download_dir: Path | None = None
+    #: Where product and image files are in OBS; None: the simulator in demo mode, else none.
+    obs_locator: ObsLocator | None = None
+    #: Where the spurs view keeps its per-task workbench files; None: the user data dir.
+    gcp_dir: Path | None = None
+    #: Offer the simulator's upload-status call outside demo mode (a simulator endpoint).
+    sim_upload_status: bool = False
+
+    def __post_init__(self) -> None:
+        if self.downloads is None:
+            self.downloads = build_downloads(read_only=self.read_only, tls_off=self.tls_off)

@@ -26,7 +26,6 @@ def scale_sim() -> Iterator[SimServer]:
 @pytest.fixture
 def make_scale_app(scale_sim: SimServer, tmp_path: Path):  # type: ignore[no-untyped-def]
     def factory(**kw: Any) -> KooMapApp:
-        extras = {"download_dir": str(tmp_path / "dl")}
-        return KooMapApp(make_context(scale_sim, tmp_path, extras=extras, **kw))
+        return KooMapApp(make_context(scale_sim, tmp_path, download_dir=tmp_path / "dl", **kw))
 
     return factory

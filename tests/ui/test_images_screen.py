@@ -14,6 +14,7 @@ from textual.widgets import Input, TabbedContent
 from koomap_tui.api.models import ImageInfo
 from koomap_tui.domain.policy import Kind
 from koomap_tui.services.downloads import DownloadState
+from koomap_tui.session import build_downloads
 from koomap_tui.ui.navigation import navigate
 from koomap_tui.ui.screens.images import ImageRow, ImagesScreen, ProductRow, position_key
 from koomap_tui.ui.tablekit import all_rows
@@ -87,7 +88,7 @@ def image_in(status: str) -> Any:
 
 @pytest.fixture
 def dl_app(make_app: Any, tmp_path: Path) -> Any:
-    return make_app(extras={"download_dir": str(tmp_path / "dl")})
+    return make_app(download_dir=tmp_path / "dl")
 
 
 async def test_every_tab_lists_items_with_state_words(dl_app: Any) -> None:
@@ -255,7 +256,7 @@ async def test_delete_product_asks_for_the_name_and_is_audited(dl_app: Any, tmp_
 
 
 async def test_read_only_still_downloads_but_never_deletes(make_app: Any, tmp_path: Path) -> None:
-    app = make_app(read_only=True, extras={"download_dir": str(tmp_path / "dl")})
+    app = make_app(read_only=True, download_dir=tmp_path / "dl")
     async with app.run_test(size=(180, 45)) as pilot:
         screen = await open_data(pilot, "products")
         put_cursor(screen, "products", product_in("available"))
@@ -291,7 +292,10 @@ async def test_large_satellite_list_reads_the_viewport_first(make_scale_app: Any
 
 
 async def test_cancel_stops_the_selected_items_download(make_app: Any, tmp_path: Path) -> None:
-    app = make_app(extras={"download_dir": str(tmp_path / "dl"), "download_rate": 64 * 1024})
+    app = make_app(
+        download_dir=tmp_path / "dl",
+        downloads=build_downloads(read_only=False, max_rate=64 * 1024),
+    )
     async with app.run_test(size=(180, 45)) as pilot:
         screen = await open_data(pilot, "products")
         put_cursor(screen, "products", product_in("available"))

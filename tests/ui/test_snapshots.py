@@ -90,7 +90,7 @@ def snap_app(
         snap_sim.reset()
         ctx = make_context(snap_sim, Path(), theme=theme, fast_interval=60, slow_interval=120)
         ctx.endpoint = SHOWN_ENDPOINT
-        ctx.extras["download_dir"] = Path("/home/operator/Downloads/koomap")  # not $HOME
+        ctx.download_dir = Path("/home/operator/Downloads/koomap")  # not $HOME
         return KooMapApp(ctx)
 
     return factory

@@ -203,7 +203,7 @@ async def test_gcp_import_refuses_bad_rows_then_imports_and_remembers(
         "\ufeff点名\t经度\t纬度\t高程\t精度\nGCP1\t114.0578123\t22.5431456\t41.200\t0.05\n"
         "新点\t114.3\t22.7\t15\t0.5\n".encode()
     )
-    app = make_app(extras={"gcp_dir": str(gcp_dir)})
+    app = make_app(gcp_dir=gcp_dir)
     async with app.run_test(size=(160, 44)) as pilot:
         screen = await push_spurs(pilot, EAST, CTRL)
         await answer_prompt(pilot, "i", str(bad))

@@ -417,3 +417,19 @@ async def test_multipart_etag_is_checked_by_size_only(tmp_path: Path) -> None:
     result = await manager.wait(manager.start(one_file(tmp_path)), timeout=10)
     assert result.state is DownloadState.DONE, result.error
     assert (tmp_path / "data.bin").read_bytes() == BODY
+
+
+def test_the_session_builds_one_download_manager_that_the_console_uses(
+    sim: SimServer, tmp_path: Path
+) -> None:
+    """Built once with the session (never lazily by a screen): read-only and TLS come from it."""
+    from koomap_tui.cli import build_context, build_parser
+    from koomap_tui.session import build_downloads, demo_session
+
+    args = build_parser().parse_args(["--demo", "--read-only", "--audit-file", str(tmp_path / "a")])
+    session = demo_session(sim, args)
+    assert session.downloads.read_only
+    ctx = build_context(args, sim)
+    assert isinstance(ctx.downloads, DownloadManager) and ctx.downloads.read_only
+    assert build_downloads(read_only=False, tls_off=True)._verify is False
+    assert build_downloads(read_only=False)._verify is True

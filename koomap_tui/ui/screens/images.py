@@ -5,7 +5,7 @@ images, so its source never reads everything each cycle: it reads the pages the 
 looking at first, the pages of images that are still moving, and a few more unread pages per
 cycle in the background, all through the client's rate limiter (docs/downloads.md).
 
-Downloads run in the session's `DownloadManager` (kept in `ctx.extras["downloads"]`), so they
+Downloads run in the session's `DownloadManager` (`ctx.downloads`, built with the session), so they
 go on when the operator leaves this screen; the panel at the bottom shows them.
 """
 
@@ -294,36 +294,17 @@ class DownloadProgressed(Message):
         self.progress = progress
 
 
-def download_manager(ctx: Any) -> DownloadManager:
-    """The session's download manager, created on first use and kept in `ctx.extras`."""
-    manager = ctx.extras.get("downloads")
-    if not isinstance(manager, DownloadManager):
-        manager = DownloadManager(
-            concurrency=int(ctx.extras.get("download_concurrency", 2)),
-            max_rate=ctx.extras.get("download_rate"),
-            signer=ctx.extras.get("obs_signer"),
-            read_only=ctx.read_only,
-            verify=not ctx.tls_off,
-        )
-        ctx.extras["downloads"] = manager
-    return manager
-
-
 def obs_locator(ctx: Any) -> ObsLocator | None:
     """Where product and image files are: configured, or the simulator in demo mode."""
-    locator = ctx.extras.get("obs_locator")
-    if isinstance(locator, ObsLocator):
-        return locator
-    base = ctx.extras.get("obs_base_url")
-    if base:
-        return ObsLocator(str(base))
+    if ctx.obs_locator is not None:
+        return ctx.obs_locator  # type: ignore[no-any-return]
     if ctx.demo:
         return ObsLocator(str(ctx.client.base_url))
     return None
 
 
 def download_dir(ctx: Any) -> Path:
-    configured = ctx.extras.get("download_dir")
+    configured = ctx.download_dir
     return Path(configured).expanduser() if configured else Path.home() / "Downloads" / "koomap"
 
 
@@ -507,7 +488,7 @@ class ImagesScreen(ConsoleScreen):
 
     @property
     def downloads(self) -> DownloadManager:
-        return download_manager(self.kapp.ctx)
+        return self.kapp.ctx.downloads
 
     @property
     def active_tab(self) -> str:

@@ -324,7 +324,7 @@ class SpursScreen(PerActionGates, ConsoleScreen):
     # -- the per-task workbench file ---------------------------------------------------------
     def workbench_path(self) -> Path | None:
         ctx = self.kapp.ctx
-        configured = ctx.extras.get("gcp_dir")
+        configured = ctx.gcp_dir
         if configured:
             base = Path(configured)
         elif ctx.demo:

@@ -244,7 +244,7 @@ class SubtasksScreen(PerActionGates, ConsoleScreen):
 
     def _upload_status_available(self) -> bool:
         ctx = self.kapp.ctx
-        return bool(ctx.demo or ctx.sim is not None or ctx.extras.get("sim_upload_status"))
+        return bool(ctx.demo or ctx.sim is not None or ctx.sim_upload_status)
 
     def gate_targets(self) -> list[Target]:
         sub = self.selected()
