@@ -69,3 +69,22 @@ async def paginate(
         total = page_total(result)
         if not items or total is None or offset >= total:
             return
+
+
+class CountedCalls:
+    """A list method that counts the requests made through it and keeps the last answer.
+
+    Poll sources report what a cycle cost, and some answers carry more than their items (the
+    satellite list's per-state counts, a spur list's total): wrap the method, hand the wrapper
+    to ``paginate``, and read ``requests`` and ``last`` afterwards.
+    """
+
+    def __init__(self, method: Callable[..., Awaitable[Any]]) -> None:
+        self.method = method
+        self.requests = 0
+        self.last: Any = None
+
+    async def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self.requests += 1  # a request that fails still cost one
+        self.last = await self.method(*args, **kwargs)
+        return self.last

@@ -19,9 +19,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from koomap_tui.domain.states import state_key
+from koomap_tui.services.sources.real3d import WatchedTasksSource
 from koomap_tui.ui.context import ConsoleContext
 from koomap_tui.ui.polling import PollerHub, PollUpdated
-from koomap_tui.ui.watch import WatchedTasksSource
 
 log = logging.getLogger(__name__)
 

@@ -3,18 +3,12 @@ points with spur counts, gating with reasons, add/delete spur, marker file, GCP 
 
 from __future__ import annotations
 
-import asyncio
 import json
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from pydantic import SecretStr
 from textual.pilot import Pilot
 
-from koomap_tui.api.auth import AkSkAuth
-from koomap_tui.api.client import KooMapClient
-from koomap_tui.sim.tenants import DEMO_AK, DEMO_PROJECT_ID, DEMO_SK
 from koomap_tui.ui.navigation import navigate
 from koomap_tui.ui.screens.spur_forms import PromptDialog, SpurForm
 from koomap_tui.ui.screens.spurs import SpursScreen
@@ -233,46 +227,3 @@ async def test_gcp_import_refuses_bad_rows_then_imports_and_remembers(
         assert again is not screen
         assert [p.name for p in again.source.points] == ["GCP1", "新点"]  # type: ignore[union-attr]
         assert again.source.images == [IMAGE]  # type: ignore[union-attr]
-
-
-async def test_spur_source_pages_spurs_and_caps_count_queries(sim: Any) -> None:
-    """Without the UI: >100 spurs on one image take two ListSpurPoints pages, and ShowSpurCount
-    is asked for at most MAX_COUNT_QUERIES control points per cycle."""
-    from koomap_tui.domain.gcp_import import ControlPoint
-    from koomap_tui.ui.screens.spurs import MAX_COUNT_QUERIES, SpurSource
-
-    auth = AkSkAuth(DEMO_AK, SecretStr(DEMO_SK), project_id=DEMO_PROJECT_ID)
-    async with KooMapClient(sim.base_url, auth, qps=1000.0, max_retries=0) as client:
-        page = await client.list_common_workspace(limit=100)
-        ws = next(w.workspace_id for w in page.data if w.workspace_name == EAST)
-        tasks = await client.list_tasks_in_workspace(ws, task_name=CTRL, limit=100)
-        task_id = next(t.task_id for t in tasks.tasks if t.task_name == CTRL)
-        bodies = [
-            {
-                "imageCode": "555",
-                "taskId": task_id,
-                "pointWidth": str(i),
-                "pointHeight": "1",
-                "longitude": "100",
-                "latitude": "20",
-                "height": "5",
-                "accuracy": "0.5",
-            }
-            for i in range(105)
-        ]
-        await asyncio.gather(*(client.add_spur_point(b) for b in bodies))
-        source = SpurSource(client, task_id)
-        source.images = ["555", IMAGE]
-        source.points = [
-            ControlPoint(f"P{i}", "101", str(i), "1", "0.5") for i in range(MAX_COUNT_QUERIES + 5)
-        ]
-        before = sim.request_log.count(operation="ListSpurPoints")
-        result = await source.fetch(None)
-        assert sim.request_log.count(operation="ListSpurPoints") - before == 3  # 2 pages + 1
-        assert len(result.items) == 106
-        assert result.meta["per_image"] == {"555": 105, IMAGE: 1}
-        counts = result.meta["counts"]
-        assert len(counts) == MAX_COUNT_QUERIES  # the rest wait for their turn ("…")
-        spurred = (Decimal("100"), Decimal("20"), Decimal("5"), Decimal("0.5"))
-        assert counts[spurred] == 1  # 105 spurs, all on the same image
-        assert result.requests == 3 + MAX_COUNT_QUERIES

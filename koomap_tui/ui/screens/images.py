@@ -1,9 +1,7 @@
 """Data: oblique image sets, Real3D (refined) products and satellite images, with downloads.
 
-Three tabs, each a VirtualTable fed by its own poll source. The satellite list can hold 100,000
-images, so its source never reads everything each cycle: it reads the pages the operator is
-looking at first, the pages of images that are still moving, and a few more unread pages per
-cycle in the background, all through the client's rate limiter (docs/downloads.md).
+Three tabs, each a VirtualTable fed by its own poll source (koomap_tui/services/sources/data.py;
+the satellite list is read viewport first).
 
 Downloads run in the session's `DownloadManager` (`ctx.downloads`, built with the session), so they
 go on when the operator leaves this screen; the panel at the bottom shows them.
@@ -13,9 +11,8 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -25,10 +22,9 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static, TabbedContent, TabPane
 
-from koomap_tui.api.client import KooMapClient
-from koomap_tui.api.models import Folder, ImageInfo, Real3DProduct, Real3DRefineProduct
+from koomap_tui.api.models import Folder, ImageInfo
 from koomap_tui.domain.policy import Decision, Kind, Op
-from koomap_tui.domain.states import is_active, state_info, state_key
+from koomap_tui.domain.states import state_info, state_key
 from koomap_tui.services.actions import Outcome, Target
 from koomap_tui.services.downloads import (
     DestinationExists,
@@ -41,7 +37,15 @@ from koomap_tui.services.downloads import (
     image_request,
     product_request,
 )
-from koomap_tui.services.poller import FetchResult
+from koomap_tui.services.sources.data import (
+    FolderSource,
+    ImageRow,
+    ProductRow,
+    ProductSource,
+    SatelliteImageSource,
+    position_key,
+    product_key,
+)
 from koomap_tui.ui.format import fmt_bytes, fmt_time, inert
 from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.screens.base import ConsoleScreen
@@ -55,7 +59,6 @@ from koomap_tui.ui.widgets.header_bar import HeaderBar
 from koomap_tui.ui.widgets.state_text import pending_cell
 from koomap_tui.ui.widgets.virtual_table import Column, VirtualTable
 
-PAGE = 100
 TABS = ("folders", "products", "images")
 NO_IMAGE_DELETE = "cannot delete: KooMap has no API to delete {what}; use the KooMap web console"
 NO_FOLDER_DOWNLOAD = (
@@ -66,223 +69,6 @@ NO_FOLDER_DOWNLOAD = (
 
 def _status(value: object) -> str:
     return state_key(value)
-
-
-# -- poll sources (Textual-free) -----------------------------------------------------------------
-
-
-class FolderSource:
-    """All oblique image sets (ListFolder)."""
-
-    key = "data:folders"
-
-    def __init__(self, client: KooMapClient) -> None:
-        self.client = client
-
-    def is_active(self, item: Folder) -> bool:
-        return is_active(Kind.FOLDER, item.status)
-
-    async def fetch(self, previous: Mapping[str, Folder] | None) -> FetchResult[Folder]:
-        items: dict[str, Folder] = {}
-        requests, offset = 0, 0
-        while True:
-            page = await self.client.list_folder(offset=offset, limit=PAGE)
-            requests += 1
-            for folder in page.folders:
-                items[folder.folder_code] = folder
-            offset += len(page.folders)
-            if not page.folders or offset >= page.page.total:
-                break
-        return FetchResult(items, requests)
-
-
-@dataclass(frozen=True)
-class ProductRow:
-    """A product or refined product in the shared products table."""
-
-    kind: Kind
-    product: Real3DProduct | Real3DRefineProduct
-
-    @property
-    def id(self) -> str:
-        return self.product.id
-
-    @property
-    def state(self) -> str:
-        return _status(self.product.status)
-
-    @property
-    def name(self) -> str:
-        return self.product.name or self.product.id
-
-    @property
-    def size(self) -> float | None:
-        p = self.product
-        if p.storage_size_byte is not None:
-            return p.storage_size_byte
-        sizes = [d.storage_size_byte for d in p.product_detail if d.storage_size_byte is not None]
-        return sum(sizes) if sizes else None
-
-    @property
-    def file_count(self) -> int:
-        return len({f for d in self.product.product_detail for f in d.files})
-
-    @property
-    def task_name(self) -> str:
-        info = self.product.task_info
-        return (info.task_name or "") if info else ""
-
-
-def product_key(kind: Kind, product_id: str) -> str:
-    return f"{'p' if kind is Kind.PRODUCT else 'r'}:{product_id}"
-
-
-class ProductSource:
-    """Real3D products and refined products together (ListReal3DProducts + ...RefineProducts)."""
-
-    key = "data:products"
-
-    def __init__(self, client: KooMapClient) -> None:
-        self.client = client
-
-    def is_active(self, item: ProductRow) -> bool:
-        return is_active(item.kind, item.state)
-
-    async def fetch(self, previous: Mapping[str, ProductRow] | None) -> FetchResult[ProductRow]:
-        items: dict[str, ProductRow] = {}
-        requests, offset = 0, 0
-        while True:
-            page = await self.client.list_real3d_products(offset=offset, limit=PAGE)
-            requests += 1
-            for p in page.products:
-                items[product_key(Kind.PRODUCT, p.id)] = ProductRow(Kind.PRODUCT, p)
-            offset += len(page.products)
-            if not page.products or offset >= page.page.total:
-                break
-        offset = 0
-        while True:
-            rpage = await self.client.list_real3d_refine_products(offset=offset, limit=PAGE)
-            requests += 1
-            for r in rpage.refine_products:
-                items[product_key(Kind.REFINE_PRODUCT, r.id)] = ProductRow(Kind.REFINE_PRODUCT, r)
-            offset += len(rpage.refine_products)
-            if not rpage.refine_products or offset >= rpage.page.total:
-                break
-        return FetchResult(items, requests)
-
-
-def position_key(position: int) -> str:
-    return f"{position:07d}"
-
-
-class ImageRow(NamedTuple):
-    """A row of the satellite list: its position, and the image once its page has been read."""
-
-    position: int
-    image: ImageInfo | None = None
-
-
-class SatelliteImageSource:
-    """Satellite images (ListImageBaseInfo), read page by page, viewport first.
-
-    Items are keyed by list position. Each cycle reads, in this order and never more than
-    `budget` pages: the pages on screen, pages holding images in a moving state (迁入中,
-    迁出中, 删除中), then unread pages (background fill), then, once everything has been read,
-    the pages read longest ago (a rolling refresh). So the first screenful costs one or two
-    requests and a 100,000-image list costs `budget` requests per cycle, never 1,000.
-    """
-
-    key = "data:images"
-
-    def __init__(self, client: KooMapClient, *, budget: int = 8, page_size: int = PAGE) -> None:
-        self.client = client
-        self.budget = budget
-        self.page_size = page_size
-        self.total: int | None = None
-        self.items: dict[str, ImageInfo] = {}
-        self.read_at: dict[int, int] = {}  # page -> cycle number it was last read in
-        self.view: tuple[int, int] = (0, 0)  # first and last position on screen
-        self.cycle = 0
-        self._active_pages: set[int] = set()
-
-    @property
-    def page_count(self) -> int:
-        return 0 if not self.total else (self.total + self.page_size - 1) // self.page_size
-
-    @property
-    def complete(self) -> bool:
-        return self.total is not None and len(self.read_at) >= self.page_count
-
-    def is_active(self, item: ImageInfo) -> bool:
-        return is_active(Kind.SATELLITE_IMAGE, item.image_status)
-
-    def view_pages(self) -> list[int]:
-        first, last = self.view
-        return list(range(first // self.page_size, last // self.page_size + 1))
-
-    def set_view(self, first: int, last: int) -> bool:
-        """The operator looks at positions first..last; True when some of them are unread."""
-        self.view = (max(0, first), max(first, last))
-        return any(p not in self.read_at for p in self.view_pages() if p < self.page_count)
-
-    def plan(self) -> list[int]:
-        """The pages this cycle reads, most wanted first."""
-        if not self.total:  # unknown, or empty: the first page tells whether that changed
-            return [0]
-        n = self.page_count
-        wanted: list[int] = []
-
-        def add(pages: list[int]) -> None:
-            for p in pages:
-                if 0 <= p < n and p not in wanted and len(wanted) < self.budget:
-                    wanted.append(p)
-
-        add(self.view_pages())
-        # Moving images are re-read stalest first, but never with more than half of what is
-        # left, so that the background fill always progresses.
-        share = max(1, (self.budget - len(wanted)) // 2)
-        moving = sorted(self._active_pages, key=lambda p: self.read_at.get(p, -1))
-        add(moving[:share])
-        unread = [p for p in range(n) if p not in self.read_at]
-        first = self.view[0] // self.page_size
-        add(sorted(unread, key=lambda p: (p < first, abs(p - first)))[: self.budget])
-        if len(wanted) < self.budget and not unread:
-            stale = sorted(self.read_at, key=lambda p: self.read_at[p])
-            add(stale[: self.budget - len(wanted)])
-        return wanted
-
-    async def fetch(self, previous: Mapping[str, ImageInfo] | None) -> FetchResult[ImageInfo]:
-        self.cycle += 1
-        requests = 0
-        for page_no in self.plan():
-            page = await self.client.list_image_base_info(
-                offset=page_no * self.page_size, limit=self.page_size
-            )
-            requests += 1
-            self._place(page_no, page.data_info, page.page.total)
-        meta = {"total": self.total or 0, "complete": self.complete, "pages": len(self.read_at)}
-        return FetchResult(dict(self.items), requests, meta)
-
-    def _place(self, page_no: int, images: list[ImageInfo], total: int) -> None:
-        if total != self.total:
-            self.total = total
-            limit = self.page_count
-            self.read_at = {p: c for p, c in self.read_at.items() if p < limit}
-            self.items = {k: v for k, v in self.items.items() if int(k) < total}
-        self.read_at[page_no] = self.cycle
-        start = page_no * self.page_size
-        moving = False
-        for i in range(self.page_size):
-            key = position_key(start + i)
-            if i < len(images):
-                self.items[key] = images[i]
-                moving = moving or self.is_active(images[i])
-            else:
-                self.items.pop(key, None)
-        if moving:
-            self._active_pages.add(page_no)
-        else:
-            self._active_pages.discard(page_no)
 
 
 # -- messages and helpers -------------------------------------------------------------------------

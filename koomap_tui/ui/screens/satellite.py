@@ -8,7 +8,6 @@ keys dimmed with a reason when the state does not allow them, every change throu
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -22,8 +21,7 @@ from koomap_tui.api.models import SatelliteTask, SatelliteTaskCreate
 from koomap_tui.domain.policy import Decision, Kind, Op
 from koomap_tui.domain.states import state_info, state_key
 from koomap_tui.services.actions import Outcome, Target
-from koomap_tui.services.poller import FetchResult
-from koomap_tui.services.sources import SatelliteTaskSource
+from koomap_tui.services.sources.satellite import OverviewSatelliteSource
 from koomap_tui.ui.format import fmt_time, inert
 from koomap_tui.ui.outcomes import report_outcomes
 from koomap_tui.ui.polling import PollUpdated
@@ -55,18 +53,6 @@ DONE = {
     Op.UNARCHIVE: "unarchived",
     Op.DELETE: "deleted",
 }
-
-
-class OverviewSatelliteSource(SatelliteTaskSource):
-    """The list source plus ShowTaskOverview (total / finished / unfinished) each cycle."""
-
-    async def fetch(
-        self, previous: Mapping[str, SatelliteTask] | None
-    ) -> FetchResult[SatelliteTask]:
-        result = await super().fetch(previous)
-        overview = await self.client.show_task_overview(self.workspace_id)
-        meta = {**result.meta, "overview": overview}
-        return FetchResult(result.items, result.requests + 1, meta)
 
 
 def _flag(value: bool | None) -> str:

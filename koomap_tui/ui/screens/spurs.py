@@ -12,9 +12,7 @@ here or not). Both lists are kept per task in a small JSON file, see docs/spurs-
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -25,11 +23,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Static
 
-from koomap_tui.api.client import KooMapClient
-from koomap_tui.api.errors import InvalidParameterError, NotFoundError
-from koomap_tui.api.models import Real3DTask, SpurCountQuery, SpurInfo, SpurInfoDetail
+from koomap_tui.api.models import Real3DTask, SpurInfo, SpurInfoDetail
 from koomap_tui.domain.gcp_import import (
-    ControlPoint,
     GcpImportError,
     RowError,
     parse_gcp_bytes,
@@ -39,8 +34,8 @@ from koomap_tui.domain.gcp_import import (
 from koomap_tui.domain.policy import ATTR_MODELING_TYPE, ATTR_TASK_TYPE, Kind, Op
 from koomap_tui.domain.states import state_info, state_key
 from koomap_tui.services.actions import Outcome, Target
-from koomap_tui.services.poller import FetchResult
 from koomap_tui.services.sources import Real3DTaskSource
+from koomap_tui.services.sources.spurs import GroupKey, SpurSource, point_key, spur_key
 from koomap_tui.ui.format import inert
 from koomap_tui.ui.outcomes import report_outcomes
 from koomap_tui.ui.polling import PollUpdated
@@ -55,31 +50,12 @@ from koomap_tui.ui.widgets.header_bar import HeaderBar
 from koomap_tui.ui.widgets.state_text import pending_cell
 from koomap_tui.ui.widgets.virtual_table import Column, VirtualTable
 
-# ShowSpurCount is one request per control point; past this many a cycle leaves the rest "…".
-MAX_COUNT_QUERIES = 50
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 MAX_SHOWN_ERRORS = 8
-
-GroupKey = tuple[Decimal, Decimal, Decimal, Decimal]
-
-
-def _dec(value: Any) -> Decimal:
-    return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
 def _text(value: Any) -> str:
     return "—" if value is None else inert(value)
-
-
-def spur_key(spur: SpurInfoDetail) -> GroupKey | None:
-    values = (spur.longitude, spur.latitude, spur.height, spur.accuracy)
-    if any(v is None for v in values):
-        return None
-    return tuple(_dec(v) for v in values)  # type: ignore[return-value]
-
-
-def point_key(point: ControlPoint) -> GroupKey:
-    return (_dec(point.x), _dec(point.y), _dec(point.height), _dec(point.accuracy))
 
 
 @dataclass(frozen=True)
@@ -106,80 +82,6 @@ class PointRow:
     @property
     def row_id(self) -> str:
         return "|".join(str(v) for v in self.key)
-
-
-class SpurSource:
-    """Spurs of a task on the known images, and the spur count of each control point."""
-
-    def __init__(self, client: KooMapClient, task_id: str) -> None:
-        self.client = client
-        self.task_id = task_id
-        self.key = f"spurs:{task_id}"
-        self.images: list[str] = []
-        self.points: list[ControlPoint] = []
-
-    def is_active(self, item: SpurInfoDetail) -> bool:
-        return False
-
-    async def fetch(
-        self, previous: Mapping[str, SpurInfoDetail] | None
-    ) -> FetchResult[SpurInfoDetail]:
-        items: dict[str, SpurInfoDetail] = {}
-        per_image: dict[str, int] = {}
-        image_errors: dict[str, str] = {}
-        requests = 0
-        for code in list(self.images):
-            offset = 0
-            while True:
-                try:
-                    page = await self.client.list_spur_points(
-                        self.task_id, code, offset=offset, limit=100
-                    )
-                except (InvalidParameterError, NotFoundError) as exc:
-                    # A mistyped code must not blank the whole screen: only that image fails.
-                    requests += 1
-                    image_errors[code] = f"{exc.code}: {exc.message}"
-                    break
-                requests += 1
-                for spur in page.spur_infos:
-                    items[spur.id] = spur
-                per_image[code] = page.page.total
-                offset += len(page.spur_infos)
-                if not page.spur_infos or offset >= page.page.total:
-                    break
-        groups: dict[GroupKey, dict[str, str]] = {}
-        for spur in items.values():
-            key = spur_key(spur)
-            if key is not None and key not in groups:
-                groups[key] = {
-                    "longitude": str(spur.longitude),
-                    "latitude": str(spur.latitude),
-                    "height": str(spur.height),
-                    "accuracy": str(spur.accuracy),
-                }
-        for point in self.points:
-            groups.setdefault(
-                point_key(point),
-                {
-                    "longitude": point.x,
-                    "latitude": point.y,
-                    "height": point.height,
-                    "accuracy": point.accuracy,
-                },
-            )
-        counts: dict[GroupKey, int] = {}
-        for key, coords in list(groups.items())[:MAX_COUNT_QUERIES]:
-            query = SpurCountQuery.model_validate({"task_id": self.task_id, **coords})
-            result = await self.client.show_spur_count(query)
-            requests += 1
-            counts[key] = result.count
-        meta = {
-            "per_image": per_image,
-            "image_errors": image_errors,
-            "groups": groups,
-            "counts": counts,
-        }
-        return FetchResult(items, requests, meta)
 
 
 class SpursScreen(PerActionGates, ConsoleScreen):

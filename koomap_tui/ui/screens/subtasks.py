@@ -322,17 +322,12 @@ class SubtasksScreen(PerActionGates, ConsoleScreen):
         found: dict[str, str] = {}
         try:
             if self.task_obj.task_name:
-                offset = 0
-                while True:
-                    page = await client.list_real3d_refine_products(
-                        offset=offset, limit=100, task_name=self.task_obj.task_name
-                    )
-                    for product in page.refine_products:
-                        if product.id in wanted:
-                            found[product.id] = state_key(product.status)
-                    offset += len(page.refine_products)
-                    if not page.refine_products or offset >= page.page.total:
-                        break
+                products = client.paginate(
+                    client.list_real3d_refine_products, task_name=self.task_obj.task_name
+                )
+                async for product in products:
+                    if product.id in wanted:
+                        found[product.id] = state_key(product.status)
             else:
                 for pid in sorted(wanted):
                     page = await client.list_real3d_refine_products(refine_product_id=pid)

@@ -9,10 +9,7 @@ same unit), and a trend column built from the samples this screen has taken whil
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from datetime import datetime
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -20,9 +17,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from koomap_tui.api.client import KooMapClient
-from koomap_tui.domain.states import state_key
-from koomap_tui.services.poller import FetchResult
+from koomap_tui.services.sources.usage import UsageRow, UsageSource
 from koomap_tui.ui.format import fmt_time, inert
 from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.screens.base import ConsoleScreen
@@ -39,84 +34,6 @@ CHART_NOTE = (
     "pay-per-use items (capacity 0) are scaled to the largest item of the same unit. "
     "The trend column samples this session's refreshes."
 )
-
-
-@dataclass(frozen=True)
-class UsageRow:
-    """One measure of either family, flattened for the table."""
-
-    service: str  # "Real3D" | "Satellite"
-    operation: str  # the API operation it came from
-    usage_type: str
-    measure: str
-    subtype: str
-    usage: float | None
-    capacity: float | None
-    unit: str
-    unit_type: str
-    updated: datetime | None
-    key: str = ""
-
-    @property
-    def pay_per_use(self) -> bool:
-        return not self.capacity
-
-    @property
-    def fraction(self) -> float | None:
-        if self.pay_per_use or self.usage is None or not self.capacity:
-            return None
-        return self.usage / self.capacity
-
-
-def _row(service: str, operation: str, item: Any) -> UsageRow:
-    return UsageRow(
-        service=service,
-        operation=operation,
-        usage_type=state_key(item.usage_type) if item.usage_type is not None else "",
-        measure=item.usage_measure_name or "",
-        subtype=item.usage_subtype or "",
-        usage=item.usage,
-        capacity=item.capacity,
-        unit=item.unit or "",
-        unit_type=state_key(item.usage_unit_type) if item.usage_unit_type is not None else "",
-        updated=item.update_time,
-    )
-
-
-class UsageSource:
-    """Both families in one cycle: 2 × ShowReal3DUsage + ≥ 2 × ListUsageInfo (paged)."""
-
-    key = "usage"
-
-    def __init__(self, client: KooMapClient) -> None:
-        self.client = client
-
-    def is_active(self, item: UsageRow) -> bool:
-        return False  # usage moves slowly: poll at the slow interval
-
-    async def fetch(self, previous: Mapping[str, UsageRow] | None) -> FetchResult[UsageRow]:
-        rows: dict[str, UsageRow] = {}
-        requests = 0
-        for usage_type in ("DATA", "REAL3D"):
-            answer = await self.client.show_real3d_usage(usage_type)
-            requests += 1
-            for i, item in enumerate(answer.data):
-                row = _row("Real3D", "ShowReal3DUsage", item)
-                key = f"real3d:{usage_type}:{row.subtype or row.measure}:{i}"
-                rows[key] = replace(row, key=key)
-        for usage_type in ("DATA", "TASK"):
-            offset = 0
-            while True:
-                page = await self.client.list_usage_info(usage_type, offset=offset, limit=100)
-                requests += 1
-                for i, info in enumerate(page.data):
-                    row = _row("Satellite", "ListUsageInfo", info)
-                    key = f"sat:{usage_type}:{row.subtype or row.measure}:{offset + i}"
-                    rows[key] = replace(row, key=key)
-                offset += len(page.data)
-                if not page.data or offset >= page.page.total:
-                    break
-        return FetchResult(rows, requests)
 
 
 def usage_text(row: UsageRow) -> str:

@@ -1,4 +1,4 @@
-"""Poll sources: what each screen polls, and how cheaply.
+"""Poll sources of Real3D tasks: a workspace's tasks, a task's subtasks, the watched tasks.
 
 The Real3D task source is overview-driven (DESIGN "Polling that scales"): once a workspace is
 loaded, a cycle reads the overview counts and re-reads only the tasks that were active, by id.
@@ -12,17 +12,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from koomap_tui.api.client import KooMapClient
-from koomap_tui.api.models import (
-    Real3DSubTask,
-    Real3DTask,
-    Real3DTaskOverview,
-    Real3DTaskStatus,
-    SatelliteTask,
-    Workspace,
-)
+from koomap_tui.api.models import Real3DSubTask, Real3DTask, Real3DTaskOverview, Real3DTaskStatus
+from koomap_tui.api.paging import CountedCalls
 from koomap_tui.domain.policy import Kind
 from koomap_tui.domain.states import is_terminal, state_key
 from koomap_tui.services.poller import FetchResult
@@ -78,23 +72,15 @@ class Real3DTaskSource:
         return state_key(item.task_status) in _RUNNING
 
     async def _full(self) -> tuple[dict[str, Real3DTask], int]:
-        items: dict[str, Real3DTask] = {}
-        requests = 0
-        offset = 0
+        calls = CountedCalls(self.client.list_tasks_in_workspace)
         statuses = ALL_TASK_STATES if self.include_archived else None
-        while True:
-            page = await self.client.list_tasks_in_workspace(
-                self.workspace_id, offset=offset, limit=100, task_status=statuses
-            )
-            requests += 1
-            for task in page.tasks:
-                items[task.task_id] = task
-            offset += len(page.tasks)
-            if not page.tasks or offset >= page.page.total:
-                break
+        items = {
+            task.task_id: task
+            async for task in self.client.paginate(calls, self.workspace_id, task_status=statuses)
+        }
         self._last_full = self._clock()
         self.force_full = False
-        return items, requests
+        return items, calls.requests
 
     async def fetch(self, previous: Mapping[str, Real3DTask] | None) -> FetchResult[Real3DTask]:
         overview = await self.client.show_task_overview_in_workspace(self.workspace_id)
@@ -128,32 +114,6 @@ class Real3DTaskSource:
         return FetchResult(items, requests, meta)
 
 
-class WorkspaceSource:
-    """All workspaces of the tenant (at most 500: five pages)."""
-
-    key = "workspaces"
-
-    def __init__(self, client: KooMapClient) -> None:
-        self.client = client
-
-    def is_active(self, item: Workspace) -> bool:
-        return False
-
-    async def fetch(self, previous: Mapping[str, Workspace] | None) -> FetchResult[Workspace]:
-        items: dict[str, Workspace] = {}
-        requests = 0
-        offset = 0
-        while True:
-            page = await self.client.list_common_workspace(offset=offset, limit=100)
-            requests += 1
-            for ws in page.data:
-                items[ws.workspace_id] = ws
-            offset += len(page.data)
-            if not page.data or offset >= page.page.total:
-                break
-        return FetchResult(items, requests)
-
-
 class SubTaskSource:
     """Refinement subtasks of one Real3D task (at most 10: one request)."""
 
@@ -173,42 +133,36 @@ class SubTaskSource:
         return FetchResult({s.subtask_id: s for s in page.subtasks}, 1)
 
 
-class SatelliteTaskSource:
-    """Satellite tasks of one workspace, with the per-state counts of `taskNumVo`."""
+class _HasWatches(Protocol):
+    @property
+    def watches(self) -> Mapping[str, Any]: ...
 
-    def __init__(
-        self, client: KooMapClient, workspace_id: str, *, include_archived: bool = False
-    ) -> None:
+
+class WatchedTasksSource:
+    """Re-reads the watched tasks by id, one request per workspace; none when nothing is watched.
+
+    `w` watches a task from any view; the owner (the app) holds the watches."""
+
+    key = "watches"
+
+    def __init__(self, client: KooMapClient, owner: _HasWatches) -> None:
         self.client = client
-        self.workspace_id = workspace_id
-        self.include_archived = include_archived
-        self.key = f"satellite:{workspace_id}"
+        self.owner = owner
 
-    def is_active(self, item: SatelliteTask) -> bool:
-        return not is_terminal(Kind.SATELLITE_TASK, state_key(item.task_status))
+    def is_active(self, item: Real3DTask) -> bool:
+        return True  # only active while something is watched: the fast interval fits
 
-    async def fetch(
-        self, previous: Mapping[str, SatelliteTask] | None
-    ) -> FetchResult[SatelliteTask]:
-        items: dict[str, SatelliteTask] = {}
+    async def fetch(self, previous: Mapping[str, Real3DTask] | None) -> FetchResult[Real3DTask]:
+        by_workspace: dict[str, list[str]] = {}
+        for watch in self.owner.watches.values():
+            by_workspace.setdefault(watch.workspace_id, []).append(watch.task_id)
+        items: dict[str, Real3DTask] = {}
         requests = 0
-        offset = 0
-        meta: dict[str, Any] = {}
-        statuses = None
-        if self.include_archived:
-            statuses = [
-                "INIT", "START_RUNNING", "RUNNING", "SUCCESS", "FAILED",
-                "STOPPING", "STOP_SUCCESS", "STOP_FAILED", "ARCHIVED",
-            ]  # fmt: skip
-        while True:
-            page = await self.client.list_task_info(
-                self.workspace_id, offset=offset, limit=100, task_status=statuses
-            )
-            requests += 1
-            meta["counts"] = page.task_num_vo
-            for task in page.data:
-                items[task.task_id] = task
-            offset += len(page.data)
-            if not page.data or offset >= page.page.total:
-                break
-        return FetchResult(items, requests, meta)
+        for workspace_id, ids in by_workspace.items():
+            for chunk in _chunks(ids, 100):
+                page = await self.client.list_tasks_in_workspace(
+                    workspace_id, task_ids=chunk, limit=100
+                )
+                requests += 1
+                items.update({t.task_id: t for t in page.tasks})
+        return FetchResult(items, requests)

@@ -1,0 +1,101 @@
+"""Poll source of the spurs view: a task's spurs on the known images and the spur count of
+each control point (the API cannot list a task's images or its control points, SPEC §5.7)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from koomap_tui.api.client import KooMapClient
+from koomap_tui.api.errors import InvalidParameterError, NotFoundError
+from koomap_tui.api.models import SpurCountQuery, SpurInfoDetail
+from koomap_tui.api.paging import CountedCalls
+from koomap_tui.domain.gcp_import import ControlPoint
+from koomap_tui.services.poller import FetchResult
+
+# ShowSpurCount is one request per control point; past this many a cycle leaves the rest "…".
+MAX_COUNT_QUERIES = 50
+
+GroupKey = tuple[Decimal, Decimal, Decimal, Decimal]
+
+
+def _dec(value: Any) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def spur_key(spur: SpurInfoDetail) -> GroupKey | None:
+    values = (spur.longitude, spur.latitude, spur.height, spur.accuracy)
+    if any(v is None for v in values):
+        return None
+    return tuple(_dec(v) for v in values)  # type: ignore[return-value]
+
+
+def point_key(point: ControlPoint) -> GroupKey:
+    return (_dec(point.x), _dec(point.y), _dec(point.height), _dec(point.accuracy))
+
+
+class SpurSource:
+    """Spurs of a task on the known images, and the spur count of each control point."""
+
+    def __init__(self, client: KooMapClient, task_id: str) -> None:
+        self.client = client
+        self.task_id = task_id
+        self.key = f"spurs:{task_id}"
+        self.images: list[str] = []
+        self.points: list[ControlPoint] = []
+
+    def is_active(self, item: SpurInfoDetail) -> bool:
+        return False
+
+    async def fetch(
+        self, previous: Mapping[str, SpurInfoDetail] | None
+    ) -> FetchResult[SpurInfoDetail]:
+        items: dict[str, SpurInfoDetail] = {}
+        per_image: dict[str, int] = {}
+        image_errors: dict[str, str] = {}
+        requests = 0
+        for code in list(self.images):
+            calls = CountedCalls(self.client.list_spur_points)
+            try:
+                async for spur in self.client.paginate(calls, self.task_id, code):
+                    items[spur.id] = spur
+            except (InvalidParameterError, NotFoundError) as exc:
+                # A mistyped code must not blank the whole screen: only that image fails.
+                image_errors[code] = f"{exc.code}: {exc.message}"
+            else:
+                per_image[code] = calls.last.page.total
+            requests += calls.requests
+        groups: dict[GroupKey, dict[str, str]] = {}
+        for spur in items.values():
+            key = spur_key(spur)
+            if key is not None and key not in groups:
+                groups[key] = {
+                    "longitude": str(spur.longitude),
+                    "latitude": str(spur.latitude),
+                    "height": str(spur.height),
+                    "accuracy": str(spur.accuracy),
+                }
+        for point in self.points:
+            groups.setdefault(
+                point_key(point),
+                {
+                    "longitude": point.x,
+                    "latitude": point.y,
+                    "height": point.height,
+                    "accuracy": point.accuracy,
+                },
+            )
+        counts: dict[GroupKey, int] = {}
+        for key, coords in list(groups.items())[:MAX_COUNT_QUERIES]:
+            query = SpurCountQuery.model_validate({"task_id": self.task_id, **coords})
+            result = await self.client.show_spur_count(query)
+            requests += 1
+            counts[key] = result.count
+        meta = {
+            "per_image": per_image,
+            "image_errors": image_errors,
+            "groups": groups,
+            "counts": counts,
+        }
+        return FetchResult(items, requests, meta)
