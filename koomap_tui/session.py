@@ -4,8 +4,8 @@ Read-only mode is enforced here, at the boundary every screen shares: the client
 console is wrapped in `ReadOnlyClient`, so a mutating call fails before it is sent even if some
 code path forgot the policy check.
 
-The session's one `DownloadManager` is built here too, with the client, so transfers outlive
-any screen and no screen creates or looks one up by name.
+The session's one `DownloadManager` is built here too (`build_downloads`), with the client, so
+transfers outlive any screen and no screen creates or looks one up by name.
 """
 
 from __future__ import annotations
@@ -22,8 +22,10 @@ from pydantic import SecretStr
 from koomap_tui.api.auth import AkSkAuth
 from koomap_tui.api.client import KooMapClient
 from koomap_tui.logsafe import register_secret
-from koomap_tui.services.downloads import DownloadManager, ObsSigner
+from koomap_tui.services.downloads import DownloadManager, build_downloads
 from koomap_tui.services.guard import guard
+
+__all__ = ["Session", "build_downloads", "demo_session", "profile_session"]
 
 #: Where the auth classes keep their secrets (SecretStr attributes).
 _SECRET_ATTRS = ("_sk", "_password", "_token", "_security_token")
@@ -45,25 +47,6 @@ class Session:
     theme: str = "koomap-dark"
     warnings: tuple[str, ...] = ()
     downloads: DownloadManager = field(kw_only=True)
-
-
-def build_downloads(
-    *,
-    read_only: bool,
-    tls_off: bool = False,
-    concurrency: int = 2,
-    max_rate: float | None = None,
-    signer: ObsSigner | None = None,
-) -> DownloadManager:
-    """The session's download manager: verifies TLS unless the session does not, and refuses
-    what the session's policy refuses (docs/downloads.md)."""
-    return DownloadManager(
-        concurrency=concurrency,
-        max_rate=max_rate,
-        signer=signer,
-        read_only=read_only,
-        verify=not tls_off,
-    )
 
 
 def _host(url: str) -> str:

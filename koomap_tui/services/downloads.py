@@ -51,6 +51,7 @@ __all__ = [
     "ObsSigner",
     "Progress",
     "RemoteFile",
+    "build_downloads",
     "image_request",
     "product_request",
 ]
@@ -690,3 +691,22 @@ class DownloadManager:
         if plain and plain.group(1).lower() != md5.hexdigest():
             _remove(part, meta_path)
             raise DownloadError(f"{f.relpath}: content does not match the server's ETag (MD5)")
+
+
+def build_downloads(
+    *,
+    read_only: bool,
+    tls_off: bool = False,
+    concurrency: int = 2,
+    max_rate: float | None = None,
+    signer: ObsSigner | None = None,
+) -> DownloadManager:
+    """The session's download manager: verifies TLS unless the session does not, and refuses
+    what the session's policy refuses (docs/downloads.md)."""
+    return DownloadManager(
+        concurrency=concurrency,
+        max_rate=max_rate,
+        signer=signer,
+        read_only=read_only,
+        verify=not tls_off,
+    )

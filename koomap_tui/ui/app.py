@@ -20,6 +20,7 @@ from textual.screen import Screen
 
 from koomap_tui.domain.states import state_key
 from koomap_tui.services.sources.real3d import WatchedTasksSource
+from koomap_tui.ui import navigation
 from koomap_tui.ui.context import ConsoleContext
 from koomap_tui.ui.polling import PollerHub, PollUpdated
 
@@ -244,6 +245,16 @@ class KooMapApp(App[None]):
         # Notifications quote task names and API messages: never let Rich interpret them.
         self.recent_notices.append((title, message))
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    # -- views -----------------------------------------------------------------------------
+    def navigate(self, command: str) -> bool:
+        """Switch to the named view (`:name`); screens switch views through this, never by
+        importing the navigation table (which imports them)."""
+        return navigation.navigate(self, command)
+
+    def go_back(self) -> None:
+        """Esc from a view: pop it; from the root task table, up to the workspaces."""
+        navigation.go_back(self)
 
     # -- watches ---------------------------------------------------------------------------
     def toggle_watch(self, workspace_id: str, task_id: str, name: str, state: str) -> bool:

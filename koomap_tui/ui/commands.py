@@ -10,6 +10,7 @@ from textual.app import SystemCommand
 from textual.screen import Screen
 
 from koomap_tui.ui.format import inert
+from koomap_tui.ui.screens.tasks import TasksScreen
 from koomap_tui.ui.tablekit import all_rows
 
 if TYPE_CHECKING:
@@ -19,21 +20,18 @@ INTERVALS = (1.0, 2.0, 3.0, 5.0, 10.0, 30.0)
 
 
 def _go_to_task(app: KooMapApp, task_id: str) -> None:
-    from koomap_tui.ui.screens.tasks import TasksScreen
-
     for screen in reversed(app.screen_stack):
         if isinstance(screen, TasksScreen):
-            while app.screen is not screen:
+            tasks: TasksScreen = screen  # `app.screen is not screen` below widens `screen`
+            while app.screen is not tasks:
                 app.pop_screen()
-            screen.table.set_filter(None)
-            if not screen.focus_task(task_id):
+            tasks.table.set_filter(None)
+            if not tasks.focus_task(task_id):
                 app.notify("that task is hidden by the current filter", severity="warning")
             return
 
 
 def _open_workspace(app: KooMapApp, ws_id: str, name: str) -> None:
-    from koomap_tui.ui.screens.tasks import TasksScreen
-
     while len(app.screen_stack) > 2:
         app.pop_screen()
     app.switch_screen(TasksScreen(ws_id, name))
@@ -49,8 +47,6 @@ def _set_interval(app: KooMapApp, seconds: float) -> None:
 
 
 def console_commands(app: KooMapApp, screen: Screen[Any]) -> Iterable[SystemCommand]:
-    from koomap_tui.ui.screens.tasks import TasksScreen
-
     for s in reversed(app.screen_stack):
         if isinstance(s, TasksScreen):
             for task in all_rows(s.table):

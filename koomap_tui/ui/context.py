@@ -13,8 +13,7 @@ from typing import Any
 from koomap_tui.api.client import KooMapClient
 from koomap_tui.services.actions import ActionRunner
 from koomap_tui.services.audit import AuditLog
-from koomap_tui.services.downloads import DownloadManager, ObsLocator
-from koomap_tui.session import build_downloads
+from koomap_tui.services.downloads import DownloadManager, ObsLocator, build_downloads
 
 
 @dataclass
@@ -37,7 +36,7 @@ class ConsoleContext:
     sim: Any = None  # the embedded simulator in --demo mode
     #: Said once at start (configuration problems that did not stop the session).
     warnings: tuple[str, ...] = ()
-    #: The session's transfers; built with the context when not given (session.py).
+    #: The session's transfers (session.py builds them); built here when not given.
     downloads: DownloadManager = field(default=None)  # type: ignore[assignment]
     #: Where downloads go; None: ~/Downloads/koomap.
     download_dir: Path | None = None

@@ -1,7 +1,9 @@
 """k9s-style navigation: `:name` switches view; Esc goes back; the header shows a breadcrumb.
 
-Views are registered by name with a factory that builds the screen from what is selected now
-(the current workspace, the task under the cursor). Switching to a view already on the stack
+Views are a static table: a name, its aliases and a factory that builds the screen from what
+is selected now (the current workspace, the task under the cursor). This module imports the
+screens; screens never import it (they go back and switch views through the app), so there is
+no import cycle inside `ui/`. Switching to a view already on the stack
 pops back to it instead of stacking copies, so the stack stays shallow however long a session
 runs.
 """
@@ -14,10 +16,22 @@ from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
 
+from koomap_tui.ui.screens.audit import AuditScreen
+from koomap_tui.ui.screens.images import ImagesScreen
+from koomap_tui.ui.screens.satellite import SatelliteScreen
+from koomap_tui.ui.screens.spurs import SpursScreen
+from koomap_tui.ui.screens.subtasks import SubtasksScreen
+from koomap_tui.ui.screens.task_detail import TaskDetailScreen
+from koomap_tui.ui.screens.tasks import TasksScreen
+from koomap_tui.ui.screens.usage import UsageScreen
+from koomap_tui.ui.screens.workspaces import WorkspacesScreen
 from koomap_tui.ui.tablekit import row_or_none
 
 if TYPE_CHECKING:
     from koomap_tui.ui.app import KooMapApp
+
+#: A view's factory: the screen for what is selected now, or why there is none.
+Factory = Callable[["KooMapApp"], Screen[Any] | str]
 
 
 @dataclass(frozen=True)
@@ -25,14 +39,11 @@ class View:
     name: str
     aliases: tuple[str, ...]
     description: str
-    factory: Callable[[KooMapApp], Screen[Any] | str]
+    factory: Factory
 
 
 def _current_task(app: KooMapApp) -> Any:
     """The task the operator is looking at: the detail screen's, else the table's cursor row."""
-    from koomap_tui.ui.screens.task_detail import TaskDetailScreen
-    from koomap_tui.ui.screens.tasks import TasksScreen
-
     for screen in reversed(app.screen_stack):
         if isinstance(screen, TaskDetailScreen):
             return screen.task_obj
@@ -41,59 +52,61 @@ def _current_task(app: KooMapApp) -> Any:
     return None
 
 
-def _workspaces(app: KooMapApp) -> Screen[Any] | str:
-    from koomap_tui.ui.screens.workspaces import WorkspacesScreen
-
-    return WorkspacesScreen()
-
-
-def _tasks(app: KooMapApp) -> Screen[Any] | str:
-    from koomap_tui.ui.screens.tasks import TasksScreen
-
-    if app.current_workspace is None:
-        return "choose a workspace first (:ws)"
-    ws_id, ws_name = app.current_workspace
-    return TasksScreen(ws_id, ws_name)
-
-
-def _screen_from(module: str, cls: str, needs: str) -> Callable[[KooMapApp], Screen[Any] | str]:
+def _for_task(cls: Callable[[str, Any], Screen[Any]]) -> Factory:
     def factory(app: KooMapApp) -> Screen[Any] | str:
-        import importlib
+        task = _current_task(app)
+        if task is None:
+            return "select a task first (:tasks)"
+        workspace_id = task.workspace_id or (app.current_workspace or ("",))[0]
+        return cls(workspace_id, task)
 
-        try:
-            screen_cls = getattr(importlib.import_module(module), cls)
-        except (ImportError, AttributeError):
-            return f"the {cls} view is not available in this build"
-        if needs == "task":
-            task = _current_task(app)
-            if task is None:
-                return "select a task first (:tasks)"
-            return screen_cls(task.workspace_id or app.current_workspace[0], task)  # type: ignore[index]
-        if needs == "workspace":
-            if app.current_workspace is None:
-                return "choose a workspace first (:ws)"
-            return screen_cls(*app.current_workspace)
-        return screen_cls()
+    return factory
+
+
+def _for_workspace(cls: Callable[[str, str], Screen[Any]]) -> Factory:
+    def factory(app: KooMapApp) -> Screen[Any] | str:
+        if app.current_workspace is None:
+            return "choose a workspace first (:ws)"
+        return cls(*app.current_workspace)
 
     return factory
 
 
 VIEWS: list[View] = [
-    View("ws", ("workspaces", "workspace"), "workspaces", _workspaces),
-    View("tasks", ("task", "real3d"), "Real3D tasks of the current workspace", _tasks),
-    View("sub", ("subtasks", "subtask"), "refinement subtasks of the selected task",
-         _screen_from("koomap_tui.ui.screens.subtasks", "SubtasksScreen", "task")),
-    View("spurs", ("spur", "gcp"), "spur / control points of the selected task",
-         _screen_from("koomap_tui.ui.screens.spurs", "SpursScreen", "task")),
-    View("images", ("image", "data", "products"), "image sets, products and satellite images",
-         _screen_from("koomap_tui.ui.screens.images", "ImagesScreen", "none")),
-    View("sat", ("satellite",), "satellite tasks of the current workspace",
-         _screen_from("koomap_tui.ui.screens.satellite", "SatelliteScreen", "workspace")),
-    View("usage", ("usages",), "Real3D and satellite usage",
-         _screen_from("koomap_tui.ui.screens.usage", "UsageScreen", "none")),
-    View("audit", ("log",), "the audit log of operator actions",
-         _screen_from("koomap_tui.ui.screens.audit", "AuditScreen", "none")),
-]  # fmt: skip
+    View("ws", ("workspaces", "workspace"), "workspaces", lambda app: WorkspacesScreen()),
+    View(
+        "tasks",
+        ("task", "real3d"),
+        "Real3D tasks of the current workspace",
+        _for_workspace(TasksScreen),
+    ),
+    View(
+        "sub",
+        ("subtasks", "subtask"),
+        "refinement subtasks of the selected task",
+        _for_task(SubtasksScreen),
+    ),
+    View(
+        "spurs",
+        ("spur", "gcp"),
+        "spur / control points of the selected task",
+        _for_task(SpursScreen),
+    ),
+    View(
+        "images",
+        ("image", "data", "products"),
+        "image sets, products and satellite images",
+        lambda app: ImagesScreen(),
+    ),
+    View(
+        "sat",
+        ("satellite",),
+        "satellite tasks of the current workspace",
+        _for_workspace(SatelliteScreen),
+    ),
+    View("usage", ("usages",), "Real3D and satellite usage", lambda app: UsageScreen()),
+    View("audit", ("log",), "the audit log of operator actions", lambda app: AuditScreen()),
+]
 
 
 def find_view(command: str) -> View | None:
@@ -140,11 +153,7 @@ def go_back(app: KooMapApp) -> None:
     if len(app.screen_stack) > 2:
         app.pop_screen()
         return
-    from koomap_tui.ui.screens.tasks import TasksScreen
-
     if isinstance(app.screen, TasksScreen):
-        from koomap_tui.ui.screens.workspaces import WorkspacesScreen
-
         app.switch_screen(WorkspacesScreen())
 
 

@@ -16,6 +16,7 @@ from koomap_tui.domain.states import state_key
 from koomap_tui.services.actions import Outcome, Target
 from koomap_tui.ui.format import inert
 from koomap_tui.ui.outcomes import report_outcomes
+from koomap_tui.ui.screens.task_form import TaskUpdateForm
 from koomap_tui.ui.tablekit import refresh_rows
 from koomap_tui.ui.widgets.dialogs import ConfirmDialog, TypedConfirmDialog
 
@@ -128,8 +129,6 @@ class TaskActions:
         self.app.push_screen(TypedConfirmDialog(prompt, expected), answered)  # type: ignore[attr-defined]
 
     def action_update(self) -> None:
-        from koomap_tui.ui.screens.task_form import TaskUpdateForm
-
         tasks = self._allowed(Op.UPDATE)
         if not tasks:
             return

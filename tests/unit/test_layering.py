@@ -23,16 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 LINT_IMPORTS = BIN / "lint-imports"
 
-# The simulator must stay independent of the client (preamble: a mistake must not hide by being
-# made twice). pyproject.toml has no contract for it yet, so this test adds one.
-EXTRA_CONTRACTS: list[dict[str, Any]] = [
-    {
-        "name": "simulator never imports the client package",
-        "type": "forbidden",
-        "source_modules": ["koomap_tui.sim"],
-        "forbidden_modules": ["koomap_tui.api"],
-    }
-]
+# Contracts only this test adds (none today: every contract lives in pyproject.toml).
+EXTRA_CONTRACTS: list[dict[str, Any]] = []
 
 
 def _ini_value(value: Any) -> str:
@@ -86,18 +78,69 @@ def test_import_linter_contracts_hold(tmp_path: Path) -> None:
 
 
 def test_pyproject_import_linter_config_runs_as_is() -> None:
+    """`lint-imports` as CI runs it, with every contract of pyproject.toml."""
     result = _lint([])
-    known = (
-        "include_external_packages=True",
-        "No matches for ignored import",
-    )
-    if result.returncode != 0 and any(k in result.stdout + result.stderr for k in known):
-        pytest.xfail(
-            "pyproject [tool.importlinter] needs include_external_packages = true and "
-            "unmatched_ignore_imports_alerting = 'none' on the layers contract "
-            "(the contracts themselves are checked by test_import_linter_contracts_hold)"
-        )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    for name in (
+        "services never import Textual or Rich",
+        "the simulator is independent of the rest of koomap_tui",
+        "widgets never import screens, the app or the view table",
+        "screens never import the app or the view table",
+    ):
+        assert f"{name} KEPT" in result.stdout
+
+
+def _ui_import_cycles() -> list[list[str]]:
+    """Groups of ui modules that import each other (strongly connected), counting imports
+    made inside functions too: deferring an import hides a cycle, it does not remove it."""
+    import grimp
+
+    graph = grimp.build_graph("koomap_tui", exclude_type_checking_imports=True)
+    ui = sorted(m for m in graph.modules if m.startswith("koomap_tui.ui"))
+    edges = {
+        m: sorted(
+            i for i in graph.find_modules_directly_imported_by(m) if i.startswith("koomap_tui.ui")
+        )
+        for m in ui
+    }
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    groups: list[list[str]] = []
+
+    def visit(v: str) -> None:  # Tarjan's strongly connected components
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in edges[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = []
+            while True:
+                w = stack.pop()
+                group.append(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                groups.append(sorted(group))
+
+    for module in ui:
+        if module not in index:
+            visit(module)
+    return groups
+
+
+def test_no_import_cycle_inside_ui() -> None:
+    assert _ui_import_cycles() == []
+
+
+def test_the_view_table_is_static() -> None:
+    """Views are looked up in a table of factories, never imported by name at run time."""
+    source = (ROOT / "koomap_tui" / "ui" / "navigation.py").read_text(encoding="utf-8")
+    assert "importlib" not in source and "__import__" not in source
 
 
 # Runs in a fresh interpreter: pre-imports the layer's allowed third-party dependencies (httpx

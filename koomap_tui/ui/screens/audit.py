@@ -367,9 +367,7 @@ class AuditScreen(ConsoleScreen):
             self._apply_filter()
             self.table.focus()
             return
-        from koomap_tui.ui.navigation import go_back
-
-        go_back(self.kapp)
+        self.kapp.go_back()
 
     # -- export ----------------------------------------------------------------------------
     def action_export(self) -> None:

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import events
 from textual.binding import Binding
@@ -17,8 +17,11 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 
 from koomap_tui.domain.policy import Decision, Kind, Op
+from koomap_tui.domain.states import state_key
 from koomap_tui.services.actions import Target
 from koomap_tui.services.poller import Poller, PollSource, PollUpdate
+from koomap_tui.ui.widgets.freshness import FreshnessBar
+from koomap_tui.ui.widgets.header_bar import HeaderBar
 
 if TYPE_CHECKING:
     from koomap_tui.ui.app import KooMapApp
@@ -44,11 +47,9 @@ class ConsoleScreen(Screen[None]):
 
     @property
     def kapp(self) -> KooMapApp:
-        from koomap_tui.ui.app import KooMapApp
-
-        app = self.app
-        assert isinstance(app, KooMapApp)
-        return app
+        # Typed, not imported: the app imports the screens (through the view table), so a
+        # screen importing the app would close an import cycle.
+        return cast("KooMapApp", self.app)
 
     # -- polling ---------------------------------------------------------------------------
     def attach_source(self, source: PollSource[Any]) -> Poller[Any]:
@@ -70,8 +71,6 @@ class ConsoleScreen(Screen[None]):
         return self.BREADCRUMB
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
-        from koomap_tui.ui.widgets.header_bar import HeaderBar
-
         for header in self.query(HeaderBar):
             header.crumb = self.crumb()
         if not self._shown:
@@ -91,8 +90,6 @@ class ConsoleScreen(Screen[None]):
             self._show_poller_freshness()
 
     def _show_poller_freshness(self) -> None:
-        from koomap_tui.ui.widgets.freshness import FreshnessBar
-
         if not self._subscriptions:
             return
         poller = self.kapp.hub.pollers.get(self._subscriptions[0][0])
@@ -123,9 +120,6 @@ class ConsoleScreen(Screen[None]):
         to `table` (`replace` loads the rows whole, e.g. the first answer). Returns False when
         the update carried an error and nothing was applied.
         """
-        from koomap_tui.domain.states import state_key
-        from koomap_tui.ui.widgets.freshness import FreshnessBar
-
         for bar in self.query(FreshnessBar):
             bar.freshness = update.freshness
         if update.error is not None:

@@ -305,9 +305,7 @@ class ImagesScreen(ConsoleScreen):
             self.query_one("#tabs", TabbedContent).active = tab
 
     def action_back(self) -> None:
-        from koomap_tui.ui.navigation import go_back
-
-        go_back(self.kapp)
+        self.kapp.go_back()
 
     def action_refresh(self) -> None:
         self.pollers[self.active_tab].refresh_now()

@@ -26,6 +26,7 @@ from koomap_tui.ui.format import fmt_time, inert
 from koomap_tui.ui.outcomes import report_outcomes
 from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.screens.base import ConsoleScreen
+from koomap_tui.ui.screens.satellite_forms import SatelliteCreateForm, ValidateDialog
 from koomap_tui.ui.tablekit import all_rows, refresh_rows, row_or_none
 from koomap_tui.ui.themes import state_style
 from koomap_tui.ui.widgets.console_footer import ConsoleFooter
@@ -283,9 +284,7 @@ class SatelliteScreen(ConsoleScreen):
         if self.query_one("#filter", Input).display:
             self._close_filter(clear=True)
             return
-        from koomap_tui.ui.navigation import go_back
-
-        go_back(self.kapp)
+        self.kapp.go_back()
 
     def action_refresh(self) -> None:
         self.poller.refresh_now()
@@ -334,8 +333,6 @@ class SatelliteScreen(ConsoleScreen):
 
     # -- operator actions ------------------------------------------------------------------
     def action_create(self) -> None:
-        from koomap_tui.ui.screens.satellite_forms import SatelliteCreateForm
-
         def submitted(body: SatelliteTaskCreate | None) -> None:
             if body is not None:
                 self.run_create(body)
@@ -343,8 +340,6 @@ class SatelliteScreen(ConsoleScreen):
         self.app.push_screen(SatelliteCreateForm(self.workspace_id), submitted)
 
     def action_validate(self) -> None:
-        from koomap_tui.ui.screens.satellite_forms import ValidateDialog
-
         task = next(iter(self.selected_tasks()), None)
         ids: list[str] = []
         level = "L2"

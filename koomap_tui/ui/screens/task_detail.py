@@ -214,14 +214,10 @@ class TaskDetailScreen(TaskActions, ConsoleScreen):
         self.notify(("watching " if watched else "stopped watching ") + inert(t.task_name))
 
     def action_subtasks(self) -> None:
-        from koomap_tui.ui.navigation import navigate
-
-        navigate(self.kapp, "sub")
+        self.kapp.navigate("sub")
 
     def action_spurs(self) -> None:
-        from koomap_tui.ui.navigation import navigate
-
-        navigate(self.kapp, "spurs")
+        self.kapp.navigate("spurs")
 
     @work(exclusive=False, exit_on_error=False, group="actions")
     async def run_task_op(self, op: Op, tasks: list[Real3DTask], **kw: Any) -> None:

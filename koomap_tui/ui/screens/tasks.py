@@ -20,6 +20,7 @@ from koomap_tui.services.sources import Real3DTaskSource
 from koomap_tui.ui.format import duration_between, fmt_duration, fmt_percent, fmt_time, inert
 from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.screens.base import ConsoleScreen
+from koomap_tui.ui.screens.task_detail import TaskDetailScreen
 from koomap_tui.ui.tablekit import all_rows, refresh_rows, row_or_none
 from koomap_tui.ui.task_actions import TaskActions
 from koomap_tui.ui.themes import state_style
@@ -219,8 +220,6 @@ class TasksScreen(TaskActions, ConsoleScreen):
 
     @on(VirtualTable.Selected)
     def _open_detail(self, message: VirtualTable.Selected) -> None:
-        from koomap_tui.ui.screens.task_detail import TaskDetailScreen
-
         task = row_or_none(self.table, message.key)
         if task is not None:
             self.app.push_screen(TaskDetailScreen(self.workspace_id, task, self.source))
@@ -233,9 +232,7 @@ class TasksScreen(TaskActions, ConsoleScreen):
         if self.query_one("#filter", Input).display:
             self._close_filter(clear=True)
             return
-        from koomap_tui.ui.navigation import go_back
-
-        go_back(self.kapp)
+        self.kapp.go_back()
 
     def action_refresh(self) -> None:
         if self.source is not None:

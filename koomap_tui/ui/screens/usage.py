@@ -144,6 +144,4 @@ class UsageScreen(ConsoleScreen):
         self.notify("refreshing…", timeout=1.5)
 
     def action_back(self) -> None:
-        from koomap_tui.ui.navigation import go_back
-
-        go_back(self.kapp)
+        self.kapp.go_back()

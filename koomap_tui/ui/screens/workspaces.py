@@ -19,6 +19,7 @@ from koomap_tui.domain.policy import (
     ATTR_STAR,
     ATTR_TASK_COUNT,
     ATTR_WORKSPACE_COUNT,
+    Decision,
     Kind,
     Op,
 )
@@ -27,6 +28,7 @@ from koomap_tui.services.sources import WorkspaceSource
 from koomap_tui.ui.format import fmt_time, inert
 from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.screens.base import ConsoleScreen
+from koomap_tui.ui.screens.tasks import TasksScreen
 from koomap_tui.ui.screens.workspace_form import WorkspaceForm
 from koomap_tui.ui.tablekit import refresh_rows, row_or_none
 from koomap_tui.ui.widgets.console_footer import ConsoleFooter
@@ -180,16 +182,12 @@ class WorkspacesScreen(ConsoleScreen):
 
     def decide(self, op: Op) -> Any:
         if op is not Op.CREATE and self.current() is None:
-            from koomap_tui.domain.policy import Decision
-
             return Decision(False, "no workspace selected")
         return super().decide(op)
 
     # -- actions ---------------------------------------------------------------------------
     @on(VirtualTable.Selected)
     def _open(self, message: VirtualTable.Selected) -> None:
-        from koomap_tui.ui.screens.tasks import TasksScreen
-
         ws = row_or_none(self.table, message.key)
         if ws is not None:
             self.app.push_screen(TasksScreen(ws.workspace_id, ws.workspace_name))
