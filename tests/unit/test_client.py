@@ -811,7 +811,7 @@ async def test_rate_limit_spaces_concurrent_calls() -> None:
         await asyncio.gather(*(client.show_task_overview(WS) for _ in range(30)))
     elapsed = time.monotonic() - started
     assert len(rec.requests) == 30
-    assert 1.35 <= elapsed < 4.0  # 29 gaps of 50 ms
+    assert elapsed >= 1.35  # 29 gaps of 50 ms (a slower machine only waits longer)
     assert client.stats.rate_limit_wait > 1.0
 
 

@@ -139,13 +139,11 @@ def test_unreachable_endpoint_fails_connectivity(
     monkeypatch.setenv("HUAWEICLOUD_SDK_AK", DEMO_AK)
     monkeypatch.setenv("HUAWEICLOUD_SDK_SK", DEMO_SK)
     cfg = write_config(tmp_path, f"http://127.0.0.1:{port}", "connect_timeout = 1.0\n")
-    started = time.monotonic()
     code, out = doctor(["--config", str(cfg)])
     assert code == 1
     assert status_of(out, "connectivity") == FAIL
     assert f"127.0.0.1:{port}" in out
     assert status_of(out, "clock") == "SKIP"
-    assert time.monotonic() - started < 10
 
 
 def test_config_with_secret_readable_by_others_fails_permissions(

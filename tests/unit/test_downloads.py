@@ -294,15 +294,20 @@ async def test_byte_rate_limiter_caps_throughput() -> None:
 async def test_download_respects_the_rate_cap(
     sim: SimServer, client: KooMapClient, tmp_path: Path
 ) -> None:
+    """Every byte passes the limiter: on its virtual clock the transfer takes size / rate."""
     request = single(sim, await _available(client), tmp_path)
     size = len(expected_bytes(sim, request.files[0].url))
+    now = [0.0]
+
+    async def virtual_sleep(seconds: float) -> None:
+        now[0] += seconds
+
     rate = size / 0.5  # half a second's worth at the cap
-    manager = DownloadManager(max_rate=rate, chunk_size=8 * 1024)
-    started = time.monotonic()
+    limiter = ByteRateLimiter(rate, burst=0.0, clock=lambda: now[0], sleep=virtual_sleep)
+    manager = DownloadManager(rate_limiter=limiter, chunk_size=8 * 1024)
     result = await manager.wait(manager.start(request), timeout=20)
-    elapsed = time.monotonic() - started
     assert result.state is DownloadState.DONE
-    assert elapsed >= 0.4
+    assert now[0] == pytest.approx(0.5)
 
 
 def test_image_request_maps_to_the_image_bucket(tmp_path: Path) -> None:
