@@ -153,6 +153,31 @@ async def test_a_tab_chosen_as_the_screen_opens_stays_chosen(dl_app: Any, tab: s
         assert pilot.app.focused is chosen
 
 
+async def test_a_tab_asked_for_before_the_screen_is_ready_is_shown(dl_app: Any) -> None:
+    """`2` typed in the same burst as `:images⏎` reaches the screen before its tabs are ready:
+    it is kept and applied, not dropped."""
+    original = ImagesScreen.on_mount
+
+    def mount_then_ask(self: ImagesScreen) -> None:
+        original(self)
+        assert not self._ready
+        self.action_tab("products")
+
+    async with dl_app.run_test(size=(180, 45)) as pilot:
+        await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "WorkspacesScreen")
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(ImagesScreen, "on_mount", mount_then_ask)
+            assert navigate(pilot.app, "images")
+            await wait_for(pilot, lambda: isinstance(pilot.app.screen, ImagesScreen))
+            screen = data_screen(pilot)
+            await wait_for(pilot, lambda: screen._ready)
+        products = screen.table_for("products")
+        await wait_for(pilot, lambda: pilot.app.focused is products)
+        for _ in range(5):
+            await pilot.pause()
+        assert screen.active_tab == "products" and pilot.app.focused is products
+
+
 async def test_download_and_delete_refused_with_reasons(dl_app: Any, tmp_path: Path) -> None:
     seen = record_notices(dl_app)
     async with dl_app.run_test(size=(180, 45)) as pilot:

@@ -131,6 +131,7 @@ class ImagesScreen(ConsoleScreen):
         self._ready = False
         self._early: dict[str, Any] = {}
         self._gates: tuple[object, ...] = ()
+        self._tab_asked: str | None = None  # a `1`-`3` pressed before the tabs were ready
 
     # -- layout ----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -246,6 +247,8 @@ class ImagesScreen(ConsoleScreen):
             self.call_after_refresh(self._first_paint)
             return
         self._ready = True
+        if self._tab_asked is not None:
+            tabs.first(TabbedContent).active = self._tab_asked
         self.query_one(DownloadsPanel).replace_all(self.downloads.all())
         self._focus_table()
         early, self._early = self._early, {}
@@ -303,6 +306,8 @@ class ImagesScreen(ConsoleScreen):
     def action_tab(self, tab: str) -> None:
         if self._ready:
             self.query_one("#tabs", TabbedContent).active = tab
+        else:  # typed in the same burst as `:images⏎`: kept, not lost
+            self._tab_asked = tab
 
     def action_back(self) -> None:
         self.kapp.go_back()
