@@ -226,6 +226,15 @@ class MalformedResponseError(KooMapError):
         )
 
 
+class PagingError(MalformedResponseError):
+    """A list could not be walked to its end within sane bounds (a server claiming 10**9
+    workspaces, pages that never shrink): paging stopped, and this says why."""
+
+    def __init__(self, message: str, operation: str | None = None, *, items_read: int = 0) -> None:
+        super().__init__(message, None, None, operation, code="CLIENT.PAGING")
+        self.items_read = items_read
+
+
 # --- code table ------------------------------------------------------------------------------
 #
 # Copied from errors.json (reference version of 2026-11).  Values: (class, hint).  Codes absent

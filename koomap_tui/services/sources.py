@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from koomap_tui.api.client import KooMapClient
+from koomap_tui.api.errors import MalformedResponseError
 from koomap_tui.api.models import (
     Real3DSubTask,
     Real3DTask,
@@ -23,6 +24,7 @@ from koomap_tui.api.models import (
     SatelliteTask,
     Workspace,
 )
+from koomap_tui.api.paging import walk_pages
 from koomap_tui.domain.policy import Kind
 from koomap_tui.domain.states import is_terminal, state_key
 from koomap_tui.services.poller import FetchResult
@@ -41,9 +43,13 @@ def overview_matches(
     overview: Real3DTaskOverview, items: Mapping[str, Real3DTask], include_archived: bool
 ) -> bool:
     """Whether the snapshot explains the overview counts exactly."""
+    if not overview.complete:
+        return False  # a null count explains nothing: read the list
     states = [state_key(t.task_status) for t in items.values()]
     archived = sum(1 for s in states if s == "ARCHIVED")
-    visible_total = overview.total_count - (0 if include_archived else overview.archived_count)
+    visible_total = (overview.total_count or 0) - (
+        0 if include_archived else (overview.archived_count or 0)
+    )
     return (
         len(states) == visible_total
         and sum(1 for s in states if s in _RUNNING) == overview.running_count
@@ -77,32 +83,37 @@ class Real3DTaskSource:
     def is_active(self, item: Real3DTask) -> bool:
         return state_key(item.task_status) in _RUNNING
 
-    async def _full(self) -> tuple[dict[str, Real3DTask], int]:
+    async def _full(self, meta: dict[str, Any]) -> tuple[dict[str, Real3DTask], int]:
         items: dict[str, Real3DTask] = {}
         requests = 0
-        offset = 0
         statuses = ALL_TASK_STATES if self.include_archived else None
-        while True:
-            page = await self.client.list_tasks_in_workspace(
-                self.workspace_id, offset=offset, limit=100, task_status=statuses
-            )
+        bad: list[Any] = []
+        async for page in walk_pages(
+            self.client.list_tasks_in_workspace, self.workspace_id, task_status=statuses
+        ):
             requests += 1
             for task in page.tasks:
                 items[task.task_id] = task
-            offset += len(page.tasks)
-            if not page.tasks or offset >= page.page.total:
-                break
+            bad.extend(page.bad_rows)
+        meta["bad_rows"] = bad
         self._last_full = self._clock()
         self.force_full = False
         return items, requests
 
     async def fetch(self, previous: Mapping[str, Real3DTask] | None) -> FetchResult[Real3DTask]:
-        overview = await self.client.show_task_overview_in_workspace(self.workspace_id)
         requests = 1
-        meta: dict[str, Any] = {"overview": overview}
+        meta: dict[str, Any] = {}
+        overview: Real3DTaskOverview | None
+        try:
+            overview = await self.client.show_task_overview_in_workspace(self.workspace_id)
+        except MalformedResponseError as exc:
+            # The counts are a shortcut, not the data: without them, read the list itself.
+            overview = None
+            meta["overview_error"] = str(exc)
+        meta["overview"] = overview
         due = self._last_full is None or self._clock() - self._last_full >= self.resync_every
-        if previous is None or self.force_full or due:
-            items, n = await self._full()
+        if previous is None or self.force_full or due or overview is None:
+            items, n = await self._full(meta)
             meta["full"] = True
             return FetchResult(items, requests + n, meta)
         items = dict(previous)
@@ -122,7 +133,7 @@ class Real3DTaskSource:
                 else:
                     items[key] = task
         if not overview_matches(overview, items, self.include_archived):
-            items, n = await self._full()
+            items, n = await self._full(meta)
             requests += n
             meta["full"] = True
         return FetchResult(items, requests, meta)
@@ -142,16 +153,13 @@ class WorkspaceSource:
     async def fetch(self, previous: Mapping[str, Workspace] | None) -> FetchResult[Workspace]:
         items: dict[str, Workspace] = {}
         requests = 0
-        offset = 0
-        while True:
-            page = await self.client.list_common_workspace(offset=offset, limit=100)
+        bad: list[Any] = []
+        async for page in walk_pages(self.client.list_common_workspace):
             requests += 1
             for ws in page.data:
                 items[ws.workspace_id] = ws
-            offset += len(page.data)
-            if not page.data or offset >= page.page.total:
-                break
-        return FetchResult(items, requests)
+            bad.extend(page.bad_rows)
+        return FetchResult(items, requests, {"bad_rows": bad})
 
 
 class SubTaskSource:
@@ -170,7 +178,9 @@ class SubTaskSource:
         self, previous: Mapping[str, Real3DSubTask] | None
     ) -> FetchResult[Real3DSubTask]:
         page = await self.client.list_real3d_subtasks(self.workspace_id, self.task_id, limit=100)
-        return FetchResult({s.subtask_id: s for s in page.subtasks}, 1)
+        return FetchResult(
+            {s.subtask_id: s for s in page.subtasks}, 1, {"bad_rows": list(page.bad_rows)}
+        )
 
 
 class SatelliteTaskSource:
@@ -192,23 +202,19 @@ class SatelliteTaskSource:
     ) -> FetchResult[SatelliteTask]:
         items: dict[str, SatelliteTask] = {}
         requests = 0
-        offset = 0
-        meta: dict[str, Any] = {}
+        meta: dict[str, Any] = {"bad_rows": []}
         statuses = None
         if self.include_archived:
             statuses = [
                 "INIT", "START_RUNNING", "RUNNING", "SUCCESS", "FAILED",
                 "STOPPING", "STOP_SUCCESS", "STOP_FAILED", "ARCHIVED",
             ]  # fmt: skip
-        while True:
-            page = await self.client.list_task_info(
-                self.workspace_id, offset=offset, limit=100, task_status=statuses
-            )
+        async for page in walk_pages(
+            self.client.list_task_info, self.workspace_id, task_status=statuses
+        ):
             requests += 1
             meta["counts"] = page.task_num_vo
+            meta["bad_rows"].extend(page.bad_rows)
             for task in page.data:
                 items[task.task_id] = task
-            offset += len(page.data)
-            if not page.data or offset >= page.page.total:
-                break
         return FetchResult(items, requests, meta)

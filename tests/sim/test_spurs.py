@@ -76,8 +76,15 @@ def test_add_delete_and_marker_info(api: httpx.Client) -> None:
         api.get(f"/v1/real3d/{ws}/tasks", params={"task_ids": tid}).json()["tasks"][0]["has_marker"]
         is True
     )
-    assert_error(api.post(f"/v1/real3d/spur/{tid}/markerinfo"), 400, "KMP.00011004")
+    # No body, as the official SDK sends it, and {} as the reference shows: both accepted.
+    assert api.post(f"/v1/real3d/spur/{tid}/markerinfo").json() is True
     assert api.post(f"/v1/real3d/spur/{tid}/markerinfo", json={}).json() is True
+    bad = api.post(
+        f"/v1/real3d/spur/{tid}/markerinfo",
+        content=b"not json",
+        headers={"Content-Type": "application/json"},
+    )
+    assert_error(bad, 400, "KMP.00011004")
     assert api.request("DELETE", "/v1/real3d/spur", json={"id": spur["id"]}).json() is True
     assert_error(
         api.request("DELETE", "/v1/real3d/spur", json={"id": spur["id"]}), 400, "KMP.99990301"

@@ -114,7 +114,9 @@ def count(sim: Simulator, req: Req) -> Any:
 def marker_info(sim: Simulator, req: Req) -> Any:
     store = req.store
     task = _task(store, req.params["task_id"])
-    req.json(required=True)
+    # The official SDK sends CreateMarkerInfo without a body; the reference asks for {}. Accept
+    # both (a body, when present, must still be JSON).
+    req.json(required=False)
     if not store.spurs_by_task.get(task.id):
         raise SimError(E.NO_SPURS, "The task has no spurs; the marker file cannot be generated.")
     return True
