@@ -310,6 +310,8 @@ _CODES: dict[str, tuple[_Kind, str]] = {
     ),
     "KMP.99990301": (NotFoundError, "Check the spur id."),
     "KMP.99990302": (WrongStateError, "Add spurs before generating the marker file."),
+    # Simulator placeholder: spur edits outside REAL3D-CTRL in BUNDLE_SUCCESS (states.json).
+    "KMP.99990303": (WrongStateError, "Edit spurs only on a REAL3D-CTRL task in BUNDLE_SUCCESS."),
     "KMP.99990401": (NotFoundError, "Check product_id / refine_product_id."),
     "KMP.99990402": (WrongStateError, "Wait until the product is available."),
     "KMP.99990501": (NotFoundError, "Check the satellite task id."),
