@@ -92,6 +92,7 @@ async def test_console_session_leaks_no_secret(
     assert leaks(log_text, secrets) == []
     audit_text = (tmp_path / "audit.jsonl").read_text()
     assert len(audit_records(tmp_path)) == 2
+    assert len(audit_records(tmp_path, intents=True)) == 4  # each with its intent record
     assert leaks(audit_text, secrets) == []
     assert stat.S_IMODE(log_file.stat().st_mode) == 0o600
     assert stat.S_IMODE((tmp_path / "audit.jsonl").stat().st_mode) == 0o600
