@@ -124,8 +124,12 @@ class Real3DTaskSource:
             )
             requests += 1
             got = {t.task_id: t for t in page.tasks}
+            unreadable = {b.key for b in page.bad_rows}
+            meta.setdefault("bad_rows", []).extend(page.bad_rows)
             for key in chunk:
                 task = got.get(key)
+                if key in unreadable:
+                    continue  # still there, just unreadable now: not "gone"
                 if task is None or (
                     state_key(task.task_status) == "ARCHIVED" and not self.include_archived
                 ):

@@ -275,3 +275,25 @@ async def test_a_full_last_page_that_reaches_total_ends_normally() -> None:
     async with client:
         result = await WorkspaceSource(client).fetch(None)
     assert len(result.items) == 500 and len(seen) == 5
+
+
+async def test_an_active_task_turning_unreadable_is_kept_not_dropped() -> None:
+    state = {"progress": "0.40"}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/overview"):
+            return httpx.Response(200, json={"total_count": 1, "running_count": 1})
+        row = task(1, task_status="RUNNING", task_progress=state["progress"])
+        return httpx.Response(
+            200, json={"tasks": [row], "page": {"offset": 0, "limit": 100, "total": 1}}
+        )
+
+    client, _ = client_for(answer)
+    source = Real3DTaskSource(client, WS)
+    async with client:
+        first = await source.fetch(None)
+        state["progress"] = "abc"
+        second = await source.fetch(first.items)
+    assert list(second.items) == ["t01"] and second.items["t01"].task_progress == 0.4
+    assert [b.key for b in second.meta["bad_rows"]] == ["t01"]
+    assert not second.meta.get("full")
