@@ -264,17 +264,18 @@ def diagnose(
                         holds_secrets=any("secret" in w for w in settings.warnings),
                     )
                 )
+            setup = None
             try:
-                setup = config.build_auth(
+                built = config.build_auth(
                     settings, prompt=prompt or (_ask if sys.stdin.isatty() else None)
                 )
             except config.ConfigError as exc:
                 report.add("credentials", FAIL, str(exc))
-                setup = None
             else:
-                report.secrets.extend(register_auth_secrets(setup.auth))
-                report.add("credentials", OK, setup.description)
-                for warning in setup.warnings:
+                setup = built
+                report.secrets.extend(register_auth_secrets(built.auth))
+                report.add("credentials", OK, built.description)
+                for warning in built.warnings:
                     report.add("credentials", WARN, warning)
             client = None
             if setup is not None:
