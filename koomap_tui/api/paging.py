@@ -66,7 +66,9 @@ def page_total(result: Any) -> int | None:
 
 
 def quota_for(method: Callable[..., Any]) -> int | None:
-    return QUOTAS.get(getattr(method, "__name__", ""))
+    """The documented bound of a client list method, also through a `CountedCalls` wrapper."""
+    inner = getattr(method, "method", method)
+    return QUOTAS.get(getattr(inner, "__name__", ""))
 
 
 async def walk_pages(
@@ -86,7 +88,7 @@ async def walk_pages(
     """
     limit = max(1, min(page_size, MAX_PAGE_SIZE))
     quota = quota_for(method) if quota is None else quota
-    name = getattr(method, "__name__", "list")
+    name = getattr(getattr(method, "method", method), "__name__", "list")
     rows_read = 0
     pages = 0
     total: int | None = None
@@ -147,3 +149,25 @@ async def paginate(
                 return
             seen += 1
             yield item
+
+
+class CountedCalls:
+    """A list method that counts the requests made through it and keeps the last answer.
+
+    Poll sources report what a cycle cost, and some answers carry more than their items (the
+    satellite list's per-state counts, a spur list's total): wrap the method, hand the wrapper
+    to ``paginate``, and read ``requests``, ``last`` and ``bad_rows`` (the unreadable rows of
+    every page, which ``paginate`` does not yield) afterwards.
+    """
+
+    def __init__(self, method: Callable[..., Awaitable[Any]]) -> None:
+        self.method = method
+        self.requests = 0
+        self.last: Any = None
+        self.bad_rows: list[Any] = []
+
+    async def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self.requests += 1  # a request that fails still cost one
+        self.last = await self.method(*args, **kwargs)
+        self.bad_rows.extend(getattr(self.last, "bad_rows", ()) or ())
+        return self.last

@@ -297,3 +297,20 @@ async def test_an_active_task_turning_unreadable_is_kept_not_dropped() -> None:
     assert list(second.items) == ["t01"] and second.items["t01"].task_progress == 0.4
     assert [b.key for b in second.meta["bad_rows"]] == ["t01"]
     assert not second.meta.get("full")
+
+
+async def test_a_counted_wrapper_keeps_the_quota_and_collects_bad_rows() -> None:
+    """Poll sources wrap list methods in `CountedCalls`: the documented quota must still apply
+    and the unreadable rows of every page must be kept for the screen."""
+    from koomap_tui.api.paging import CountedCalls
+
+    def rows(i: int) -> dict[str, Any]:
+        return {"workspace_id": f"w{i}"} if i % 100 else {"workspace_name": "no id"}
+
+    client, seen = client_for(endless("data", rows))
+    async with client:
+        calls = CountedCalls(client.list_common_workspace)
+        with pytest.raises(PagingError, match="at most 500"):
+            [w async for w in client.paginate(calls)]
+    assert calls.requests == len(seen) == 5
+    assert [b.key for b in calls.bad_rows] == ["#0"] * 5
