@@ -109,6 +109,34 @@ def default_audit_path() -> Path:
     return Path(platformdirs.user_state_dir("koomap-tui")) / "audit.jsonl"
 
 
+def check_audit_file(path: Path) -> None:
+    """Refuse to start when the audit log cannot be written: no action without its record."""
+    from koomap_tui.services.audit import AuditLog
+
+    try:
+        AuditLog(path).probe()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise UsageError(
+            f"the audit log {path} cannot be written ({reason}); "
+            "fix it or choose another file with --audit-file"
+        ) from None
+
+
+def theme_names() -> list[str]:
+    from koomap_tui.ui.themes import load_themes
+
+    return sorted(load_themes())
+
+
+def check_theme(name: str | None, where: str) -> None:
+    if name is None:
+        return
+    names = theme_names()
+    if name not in names:
+        raise UsageError(f"unknown theme {name!r} ({where}); choose one of: {', '.join(names)}")
+
+
 def build_context(args: argparse.Namespace, sim: Any) -> Any:
     """Assemble client, runner and audit log for the console from flags, config and env."""
     from koomap_tui.services.actions import ActionRunner
@@ -169,7 +197,7 @@ def _offer_demo(args: argparse.Namespace, problem: Exception) -> bool:
     try:
         from koomap_tui.config import config_path
 
-        where = str(config_path())
+        where = str(args.config if args.config is not None else config_path())
     except Exception:
         where = "the koomap-tui config file"
     print(f"koomap-tui: {describe(problem)}\n", file=sys.stderr)
@@ -187,6 +215,8 @@ def run_console(args: argparse.Namespace) -> int:
     from koomap_tui.config import CredentialsError
     from koomap_tui.ui.app import KooMapApp
 
+    check_theme(args.theme, "--theme")
+    check_audit_file(args.audit_file or default_audit_path())
     with contextlib.ExitStack() as stack:
         sim = stack.enter_context(demo_simulator(args.seed, args.speed)) if args.demo else None
         try:
@@ -197,6 +227,8 @@ def run_console(args: argparse.Namespace) -> int:
             args.demo = True
             sim = stack.enter_context(demo_simulator(args.seed, args.speed))
             ctx = build_context(args, sim)
+        if not args.theme:
+            check_theme(ctx.theme, "theme in the configuration")
         app = KooMapApp(ctx)
         app.run()
         if app.return_code not in (None, 0):

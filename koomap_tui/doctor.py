@@ -108,6 +108,21 @@ def check_file_private(name: str, path: Path, *, holds_secrets: bool) -> Check:
     return Check(name, OK, f"{path} is mode {mode:04o}")
 
 
+def check_audit_file(path: Path) -> Check:
+    """Private, and really writable: a full device accepts the open and fails the write."""
+    from koomap_tui.services.audit import AuditLog
+
+    existed = path.exists()
+    try:
+        AuditLog(path).probe()
+    except OSError as exc:
+        return Check("audit file", FAIL, f"{path} cannot be written ({exc.strerror or exc})")
+    finally:
+        if not existed and path.exists() and path.is_file() and path.stat().st_size == 0:
+            path.unlink()  # doctor only looks; it leaves no empty log behind
+    return check_file_private("audit file", path, holds_secrets=False)
+
+
 def _tls_hint(exc: BaseException) -> str:
     text = str(exc)
     if "CERTIFICATE_VERIFY_FAILED" in text or "certificate" in text.lower():
@@ -131,21 +146,61 @@ async def _probe(endpoint: str, verify: bool, timeout: float) -> tuple[Check, st
     )
 
 
-async def _api_call(client: Any) -> Check:
+async def _api_call(client: Any) -> list[Check]:
     from koomap_tui.api.errors import AuthenticationError, KooMapError, PermissionDeniedError
 
     try:
         async with client:
             page = await client.list_common_workspace(limit=1)
+            shapes = await _shape_checks(client, page)
     except AuthenticationError as exc:
-        return Check("api", FAIL, f"credentials rejected: {exc}")
+        return [Check("api", FAIL, f"credentials rejected: {exc}")]
     except PermissionDeniedError as exc:
-        return Check("api", FAIL, f"authenticated but not allowed: {exc}")
+        return [Check("api", FAIL, f"authenticated but not allowed: {exc}")]
     except KooMapError as exc:
-        return Check("api", FAIL, f"ListCommonWorkspace failed: {exc}")
+        return [Check("api", FAIL, f"ListCommonWorkspace failed: {exc}")]
     total = getattr(getattr(page, "page", None), "total", None)
     seen = f"{total} workspace(s) visible" if total is not None else "answered"
-    return Check("api", OK, f"authenticated; ListCommonWorkspace {seen}")
+    return [Check("api", OK, f"authenticated; ListCommonWorkspace {seen}"), *shapes]
+
+
+def _bad_rows_text(answer: Any) -> str:
+    bad = list(getattr(answer, "bad_rows", ()) or ())
+    if not bad:
+        return ""
+    first = bad[0]
+    return f"{len(bad)} unreadable row(s), first {first.key}: {first.describe()}"
+
+
+async def _shape_checks(client: Any, workspaces: Any) -> list[Check]:
+    """One real answer per service, validated: a server that answers but with the wrong shape
+    would otherwise pass doctor and fail in the console."""
+    from koomap_tui.api.errors import KooMapError
+
+    problem = _bad_rows_text(workspaces)
+    if problem:
+        return [Check("answers", FAIL, f"ListCommonWorkspace: {problem}")]
+    if not workspaces.data:
+        return [Check("answers", SKIP, "no workspace to sample answers from")]
+    ws = workspaces.data[0].workspace_id
+    checks: list[Check] = []
+    samples: list[tuple[str, str, Any]] = [
+        ("real3d overview", "ShowTaskOverviewInWorkspace", client.show_task_overview_in_workspace),
+        ("real3d tasks", "ListTasksInWorkspace", client.list_tasks_in_workspace),
+        ("satellite", "ShowTaskOverview", client.show_task_overview),
+    ]
+    for service, name, call in samples:
+        try:
+            answer = await call(ws)
+        except KooMapError as exc:
+            checks.append(Check(f"answers {service}", FAIL, f"{name}: {exc}"))
+            continue
+        problem = _bad_rows_text(answer)
+        if problem:
+            checks.append(Check(f"answers {service}", FAIL, f"{name}: {problem}"))
+        else:
+            checks.append(Check(f"answers {service}", OK, f"{name} has the expected shape"))
+    return checks
 
 
 def _ask(prompt: str) -> str:
@@ -209,17 +264,18 @@ def diagnose(
                         holds_secrets=any("secret" in w for w in settings.warnings),
                     )
                 )
+            setup = None
             try:
-                setup = config.build_auth(
+                built = config.build_auth(
                     settings, prompt=prompt or (_ask if sys.stdin.isatty() else None)
                 )
             except config.ConfigError as exc:
                 report.add("credentials", FAIL, str(exc))
-                setup = None
             else:
-                report.secrets.extend(register_auth_secrets(setup.auth))
-                report.add("credentials", OK, setup.description)
-                for warning in setup.warnings:
+                setup = built
+                report.secrets.extend(register_auth_secrets(built.auth))
+                report.add("credentials", OK, built.description)
+                for warning in built.warnings:
                     report.add("credentials", WARN, warning)
             client = None
             if setup is not None:
@@ -238,7 +294,7 @@ def diagnose(
         from koomap_tui.cli import default_audit_path
 
         audit = default_audit_path()
-    report.checks.append(check_file_private("audit file", Path(audit), holds_secrets=False))
+    report.checks.append(check_audit_file(Path(audit)))
     log_file = getattr(args, "log_file", None)
     if log_file is not None:
         report.checks.append(check_file_private("log file", Path(log_file), holds_secrets=False))
@@ -270,10 +326,11 @@ async def _network_checks(
     if client is None:
         report.add("api", SKIP, "needs credentials")
         return
-    api = await _api_call(client)
+    api, *shapes = await _api_call(client)
     if api.status == FAIL and clock.status == FAIL:
         api = Check(api.name, api.status, api.detail + " (likely the clock skew above)")
     report.checks.append(api)
+    report.checks.extend(shapes)
 
 
 def run_doctor(

@@ -16,6 +16,8 @@ import re
 import threading
 from collections.abc import Iterable
 
+from koomap_tui.text import inert, inert_multiline
+
 REDACTED = "***"
 
 # Header and field names whose values are secrets, in JSON, query, header or repr form.
@@ -71,7 +73,8 @@ def redact(text: str, extra: Iterable[str] = ()) -> str:
 
 
 class RedactingFilter(logging.Filter):
-    """Formats the record's message once, redacts it, and freezes the result."""
+    """Formats the record's message once, redacts it, escapes control characters (a server's
+    request id or name must not put ESC sequences or fake lines into the log) and freezes it."""
 
     secrets: tuple[str, ...] = ()
 
@@ -80,15 +83,15 @@ class RedactingFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # a bad format string must not lose the record (or crash a handler)
             message = f"{record.msg!r} {record.args!r}"
-        message = redact(message, self.secrets)
+        message = inert(redact(message, self.secrets))
         record.msg, record.args = message, None
         if record.exc_info:
             import traceback
 
             detail = "".join(traceback.format_exception(*record.exc_info))
-            record.msg = f"{message}\n{redact(detail, self.secrets)}"
+            record.msg = f"{message}\n{inert_multiline(redact(detail, self.secrets))}"
             record.exc_info = None
             record.exc_text = None
         if record.stack_info:
-            record.stack_info = redact(record.stack_info, self.secrets)
+            record.stack_info = inert_multiline(redact(record.stack_info, self.secrets))
         return True

@@ -12,7 +12,12 @@ Rules worth knowing before changing anything (docs/api-client.md has the full ta
 * Only reads are retried: GETs and the read-only POSTs (ListSpurPoints, ShowSpurCount,
   ListImageBaseInfo, ValidateImage).  A stop or delete that timed out is reported as
   ``TransportError(maybe_sent=True)`` and the caller re-reads the item.
-* Bodies the API requires even when empty are sent as ``{}``.
+* Bodies the API requires even when empty are sent as ``{}``; CreateMarkerInfo is sent
+  without a body, as the official SDK does.
+* ListImageBaseInfo is ``multipart/form-data`` (as the SDK sends it); ListFolder's paging is in
+  its JSON body only.
+* A 2xx answer to stop/delete/archive/marker calls is success whatever its body (the SDK types
+  it as an opaque string).
 """
 
 from __future__ import annotations
@@ -24,13 +29,14 @@ import copy
 import json
 import logging
 import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
 from types import TracebackType
 from typing import Any, Final, TypeVar
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -92,7 +98,7 @@ log = logging.getLogger(__name__)
 
 USER_AGENT: Final = f"koomap-tui/{__version__}"
 JSON_CONTENT_TYPE: Final = "application/json"
-FORM_CONTENT_TYPE: Final = "application/x-www-form-urlencoded"
+MULTIPART_CONTENT_TYPE: Final = "multipart/form-data"
 
 M = TypeVar("M", bound=BaseModel)
 Body = Mapping[str, Any]
@@ -319,6 +325,21 @@ def _describe_bad_json(raw: bytes, exc: ValueError) -> str:
     return "not JSON"
 
 
+def _multipart(fields: Mapping[str, str]) -> tuple[bytes, str]:
+    """Form fields as a ``multipart/form-data`` body (no files), with its content type."""
+    boundary = uuid.uuid4().hex
+    parts: list[bytes] = []
+    for name, value in fields.items():
+        safe_name = name.replace('"', "%22").replace("\r", "").replace("\n", "")
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{safe_name}"\r\n\r\n'.encode()
+            + value.encode("utf-8")
+            + b"\r\n"
+        )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"{MULTIPART_CONTENT_TYPE}; boundary={boundary}"
+
+
 def _parse_ack(raw: bytes) -> bool | None:
     """``true`` / ``"true"`` / empty -> True, ``false`` / ``"false"`` -> False, else None."""
     text = raw.decode("utf-8", "replace").strip()
@@ -422,11 +443,35 @@ class KooMapClient:
         *args: Any,
         page_size: int = paging.MAX_PAGE_SIZE,
         max_items: int | None = None,
+        quota: int | None = None,
+        page_budget: int = paging.PAGE_BUDGET,
         **kwargs: Any,
     ) -> AsyncIterator[Any]:
         """Every item of a paged list method, e.g.
-        ``async for task in client.paginate(client.list_tasks_in_workspace, ws_id): ...``."""
-        return paging.paginate(method, *args, page_size=page_size, max_items=max_items, **kwargs)
+        ``async for task in client.paginate(client.list_tasks_in_workspace, ws_id): ...``.
+
+        Bounded (see `paging.walk_pages`): raises `PagingError` past the documented quota of
+        the list or the page budget."""
+        return paging.paginate(
+            method,
+            *args,
+            page_size=page_size,
+            max_items=max_items,
+            quota=quota,
+            page_budget=page_budget,
+            **kwargs,
+        )
+
+    def walk_pages(
+        self,
+        method: Callable[..., Awaitable[Any]],
+        *args: Any,
+        quota: int | None = None,
+        page_budget: int = paging.PAGE_BUDGET,
+        **kwargs: Any,
+    ) -> AsyncIterator[Any]:
+        """Every page (list answer, with its ``bad_rows``) of a paged list method, bounded."""
+        return paging.walk_pages(method, *args, quota=quota, page_budget=page_budget, **kwargs)
 
     # --- transport ---------------------------------------------------------------------------
 
@@ -450,8 +495,7 @@ class KooMapClient:
             content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
             headers["Content-Type"] = JSON_CONTENT_TYPE
         elif form is not None:
-            content = urlencode(list(form.items())).encode()
-            headers["Content-Type"] = FORM_CONTENT_TYPE
+            content, headers["Content-Type"] = _multipart(form)
 
         attempt = 0
         while True:
@@ -544,17 +588,18 @@ class KooMapClient:
             raise self._validation_error(name, response, exc) from None
 
     async def _ack(self, name: str, **send: Any) -> bool:
+        """A 2xx answer means the service accepted the call, whatever the body says: the SDK
+        types it as an opaque string, so a stop that took effect is never reported as
+        malformed. An unusual body is logged for the curious."""
         response = await self._send(name, **send)
-        result = _parse_ack(response.content)
-        if result is None:
-            raise MalformedResponseError.from_body(
-                'expected true, "true" or an empty body',
-                response.content,
-                operation=OPERATIONS[name].operation_id,
-                http_status=response.status_code,
-                request_id=response.headers.get("X-request-id"),
+        if _parse_ack(response.content) is not True:
+            log.info(
+                "%s answered %d with an unusual body (%d bytes); counted as success",
+                OPERATIONS[name].operation_id,
+                response.status_code,
+                len(response.content),
             )
-        return result
+        return True
 
     # --- workspaces --------------------------------------------------------------------------
 
@@ -807,7 +852,8 @@ class KooMapClient:
         return await self._call("show_spur_count", SpurCount, body=_dump(query))
 
     async def create_marker_info(self, task_id: str) -> bool:
-        return await self._ack("create_marker_info", path={"task_id": task_id}, body={})
+        # No body: the official SDK declares none (the reference's "{}" is not sent).
+        return await self._ack("create_marker_info", path={"task_id": task_id})
 
     # --- Real3D data -------------------------------------------------------------------------
 
@@ -818,15 +864,13 @@ class KooMapClient:
         limit: int = 10,
         condition: FolderQueryCondition | Body | None = None,
     ) -> FolderList:
-        """GET with a JSON body (SPEC §6.1); offset/limit also go in the query for servers
-        that only read the old query form."""
+        """GET with a JSON body (SPEC §6.1); paging lives only in the body, as the SDK sends
+        it (the query form belonged to a withdrawn SDK release)."""
         limit = _clamp_limit(limit)
         body: dict[str, Any] = {"offset": offset, "limit": limit}
         if condition is not None:
             body["condition"] = _dump(condition)
-        return await self._call(
-            "list_folder", FolderList, params=_query(offset=offset, limit=limit), body=body
-        )
+        return await self._call("list_folder", FolderList, body=body)
 
     async def list_real3d_products(
         self,
@@ -956,7 +1000,7 @@ class KooMapClient:
         offset: int = 0,
         limit: int = 10,
     ) -> ImageInfoList:
-        """Form-encoded (``application/x-www-form-urlencoded``, see docs/api-client.md).
+        """Form fields sent as ``multipart/form-data`` like the SDK (docs/api-client.md).
         ``offset``/``limit`` given here win over any in ``query`` (so ``paginate`` works)."""
         fields = _dump(query) if query is not None else {}
         fields["offset"] = offset

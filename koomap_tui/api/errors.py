@@ -226,6 +226,15 @@ class MalformedResponseError(KooMapError):
         )
 
 
+class PagingError(MalformedResponseError):
+    """A list could not be walked to its end within sane bounds (a server claiming 10**9
+    workspaces, pages that never shrink): paging stopped, and this says why."""
+
+    def __init__(self, message: str, operation: str | None = None, *, items_read: int = 0) -> None:
+        super().__init__(message, None, None, operation, code="CLIENT.PAGING")
+        self.items_read = items_read
+
+
 # --- code table ------------------------------------------------------------------------------
 #
 # Copied from errors.json (reference version of 2026-11).  Values: (class, hint).  Codes absent
@@ -301,6 +310,8 @@ _CODES: dict[str, tuple[_Kind, str]] = {
     ),
     "KMP.99990301": (NotFoundError, "Check the spur id."),
     "KMP.99990302": (WrongStateError, "Add spurs before generating the marker file."),
+    # Simulator placeholder: spur edits outside REAL3D-CTRL in BUNDLE_SUCCESS (states.json).
+    "KMP.99990303": (WrongStateError, "Edit spurs only on a REAL3D-CTRL task in BUNDLE_SUCCESS."),
     "KMP.99990401": (NotFoundError, "Check product_id / refine_product_id."),
     "KMP.99990402": (WrongStateError, "Wait until the product is available."),
     "KMP.99990501": (NotFoundError, "Check the satellite task id."),

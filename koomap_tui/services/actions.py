@@ -4,20 +4,38 @@ Every mutating call of the console goes through `ActionRunner.run`, so read-only
 state policy, the "never twice while pending" rule and the audit trail live in one place.
 Mutating calls are never retried: when the connection drops after the request may have left,
 the outcome is recorded as unknown and the operator is told to look before trying again.
+
+No action without its record: an "intent" record is written before the request is sent and the
+outcome after it, joined by one `action_id`. When a record cannot be written the runner enters
+the "audit failing" state (`audit_error`): nothing more is sent until `retry_audit` finds the
+log writable again, and an action whose intent could not be written is not sent at all.
 """
 
 from __future__ import annotations
 
+import logging
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from koomap_tui.api.errors import KooMapError, TransportError
 from koomap_tui.domain.policy import Decision, Kind, Op, check, is_mutating
 from koomap_tui.services.audit import AuditLog
+from koomap_tui.services.audit import Outcome as AuditOutcome
 
 PENDING_TIMEOUT = 120.0
+
+log = logging.getLogger(__name__)
+
+_AUDIT_OUTCOME: dict[str, AuditOutcome] = {
+    "ok": "ok",
+    "error": "error",
+    "unknown": "unknown",
+    "denied": "denied",
+    "busy": "denied",
+}
 
 
 @dataclass(frozen=True)
@@ -87,11 +105,38 @@ class ActionRunner:
         self.read_only = read_only
         self._clock = clock
         self.pending: dict[tuple[Kind, str], Pending] = {}
+        #: Why the audit log cannot be written, while it cannot ("audit failing" state).
+        self.audit_error: str | None = None
+
+    @property
+    def audit_failing(self) -> bool:
+        return self.audit_error is not None
+
+    async def retry_audit(self) -> bool:
+        """Probe the audit log; leave the "audit failing" state when it is writable again."""
+        if self.audit is None:
+            self.audit_error = None
+            return True
+        try:
+            await self.audit.aprobe()
+        except OSError as exc:
+            self._audit_failed(exc)
+            return False
+        self.audit_error = None
+        return True
+
+    def _audit_failed(self, exc: OSError) -> None:
+        reason = exc.strerror or str(exc)
+        where = self.audit.path if self.audit is not None else "the audit log"
+        self.audit_error = f"cannot write {where}: {reason}"
+        log.error("audit log failing: %s", self.audit_error)
 
     def decide(self, target: Target, op: Op) -> Decision:
         if (target.kind, target.id) in self.pending:
             p = self.pending[(target.kind, target.id)]
             return Decision(False, f"an action is already in flight ({p.verb}); wait for it")
+        if self.audit_error is not None and is_mutating(op):
+            return Decision(False, f"audit log failing ({self.audit_error}); nothing is sent")
         return check(target.kind, target.state, op, read_only=self.read_only, attrs=target.attrs)
 
     def now(self) -> float:
@@ -134,6 +179,16 @@ class ActionRunner:
                 outcomes.append(outcome)
                 await self._record(operation, outcome)
                 continue
+            action_id = uuid.uuid4().hex
+            if not await self._intent(operation, target, action_id):
+                outcomes.append(
+                    Outcome(
+                        target,
+                        "denied",
+                        f"not sent: the audit record could not be written ({self.audit_error})",
+                    )
+                )
+                continue
             if mark_pending and is_mutating(op):
                 self.pending[(target.kind, target.id)] = Pending(
                     op, target.state, self._clock(), VERBS.get(op, f"{op.value}…")
@@ -143,8 +198,12 @@ class ActionRunner:
             outcome = await self._call(target, call, capture)
             if not outcome.ok and outcome.status != "unknown":
                 self.pending.pop((target.kind, target.id), None)
+            if not await self._record(operation, outcome, action_id):
+                outcome = replace(
+                    outcome,
+                    message=f"{outcome.message} (the outcome was not audited: {self.audit_error})",
+                )
             outcomes.append(outcome)
-            await self._record(operation, outcome)
         return outcomes
 
     async def _call(
@@ -171,17 +230,42 @@ class ActionRunner:
             return Outcome(target, "error", str(exc), request_id=exc.request_id, error=exc)
         return Outcome(target, "ok", "ok", request_id=ids[-1] if ids else None, result=result)
 
-    async def _record(self, operation: str, outcome: Outcome) -> None:
+    async def _intent(self, operation: str, target: Target, action_id: str) -> bool:
+        """Write the "intent" record; False (and the failing state) when it could not be."""
         if self.audit is None:
-            return
+            return True
+        try:
+            await self.audit.arecord(
+                profile=self.profile,
+                operator=self.operator,
+                operation=operation,
+                targets=[target.id],
+                outcome="intent",
+                detail={"state": target.state},
+                action_id=action_id,
+            )
+        except OSError as exc:
+            self._audit_failed(exc)
+            return False
+        return True
+
+    async def _record(self, operation: str, outcome: Outcome, action_id: str | None = None) -> bool:
+        if self.audit is None:
+            return True
         error = outcome.error
-        await self.audit.arecord(
-            profile=self.profile,
-            operator=self.operator,
-            operation=operation,
-            targets=[outcome.target.id],
-            outcome=outcome.status if outcome.status != "busy" else "denied",
-            request_id=outcome.request_id,
-            error_code=error.code if error is not None else None,
-            detail=None if outcome.ok else outcome.message,
-        )
+        try:
+            await self.audit.arecord(
+                profile=self.profile,
+                operator=self.operator,
+                operation=operation,
+                targets=[outcome.target.id],
+                outcome=_AUDIT_OUTCOME.get(outcome.status, "error"),
+                request_id=outcome.request_id,
+                error_code=error.code if error is not None else None,
+                detail=None if outcome.ok else outcome.message,
+                action_id=action_id,
+            )
+        except OSError as exc:
+            self._audit_failed(exc)
+            return False
+        return True

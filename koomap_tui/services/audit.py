@@ -7,8 +7,12 @@ and fsync'ed before `record` returns; a torn last line after a crash is skipped 
 
 The log must never become a place where credentials leak: every string passes through
 `redact` (known secret values, secret-named key/value pairs, bearer tokens) and free-text
-`detail` additionally loses long base64/hex-looking runs. The file is created 0600 and a parent
-directory created here is 0700.
+`detail` additionally loses long base64/hex-looking runs. A file created here is 0600 and a
+parent directory created here is 0700; a path that already exists (a file the operator prepared,
+a device such as /dev/null) keeps its mode: the console changes modes only on what it creates.
+
+Mutations are written twice: an "intent" record before the request leaves (if it cannot be
+written, the request is not sent) and the outcome after, both carrying the same `action_id`.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import csv
+import errno
 import io
 import json
 import os
@@ -28,10 +33,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TextIO, get_args
 
-Outcome = Literal["ok", "error", "unknown", "denied"]
+Outcome = Literal["ok", "error", "unknown", "denied", "intent"]
 OUTCOMES: frozenset[str] = frozenset(get_args(Outcome))
 
 MASK = "***"
+
+# Below this much free space a regular audit file counts as full at the start-up check.
+_MIN_FREE_BYTES = 64 * 1024
 
 # Key names whose values are secrets wherever they appear (headers, query strings, JSON, prose).
 SECRET_KEYS: tuple[str, ...] = (
@@ -143,6 +151,9 @@ class AuditRecord:
     request_id: str | None = None
     error_code: str | None = None
     detail: str | dict[str, Any] | None = None
+    #: Shared by the "intent" record written before a mutation is sent and its outcome record;
+    #: the server's request id exists only once the answer arrives, so it joins the two.
+    action_id: str | None = None
 
     @property
     def when(self) -> datetime | None:
@@ -162,6 +173,7 @@ class AuditRecord:
             "request_id": self.request_id,
             "error_code": self.error_code,
             "detail": self.detail,
+            "action_id": self.action_id,
         }
 
     @classmethod
@@ -178,6 +190,7 @@ class AuditRecord:
             request_id=_opt_str(data.get("request_id")),
             error_code=_opt_str(data.get("error_code")),
             detail=detail if isinstance(detail, dict) else _opt_str(detail),
+            action_id=_opt_str(data.get("action_id")),
         )
 
 
@@ -256,8 +269,13 @@ class AuditLog:
         request_id: str | None = None,
         error_code: str | None = None,
         detail: str | Mapping[str, Any] | None = None,
+        action_id: str | None = None,
     ) -> AuditRecord:
-        """Append one record, durably (flush + fsync), and return what was written."""
+        """Append one record, durably (flush + fsync), and return what was written.
+
+        Raises `OSError` when the record could not be written (read-only directory, full
+        device...): callers that mutate must not go on without their record.
+        """
         if outcome not in OUTCOMES:
             raise ValueError(f"outcome must be one of {sorted(OUTCOMES)}, not {outcome!r}")
         s = self.secrets
@@ -278,6 +296,7 @@ class AuditLog:
             request_id=None if request_id is None else redact(str(request_id), s),
             error_code=None if error_code is None else redact(str(error_code), s),
             detail=clean_detail,
+            action_id=action_id,
         )
         line = json.dumps(rec.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n"
         self._append(line.encode("utf-8"))
@@ -293,6 +312,7 @@ class AuditLog:
         request_id: str | None = None,
         error_code: str | None = None,
         detail: str | Mapping[str, Any] | None = None,
+        action_id: str | None = None,
     ) -> AuditRecord:
         """`record` off the event loop (fsync can take milliseconds)."""
         return await asyncio.to_thread(
@@ -305,22 +325,56 @@ class AuditLog:
             request_id,
             error_code,
             detail,
+            action_id,
         )
+
+    def probe(self) -> None:
+        """Check that a record could be appended now; raises `OSError` with the reason.
+
+        Opens (creating if needed) the file for appending; for a device or pipe also writes one
+        empty line (skipped by readers), since a full device accepts the open and fails the
+        write. A regular file must live on a device with free space left.
+        """
+        with self._lock:
+            self._ensure_parent()
+            fd = self._open()
+            try:
+                info = os.fstat(fd)
+                if stat.S_ISREG(info.st_mode):
+                    vfs = os.fstatvfs(fd)
+                    if vfs.f_bavail * vfs.f_frsize < _MIN_FREE_BYTES:
+                        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self.path))
+                elif stat.S_ISCHR(info.st_mode):
+                    os.write(fd, b"\n")
+            finally:
+                os.close(fd)
+
+    async def aprobe(self) -> None:
+        await asyncio.to_thread(self.probe)
+
+    def _open(self) -> int:
+        flags = os.O_RDWR | os.O_APPEND | os.O_CLOEXEC
+        try:
+            # Only a file created here gets a mode from us (0600, O_EXCL proves it is ours).
+            return os.open(self.path, flags | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return os.open(self.path, flags)
 
     def _append(self, data: bytes) -> None:
         with self._lock:
             self._ensure_parent()
-            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            fd = self._open()
             try:
-                _tighten(fd)
-                size = os.fstat(fd).st_size
-                if size and os.pread(fd, 1, size - 1) != b"\n":
+                info = os.fstat(fd)
+                regular = stat.S_ISREG(info.st_mode)
+                if regular and info.st_size and os.pread(fd, 1, info.st_size - 1) != b"\n":
                     data = b"\n" + data  # end a torn line left by a crash; keep ours intact
                 view = memoryview(data)
                 while view:
                     written = os.write(fd, view)
                     view = view[written:]
-                os.fsync(fd)
+                if regular:
+                    os.fsync(fd)  # devices and pipes reject fsync (EINVAL); nothing to flush
             finally:
                 os.close(fd)
 
@@ -456,14 +510,6 @@ def _haystack(rec: AuditRecord) -> str:
     detail_text = json.dumps(detail, ensure_ascii=False) if isinstance(detail, dict) else detail
     parts = [rec.operation, *rec.targets, rec.error_code or "", detail_text or ""]
     return "\n".join(parts).lower()
-
-
-def _tighten(fd: int) -> None:
-    # An existing file with group/other bits (e.g. copied around) is narrowed back to 0600.
-    with contextlib.suppress(OSError):
-        mode = os.fstat(fd).st_mode
-        if mode & (stat.S_IRWXG | stat.S_IRWXO):
-            os.fchmod(fd, 0o600)
 
 
 def _write_out(dest: Path | str | TextIO, text: str) -> None:

@@ -30,6 +30,8 @@ def status(sim: Simulator) -> dict[str, Any]:
         "faults": sim.faults.as_dict(),
         "requests": sim.request_log.snapshot(),
         "tenants": sorted(sim.tenants),
+        "tolerance": sim.config.tolerance,
+        "spur_state_gate": sim.config.spur_state_gate,
     }
 
 
@@ -67,6 +69,9 @@ def handle_admin(sim: Simulator, method: str, path: str, body: bytes) -> Answer:
             if method == "DELETE":
                 sim.request_log.clear()
                 return _json(200, sim.request_log.snapshot())
+        if route == "/_sim/tolerance" and method in ("POST", "PUT"):
+            sim.config.tolerance = bool(data.get("enabled", True))
+            return _json(200, {"tolerance": sim.config.tolerance})
         if route == "/_sim/qps" and method in ("POST", "PUT"):
             sim.set_qps_limit(float(data["limit"]))
             return _json(200, {"qps_limit": sim.qps_limit})

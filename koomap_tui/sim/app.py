@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 import os
 import time
@@ -18,7 +19,7 @@ from starlette.routing import Mount
 from starlette.types import Receive, Scope, Send
 
 from koomap_tui.sim import errors as E
-from koomap_tui.sim import iam, obs
+from koomap_tui.sim import iam, obs, tolerance
 from koomap_tui.sim.admin import handle_admin
 from koomap_tui.sim.core import Simulator
 from koomap_tui.sim.errors import SimError
@@ -191,7 +192,12 @@ class SimASGI:
             req.now = sim.now()
             result = handler(sim, req)
         if isinstance(result, Raw):
-            return operation, (result.status, {"content-type": JSON}, result.body)
+            body_out = result.body
+            if sim.config.tolerance and result.status == 200:
+                body_out = dumps(tolerance.vary(json.loads(body_out)))
+            return operation, (result.status, {"content-type": JSON}, body_out)
+        if sim.config.tolerance:
+            result = tolerance.vary(result)
         return operation, (200, {"content-type": JSON}, dumps(result))
 
     def _authenticate(

@@ -84,6 +84,17 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="emit product_details instead of product_detail",
     )
+    g.add_argument(
+        "--any-state-spurs",
+        action="store_true",
+        help="accept spur edits on any task (default: REAL3D-CTRL in BUNDLE_SUCCESS only)",
+    )
+    g.add_argument(
+        "--tolerance",
+        action="store_true",
+        help="answer with the variations the real service may send (numbers as strings, "
+        "nulls, unknown states, extra fields)",
+    )
     return p
 
 
@@ -123,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
         product_detail_key="product_details" if args.product_details_key else "product_detail",
         obs_min_size=args.obs_min_size,
         obs_max_size=args.obs_max_size,
+        spur_state_gate=not args.any_state_spurs,
+        tolerance=args.tolerance,
     )
     sim = Simulator(config)
     try:

@@ -40,6 +40,10 @@ class SimConfig:
     product_detail_key: str = "product_detail"
     obs_min_size: int = 64 * 1024
     obs_max_size: int = 2 * 1024 * 1024
+    #: Inferred rule of states.json: spurs are edited only on REAL3D-CTRL in BUNDLE_SUCCESS.
+    spur_state_gate: bool = True
+    #: Tolerance mode: answers carry the variations the real service may send (tolerance.py).
+    tolerance: bool = False
 
 
 @dataclass

@@ -97,6 +97,8 @@ class SimServer:
         obs_max_size: int = 2 * 1024 * 1024,
         invert_can_delete: bool = False,
         product_detail_key: str = "product_detail",
+        spur_state_gate: bool = True,
+        tolerance: bool = False,
     ) -> None:
         config = SimConfig(
             seed=seed,
@@ -112,6 +114,8 @@ class SimServer:
             obs_max_size=obs_max_size,
             invert_can_delete=invert_can_delete,
             product_detail_key=product_detail_key,
+            spur_state_gate=spur_state_gate,
+            tolerance=tolerance,
         )
         if epoch is not None:
             config.epoch = epoch

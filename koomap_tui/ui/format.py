@@ -2,22 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def inert(value: object) -> str:
-    """Text safe to put on screen: control characters, ANSI escapes and bidi overrides shown.
-
-    Rich markup is neutralised by always building `Text` objects from the result, never by
-    parsing it; this function removes what the terminal itself would interpret.
-    """
-    if value is None:
-        return ""
-    text = str(value)
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+from koomap_tui.text import inert as inert  # every control character escaped, \n and \t too
 
 
 def fmt_time(value: datetime | None) -> str:

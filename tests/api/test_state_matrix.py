@@ -61,7 +61,8 @@ DENIED_CODE = {
     ("real3d_task", "archive"): "KMP.99990108",
     ("real3d_task", "unarchive"): "KMP.99990108",
     ("real3d_task", "create_subtask"): "KMP.99990202",
-    ("real3d_task", "edit_spurs"): None,  # gating inferred; no code documented
+    # Gating inferred (states.json); the simulator's placeholder code, docs/simulator.md.
+    ("real3d_task", "edit_spurs"): "KMP.99990303",
     ("real3d_subtask", "update_upload_status"): "KMP.00021148",
     ("real3d_subtask", "start"): "KMP.99990205",
     ("real3d_subtask", "stop"): "KMP.99990206",
@@ -73,13 +74,6 @@ DENIED_CODE = {
     ("satellite_task", "delete"): "KMP.99990505",
 }
 CONSOLE_ONLY = {("satellite_task", "view_products")}
-# Cells where the simulator knowingly differs from an *inferred* rule of states.json.
-KNOWN_DEVIATIONS = {
-    ("real3d_task", state, "edit_spurs"): "spur gating is inferred (console policy only); "
-    "the simulator accepts AddSpurPoint in every task state"
-    for state in (s["name"] for s in STATES["resources"]["real3d_task"]["states"])
-    if state != "BUNDLE_SUCCESS"
-}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,11 +106,7 @@ def _cells(resource: str) -> list[Cell]:
 
 
 def _param(cell: Cell) -> Any:
-    marks = []
-    reason = KNOWN_DEVIATIONS.get((cell.resource, cell.state, cell.op))
-    if reason and not cell.allowed:
-        marks.append(pytest.mark.xfail(reason=reason, strict=False))
-    return pytest.param(cell, id=cell.id, marks=marks)
+    return pytest.param(cell, id=cell.id)
 
 
 @dataclasses.dataclass
@@ -481,9 +471,7 @@ async def _check_cell(world: World, cell: Cell) -> None:
         with pytest.raises(WrongStateError) as info:
             await _perform(world, cell, item)
         assert info.value.http_status == 400
-        expected = DENIED_CODE[(cell.resource, cell.op)]
-        if expected is not None:
-            assert info.value.code == expected
+        assert info.value.code == DENIED_CODE[(cell.resource, cell.op)]
         return
     result = await _perform(world, cell, item)
     assert result not in (False, None)

@@ -91,8 +91,9 @@ async def test_hostile_names_render_inert_everywhere() -> None:
     assert text
 
 
-async def test_one_malformed_task_gives_a_clear_error_not_a_crash() -> None:
-    """Strict parsing: a wrong type in one task rejects that answer with the field named."""
+async def test_one_malformed_task_keeps_the_good_rows_and_never_crashes() -> None:
+    """Per-row parsing (issue 12 item 8): a wrong type in one task keeps that row aside (with
+    its field) instead of rejecting the page; the hostile value never acts on the terminal."""
 
     def broken(request: httpx.Request) -> httpx.Response:
         if re.fullmatch(r"/v1/real3d/[^/]+/tasks", request.url.path):
@@ -111,11 +112,7 @@ async def test_one_malformed_task_gives_a_clear_error_not_a_crash() -> None:
         await wait_for(pilot, lambda: table(pilot).total_row_count == len(NAMES))
         await pilot.press("enter")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "TasksScreen")
-        await wait_for(
-            pilot, lambda: any("CLIENT.MALFORMED" in n.message for n in app._notifications)
-        )
-        message = next(n.message for n in app._notifications if "MALFORMED" in n.message)
-        assert "tasks.1.task_progress" in message
+        await wait_for(pilot, lambda: table(pilot).total_row_count == 1)
+        assert not any("CLIENT.MALFORMED" in n.message for n in app._notifications)
         assert not ACTIVE.search(visible(app))
-        assert not ACTIVE.search(message)
         assert app._exception is None and app.is_running

@@ -93,8 +93,11 @@ def freshness(app: KooMapApp) -> FreshnessBar:
     return app.screen.query_one(FreshnessBar)
 
 
-def audit_records(tmp_path: Path) -> list[dict[str, Any]]:
+def audit_records(tmp_path: Path, *, intents: bool = False) -> list[dict[str, Any]]:
+    """The audit log's outcome records (and the "intent" records written before each
+    mutation, when `intents`)."""
     path = tmp_path / "audit.jsonl"
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return [r for r in records if intents or r["outcome"] != "intent"]

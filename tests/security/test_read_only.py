@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -138,3 +140,91 @@ async def test_read_only_console_sends_no_mutation(sim: SimServer, tmp_path: Any
         )
     mutating = {OPERATIONS[n].operation_id for n in MUTATING_METHODS}
     assert not any(sim.request_log.count(operation=op) for op in mutating)
+
+
+# --- issue 12 item 16: mutating-ness checked against an independent list -------------------------
+
+ENDPOINTS = json.loads(
+    (Path(__file__).resolve().parents[1] / "data" / "endpoints.json").read_text("utf-8")
+)
+#: The mutating operations of endpoints.json (current + simulator-only), written out by hand
+#: so that a change to OPERATIONS cannot move it: everything that creates, updates, starts,
+#: stops, archives, deletes or builds something.
+MUTATING_OPERATION_IDS = frozenset(
+    {
+        "CreateCommonWorkspace",
+        "UpdateCommonWorkspace",
+        "DeleteCommonWorkspace",
+        "CreateReal3DTask",
+        "UpdateReal3DTask",
+        "StartReal3DTask",
+        "StopReal3DTask",
+        "DeleteReal3DTask",
+        "UpdateReal3DTaskArchivedStatus",
+        "CreateReal3DSubTask",
+        "StartReal3DSubTask",
+        "StopReal3DSubTask",
+        "DeleteReal3DSubTask",
+        "AddSpurPoint",
+        "DeleteSpurPoint",
+        "CreateMarkerInfo",
+        "DeleteReal3DProduct",
+        "DeleteReal3DRefineProduct",
+        "CreateTask",
+        "StartTask",
+        "StopTask",
+        "UpdateTaskArchivedStatus",
+        "DeleteTask",
+        "SimUpdateReal3DSubTaskUploadStatus",
+    }
+)
+_READ_VERBS = ("List", "Show", "Validate")
+
+
+def served_operations() -> list[dict[str, Any]]:
+    return [o for o in ENDPOINTS["operations"] if o["status"] in ("current", "simulator_only")]
+
+
+def test_the_hand_list_agrees_with_endpoints_json() -> None:
+    """Every served operation of the reference is a read (List/Show/Validate) or in the list."""
+    for op in served_operations():
+        reads = op["operation_id"].startswith(_READ_VERBS)
+        assert reads == (op["operation_id"] not in MUTATING_OPERATION_IDS), op["operation_id"]
+        if op["method"] == "GET":
+            assert reads, op["operation_id"]
+    assert {o["operation_id"] for o in served_operations()} >= MUTATING_OPERATION_IDS
+
+
+def test_client_marks_exactly_the_mutating_operations_as_not_repeatable() -> None:
+    """Marking delete_real3d_task read-only would let it be retried and pass the guard."""
+    by_id = {op.operation_id: (name, op) for name, op in OPERATIONS.items()}
+    assert set(by_id) == {o["operation_id"] for o in served_operations()}
+    for operation_id, (name, op) in by_id.items():
+        mutating = operation_id in MUTATING_OPERATION_IDS
+        assert op.read_only is not mutating, operation_id
+        assert (name in MUTATING_METHODS) is mutating, name
+
+
+async def test_read_only_console_reaches_the_guard_when_the_policy_lets_a_stop_through(
+    sim: SimServer, tmp_path: Any
+) -> None:
+    """The boundary, end to end: a runner that (wrongly) allows the stop still cannot send it;
+    the guard refuses, the operator is told nothing was sent, the audit says why."""
+    from koomap_tui.ui.widgets.dialogs import ConfirmDialog
+    from tests.reliability.conftest import audit_records, make_app
+    from tests.ui.helpers import notices, open_workspace, select, wait_for
+
+    sim.reset()
+    sim.request_log.clear()
+    app = make_app(sim.base_url, tmp_path, read_only=False)  # the policy layer is off
+    app.ctx.client = guard(app.ctx.client, True)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_workspace(pilot, "survey_east_2024")
+        await select(pilot, "east_block_fine")
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: any("nothing was sent" in n for n in notices(pilot)))
+    assert sim.request_log.count(operation="StopReal3DTask") == 0
+    [record] = audit_records(tmp_path)
+    assert record["operation"] == "StopReal3DTask" and record["error_code"] == "CLIENT.READ_ONLY"

@@ -92,6 +92,7 @@ async def test_console_session_leaks_no_secret(
     assert leaks(log_text, secrets) == []
     audit_text = (tmp_path / "audit.jsonl").read_text()
     assert len(audit_records(tmp_path)) == 2
+    assert len(audit_records(tmp_path, intents=True)) == 4  # each with its intent record
     assert leaks(audit_text, secrets) == []
     assert stat.S_IMODE(log_file.stat().st_mode) == 0o600
     assert stat.S_IMODE((tmp_path / "audit.jsonl").stat().st_mode) == 0o600
@@ -211,3 +212,29 @@ def test_log_file_is_created_private(tmp_path: Path) -> None:
         logging.getLogger().handlers.clear()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert "hello" in path.read_text()
+
+
+def test_a_registered_secret_without_a_secret_shape_is_still_masked() -> None:
+    """The known-value layer (issue 12 item 17): a password of plain lower-case words matches
+    neither the named nor the opaque rules, so only `register_secret` can catch it. Disabling
+    registration makes this test fail."""
+    from koomap_tui.api.auth import IamTokenAuth
+    from koomap_tui.errors_text import describe
+    from koomap_tui.logsafe import RedactingFilter
+    from koomap_tui.session import register_auth_secrets
+
+    password = "correcthorsebatterystaple"
+    assert redact(f"login as bob with {password}") == f"login as bob with {password}"  # no shape
+    auth = IamTokenAuth("http://127.0.0.1:9", "bob", password, "corp", project_name="cn-north-4")
+    try:
+        assert register_auth_secrets(auth) == [password]
+        assert password not in redact(f"login as bob with {password}")
+        record = logging.LogRecord(
+            "t", logging.INFO, __file__, 1, "retry with %s", (password,), None
+        )
+        RedactingFilter().filter(record)
+        assert password not in record.getMessage()
+        assert password not in describe(RuntimeError(f"IAM said no to {password}"))
+    finally:
+        forget_secrets()
+    assert redact(password) == password  # forgotten again: the mask came from registration

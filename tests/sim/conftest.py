@@ -41,8 +41,12 @@ def sim(server: SimServer) -> Iterator[SimServer]:
     for key, value in {**defaults, **NO_FAILURES}.items():
         setattr(timings, key, value)
     server.request_log.clear()
+    server.core.config.spur_state_gate = True
+    server.core.config.tolerance = False
     yield server
     server.faults.clear()
+    server.core.config.spur_state_gate = True
+    server.core.config.tolerance = False
 
 
 @pytest.fixture(scope="session")

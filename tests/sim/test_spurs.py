@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from tests.sim.conftest import assert_error, task_by_name, ws_id
@@ -60,7 +62,25 @@ def test_demo_spurs_list_and_count(api: httpx.Client) -> None:
     assert none.json() == {"count": 0}
 
 
-def test_add_delete_and_marker_info(api: httpx.Client) -> None:
+def test_spur_edits_only_on_ctrl_in_bundle_success(api: httpx.Client, sim: Any) -> None:
+    """states.json (inferred): edit_spurs only for REAL3D-CTRL in BUNDLE_SUCCESS."""
+    ws = ws_id(api, "survey_east_2024")
+    ctrl = ctrl_task(api)
+    assert ctrl["task_status"] == "BUNDLE_SUCCESS"
+    added = api.post("/v1/real3d/spur", json={**SPUR, "taskId": ctrl["task_id"]})
+    assert added.status_code == 200, added.text
+    others = api.get(f"/v1/real3d/{ws}/tasks", params={"limit": 100}).json()["tasks"]
+    other = next(t for t in others if t["task_status"] != "BUNDLE_SUCCESS")
+    refused = api.post("/v1/real3d/spur", json={**SPUR, "taskId": other["task_id"]})
+    assert_error(refused, 400, "KMP.99990303")
+    assert other["task_status"] in refused.json()["error_msg"]
+    # Configurable like the other inferred rules (--any-state-spurs).
+    sim.core.config.spur_state_gate = False
+    assert api.post("/v1/real3d/spur", json={**SPUR, "taskId": other["task_id"]}).status_code == 200
+
+
+def test_add_delete_and_marker_info(api: httpx.Client, sim: Any) -> None:
+    sim.core.config.spur_state_gate = False  # a fresh INIT task shows the has_marker effect
     task = api.post(
         f"/v1/real3d/{ws_id(api, 'sandbox_empty')}/tasks",
         json={"task_name": "ctrl_new", "task_type": "REAL3D-CTRL"},
@@ -76,8 +96,15 @@ def test_add_delete_and_marker_info(api: httpx.Client) -> None:
         api.get(f"/v1/real3d/{ws}/tasks", params={"task_ids": tid}).json()["tasks"][0]["has_marker"]
         is True
     )
-    assert_error(api.post(f"/v1/real3d/spur/{tid}/markerinfo"), 400, "KMP.00011004")
+    # No body, as the official SDK sends it, and {} as the reference shows: both accepted.
+    assert api.post(f"/v1/real3d/spur/{tid}/markerinfo").json() is True
     assert api.post(f"/v1/real3d/spur/{tid}/markerinfo", json={}).json() is True
+    bad = api.post(
+        f"/v1/real3d/spur/{tid}/markerinfo",
+        content=b"not json",
+        headers={"Content-Type": "application/json"},
+    )
+    assert_error(bad, 400, "KMP.00011004")
     assert api.request("DELETE", "/v1/real3d/spur", json={"id": spur["id"]}).json() is True
     assert_error(
         api.request("DELETE", "/v1/real3d/spur", json={"id": spur["id"]}), 400, "KMP.99990301"

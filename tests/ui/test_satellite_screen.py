@@ -58,7 +58,8 @@ async def select(pilot: Pilot[Any], name: str) -> str:
 
 def audit_records(tmp_path: Path) -> list[dict[str, Any]]:
     path = tmp_path / "audit.jsonl"
-    return [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
+    records = [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
+    return [r for r in records if r["outcome"] != "intent"]  # outcome records only
 
 
 async def test_lists_states_overview_and_archive_toggle(make_app: Any) -> None:

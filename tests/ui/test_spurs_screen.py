@@ -56,7 +56,8 @@ async def answer_prompt(pilot: Pilot[Any], key: str, text: str) -> None:
 
 def audit_ops(tmp_path: Path) -> list[tuple[str, str]]:
     lines = (tmp_path / "audit.jsonl").read_text().splitlines()
-    return [(r["operation"], r["outcome"]) for r in map(json.loads, lines)]
+    records = map(json.loads, lines)
+    return [(r["operation"], r["outcome"]) for r in records if r["outcome"] != "intent"]
 
 
 async def test_images_spurs_points_and_marker_file(make_app: Any, sim: Any, tmp_path: Path) -> None:

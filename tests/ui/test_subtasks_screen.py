@@ -60,7 +60,8 @@ async def put_cursor(pilot: Pilot[Any], screen: SubtasksScreen, name: str) -> st
 
 def audit(tmp_path: Path) -> list[dict[str, Any]]:
     path = tmp_path / "audit.jsonl"
-    return [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
+    records = [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
+    return [r for r in records if r["outcome"] != "intent"]  # outcome records only
 
 
 async def test_lists_subtasks_with_state_words_paths_and_refined_products(make_app: Any) -> None:

@@ -55,6 +55,7 @@ def test_one_line_per_record_with_utc_time(log: AuditLog) -> None:
         "request_id": REQUEST_ID,
         "error_code": None,
         "detail": None,
+        "action_id": None,
     }
     assert lines[1]["targets"] == [TASK_ID, "t2"]
     assert lines[1]["error_code"] == "KMP.0001"
@@ -72,12 +73,59 @@ def test_file_0600_and_created_dirs_0700(tmp_path: Path) -> None:
     assert stat.S_IMODE((tmp_path / "a").stat().st_mode) == 0o700
 
 
-def test_existing_world_readable_file_is_narrowed(tmp_path: Path) -> None:
+def test_an_existing_file_keeps_its_mode(tmp_path: Path) -> None:
+    # The console sets modes only on files it creates (issue 12 item 7): an operator who shared
+    # the log with a group on purpose keeps that choice.
     path = tmp_path / "audit.jsonl"
     path.write_text("")
-    path.chmod(0o644)
+    path.chmod(0o640)
     AuditLog(path).record("p", "o", "start", ["x"], "ok")
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/null"), reason="needs /dev/null")
+def test_a_device_as_audit_file_keeps_its_mode() -> None:
+    # /dev/null (0666) used as audit file: writes succeed and its mode is left alone (before
+    # the fix the writer narrowed it to 0600, or failed on fsync of a device).
+    before = stat.S_IMODE(os.stat("/dev/null").st_mode)
+    AuditLog("/dev/null").record("p", "o", "start", ["x"], "ok")
+    AuditLog("/dev/null").probe()
+    assert stat.S_IMODE(os.stat("/dev/null").st_mode) == before
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_full_device_fails_the_write_and_the_probe() -> None:
+    log = AuditLog("/dev/full")
+    with pytest.raises(OSError) as caught:
+        log.record("p", "o", "start", ["x"], "ok")
+    assert caught.value.errno == 28  # ENOSPC
+    with pytest.raises(OSError):
+        log.probe()
+
+
+def test_probe_of_a_path_under_a_file_fails(tmp_path: Path) -> None:
+    (tmp_path / "plain").write_text("x")
+    with pytest.raises(OSError):
+        AuditLog(tmp_path / "plain" / "audit.jsonl").probe()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only directories")
+def test_probe_of_a_read_only_directory_fails(tmp_path: Path) -> None:
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    try:
+        with pytest.raises(OSError):
+            AuditLog(ro / "audit.jsonl").probe()
+    finally:
+        ro.chmod(0o700)
+
+
+def test_probe_creates_a_missing_file_0600_and_writes_no_record(tmp_path: Path) -> None:
+    log = AuditLog(tmp_path / "audit.jsonl")
+    log.probe()
+    assert stat.S_IMODE(log.path.stat().st_mode) == 0o600
+    assert log.read() == []
 
 
 def test_append_only_keeps_earlier_records(tmp_path: Path) -> None:

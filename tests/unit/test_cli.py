@@ -204,3 +204,78 @@ def test_a_stalled_exit_after_a_signal_still_ends_the_process(tmp_path: Path) ->
     proc = subprocess.run([sys.executable, "-c", script], timeout=20, capture_output=True)
     assert proc.returncode == 128 + signal.SIGHUP, proc.stderr[-500:]
     assert marker.exists()  # the watchdog ended it (the script sleeps 30 s; run() allows 20)
+
+
+# --- issue 12: audit file checked at start, themes validated, the config actually used named ---
+
+
+def test_full_device_as_audit_file_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if not Path("/dev/full").exists():
+        pytest.skip("needs /dev/full")
+    code, _, err = run_main(["--demo", "--audit-file", "/dev/full"], capsys)
+    assert code == cli.EXIT_USAGE
+    assert err.count("\n") == 1 and err.startswith("koomap-tui: "), err
+    assert "/dev/full" in err and "No space left" in err and "--audit-file" in err
+
+
+def test_audit_file_under_a_plain_file_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "plain").write_text("")
+    code, _, err = run_main(["--demo", "--audit-file", str(tmp_path / "plain" / "a.jsonl")], capsys)
+    assert code == cli.EXIT_USAGE and err.count("\n") == 1, err
+    assert "cannot be written" in err
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only directories")
+def test_audit_file_in_a_read_only_directory_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    try:
+        code, _, err = run_main(["--demo", "--audit-file", str(ro / "audit.jsonl")], capsys)
+    finally:
+        ro.chmod(0o700)
+    assert code == cli.EXIT_USAGE and err.count("\n") == 1, err
+    assert "Permission denied" in err
+
+
+def test_unknown_theme_flag_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run_main(
+        ["--demo", "--theme", "nope", "--audit-file", str(tmp_path / "a.jsonl")], capsys
+    )
+    assert code == cli.EXIT_USAGE and err.count("\n") == 1, err
+    assert "unknown theme 'nope'" in err and "--theme" in err and "koomap-dark" in err
+
+
+def test_unknown_theme_in_the_config_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[profiles.lab]\ntheme = "nope"\n')
+    monkeypatch.setenv("HUAWEICLOUD_SDK_AK", "AKEXAMPLE00000000000")
+    monkeypatch.setenv("HUAWEICLOUD_SDK_SK", "SKEXAMPLE0000000000000000000000000000000")
+    code, _, err = run_main(
+        ["--config", str(cfg), "--profile", "lab", "--audit-file", str(tmp_path / "a.jsonl")],
+        capsys,
+    )
+    assert code == cli.EXIT_USAGE and err.count("\n") == 1, err
+    assert "unknown theme 'nope'" in err and "configuration" in err
+
+
+def test_no_credentials_help_names_the_config_file_given(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = tmp_path / "mine.toml"
+    cfg.write_text("[profiles.lab]\n")
+    code, _, err = run_main(
+        ["--config", str(cfg), "--audit-file", str(tmp_path / "a.jsonl")], capsys
+    )
+    assert code == cli.EXIT_USAGE
+    assert f"a profile in {cfg}" in err

@@ -181,3 +181,80 @@ def test_main_dispatches_doctor_and_returns_its_status(
     assert main(["--config", str(cfg), "doctor"]) == 1
     out = capsys.readouterr().out
     assert "FAIL" in out and "config" in out
+
+
+# --- issue 12 item 13: doctor validates one real answer per service ------------------------------
+
+
+def _aksk(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HUAWEICLOUD_SDK_AK", DEMO_AK)
+    monkeypatch.setenv("HUAWEICLOUD_SDK_SK", DEMO_SK)
+
+
+def test_healthy_answers_pass_the_shape_checks(
+    sim: SimServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _aksk(monkeypatch)
+    cfg = write_config(tmp_path, sim.base_url)
+    code, out = doctor(["--config", str(cfg), "--audit-file", str(tmp_path / "a.jsonl")])
+    assert code == 0, out
+    for line in ("answers real3d overview", "answers real3d tasks", "answers satellite"):
+        assert status_of(out, line) == OK, out
+    assert "ShowTaskOverviewInWorkspace has the expected shape" in out
+
+
+@pytest.mark.parametrize(
+    ("prefix", "line"),
+    [
+        ("/v1/real3d/", "answers real3d overview"),
+        ("/v1/kmp-control/tasks/overview", "answers satellite"),
+    ],
+)
+def test_a_malformed_answer_fails_doctor(
+    sim: SimServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefix: str, line: str
+) -> None:
+    _aksk(monkeypatch)
+    cfg = write_config(tmp_path, sim.base_url)
+    sim.faults.set(truncated_rate=1.0, path_prefix=prefix)
+    try:
+        code, out = doctor(["--config", str(cfg), "--audit-file", str(tmp_path / "a.jsonl")])
+    finally:
+        sim.faults.clear()
+    assert code == 1, out
+    assert status_of(out, line) == FAIL and "malformed" in out
+    assert "all checks passed" not in out
+
+
+def test_a_bad_row_in_the_task_list_fails_doctor(
+    sim: SimServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _aksk(monkeypatch)
+    cfg = write_config(tmp_path, sim.base_url)
+    from koomap_tui.sim import records
+
+    def touch_all() -> None:
+        with sim.core.lock:
+            for task in sim.core.stores["demo"].tasks.values():
+                task.touch()
+
+    real = records.progress_text
+    monkeypatch.setattr(records, "progress_text", lambda value: "abc")
+    touch_all()
+    try:
+        code, out = doctor(["--config", str(cfg), "--audit-file", str(tmp_path / "a.jsonl")])
+    finally:
+        monkeypatch.setattr(records, "progress_text", real)
+        touch_all()
+    assert code == 1, out
+    assert status_of(out, "answers real3d tasks") == FAIL and "unreadable row" in out
+
+
+def test_full_device_as_audit_file_fails_doctor(
+    sim: SimServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not Path("/dev/full").exists():
+        pytest.skip("needs /dev/full")
+    _aksk(monkeypatch)
+    cfg = write_config(tmp_path, sim.base_url)
+    code, out = doctor(["--config", str(cfg), "--audit-file", "/dev/full"])
+    assert code == 1 and status_of(out, "audit file") == FAIL and "No space left" in out

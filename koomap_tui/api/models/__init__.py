@@ -64,6 +64,7 @@ from .enums import (
 from .operations import ERROR_BODY, OPERATIONS, OperationModels
 from .real3d import (
     ModelingParams,
+    ModelingParamsInfo,
     Real3DSubTask,
     Real3DSubTaskCreate,
     Real3DSubTaskList,
@@ -77,6 +78,7 @@ from .real3d import (
     Real3DTaskStart,
     Real3DTaskUpdate,
 )
+from .rows import BadRow, RowList
 from .satellite import (
     ImageCheckRequest,
     ImageCheckResult,
@@ -114,6 +116,7 @@ __all__ = [
     "OPERATIONS",
     "WIRE_TIME_FORMAT",
     "Accuracy",
+    "BadRow",
     "CoordinateSystem",
     "DecimalText",
     "EmptyBody",
@@ -138,6 +141,7 @@ __all__ = [
     "Limit",
     "MeshAccuracy",
     "ModelingParams",
+    "ModelingParamsInfo",
     "ModelingType",
     "Offset",
     "OperationModels",
@@ -177,6 +181,7 @@ __all__ = [
     "RefineSubtaskInfo",
     "RefineTaskInfo",
     "RequestModel",
+    "RowList",
     "SatelliteTask",
     "SatelliteTaskCreate",
     "SatelliteTaskList",

@@ -120,10 +120,11 @@ UtcTime = Annotated[
 
 
 def parse_progress(value: Any) -> float | None:
-    """Progress string ("0.35") -> 0.35. ``None``/"" -> ``None``; anything else is an error.
+    """Progress string ("0.35") -> 0.35. ``None``/"" -> ``None``; a non-number is an error.
 
-    A value that is not a number in [0, 1] is not guessed at (e.g. read as a percentage): it
-    fails validation so the client reports a malformed response instead of showing a wrong bar.
+    A number outside [0, 1] is kept as sent (not guessed at, e.g. as a percentage): the console
+    clamps it for the bar and flags it (`progress_out_of_range`) instead of hiding the row. Only
+    what is not a finite number ("abc", NaN) fails, and then only its own row (see rows.py).
     """
     if value is None:
         return None
@@ -141,9 +142,18 @@ def parse_progress(value: Any) -> float | None:
             raise rule_error("progress", "Progress must be a number between 0 and 1") from None
     else:
         raise rule_error("progress", "Progress must be a number between 0 and 1")
-    if not math.isfinite(number) or not 0.0 <= number <= 1.0:
+    if not math.isfinite(number):
         raise rule_error("progress", "Progress must be a number between 0 and 1")
     return number
+
+
+def progress_out_of_range(value: float | None) -> bool:
+    """True for a progress the server sent outside 0..1 (shown clamped, with a flag)."""
+    return value is not None and not 0.0 <= value <= 1.0
+
+
+def clamp_progress(value: float | None) -> float | None:
+    return None if value is None else min(max(value, 0.0), 1.0)
 
 
 def format_progress(value: float) -> str:
@@ -285,6 +295,29 @@ Flag01 = Annotated[
     BeforeValidator(parse_flag),
     PlainSerializer(_flag_to_text, return_type=str, when_used="json-unless-none"),
 ]
+
+
+def _opt_text(value: Any) -> Any:
+    # The SDK types these as strings; a server sending 500 or 1.5 means "500" / "1.5".
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
+OptText = Annotated[str | None, BeforeValidator(_opt_text)]
+"""Optional string that a tolerant reader also accepts as a JSON number (response side)."""
+
+
+def _opt_count(value: Any) -> Any:
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+OptCount = Annotated[int | None, BeforeValidator(_opt_count)]
+"""Optional count: ``null`` or ``""`` means the server did not say (not zero)."""
 
 
 def null_as_empty(value: Any) -> Any:

@@ -18,6 +18,7 @@ from ._base import (
 from .common import Page
 from .enums import FolderStatusValue, ProductDetailTypeValue, ProductStatusValue
 from .real3d import ModelingParams
+from .rows import RowList
 
 _FOLDER_CHARSET = r"\u4e00-\u9fa5A-Za-z0-9_\-."
 _FOLDER_CHARSET_TEXT = "Chinese characters, letters, digits, _, - and ."
@@ -73,7 +74,7 @@ class Folder(WireModel):
     status: FolderStatusValue
 
 
-class FolderList(WireModel):
+class FolderList(RowList):
     """ListFolder response."""
 
     folders: Annotated[list[Folder], BeforeValidator(null_as_empty)] = []
@@ -138,7 +139,7 @@ class Real3DProduct(WireModel):
     tenant_domain_id: str | None = None
 
 
-class Real3DProductList(WireModel):
+class Real3DProductList(RowList):
     """ListReal3DProducts response."""
 
     products: Annotated[list[Real3DProduct], BeforeValidator(null_as_empty)] = []
@@ -194,7 +195,7 @@ class Real3DRefineProduct(WireModel):
     tenant_domain_id: str | None = None
 
 
-class Real3DRefineProductList(WireModel):
+class Real3DRefineProductList(RowList):
     """ListReal3DRefineProducts response."""
 
     refine_products: Annotated[list[Real3DRefineProduct], BeforeValidator(null_as_empty)] = []

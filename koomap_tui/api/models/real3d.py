@@ -2,11 +2,12 @@
 
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import BeforeValidator, ConfigDict, Field, PlainSerializer, ValidationError
 
 from ._base import (
     Limit,
     Offset,
+    OptText,
     Progress,
     QueryModel,
     RequestModel,
@@ -15,6 +16,7 @@ from ._base import (
     enum_rule,
     int_range,
     null_as_empty,
+    progress_out_of_range,
     text_rule,
     whole_number,
 )
@@ -32,6 +34,7 @@ from .enums import (
     SubTaskStatus,
     SubTaskStatusValue,
 )
+from .rows import RowList
 
 TaskName = Annotated[str, text_rule("Task name", 1, 50)]
 TaskDescription = Annotated[str, text_rule("Task description", 0, 255)]
@@ -70,12 +73,11 @@ CoordinateChoice = Annotated[CoordinateSystem, enum_rule("Coordinate system", Co
 
 
 class ModelingParams(RequestModel):
-    """Modeling parameters, in task bodies and in task/subtask responses (SPEC §3.2).
+    """Modeling parameters as the console sends them (task create/update bodies, SPEC §3.2).
 
     Numbers are accepted as integers or strings and always sent as strings (what the SDK and
-    the published example use). All four fields are required whenever the object is present.
-    The ranges are checked on responses too: the service validated them on the way in, so an
-    out-of-range value coming back is treated as a malformed response.
+    the published example use). All four fields are required and range-checked: this is what
+    we send. Responses use the tolerant `ModelingParamsInfo` instead.
     """
 
     model_config = ConfigDict(extra="ignore")
@@ -96,6 +98,26 @@ class ModelingParams(RequestModel):
         )
 
 
+class ModelingParamsInfo(WireModel):
+    """Modeling parameters as the service reports them (task/subtask responses).
+
+    The official SDK types all four fields as optional strings, so ``{}``, ``null`` fields and
+    ``"500"`` (out of the create range) all parse; the values are shown, never re-sent as is.
+    """
+
+    accuracy: OptText = None
+    key_point_limit: OptText = None
+    tie_point_limit: OptText = None
+    mesh_accuracy: OptText = None
+
+    def to_request(self) -> ModelingParams | None:
+        """The strict request form (for an update form's defaults); None when not valid."""
+        try:
+            return ModelingParams.model_validate(self.model_dump(exclude_none=True))
+        except ValidationError:
+            return None
+
+
 class Real3DTask(WireModel):
     """``Real3DTaskDto``."""
 
@@ -105,7 +127,7 @@ class Real3DTask(WireModel):
     modeling_type: ModelingTypeValue | None = None
     task_description: str | None = None
     workspace_id: str | None = None
-    modeling_params: ModelingParams | None = None
+    modeling_params: ModelingParamsInfo | None = None
     coordinate_sys: str | None = None
     has_marker: bool | None = None
     folder_code: str | None = None
@@ -123,8 +145,20 @@ class Real3DTask(WireModel):
     fail_message: str | None = None
     at_progress: Annotated[Progress, Field(alias="AT_progress")] = None
 
+    @property
+    def progress_flags(self) -> tuple[str, ...]:
+        """Progress fields the server sent outside 0..1 (shown clamped and flagged)."""
+        return tuple(
+            name
+            for name, value in (
+                ("task_progress", self.task_progress),
+                ("AT_progress", self.at_progress),
+            )
+            if progress_out_of_range(value)
+        )
 
-class Real3DTaskList(WireModel):
+
+class Real3DTaskList(RowList):
     """ListTasksInWorkspace response."""
 
     tasks: Annotated[list[Real3DTask], BeforeValidator(null_as_empty)] = []
@@ -194,7 +228,7 @@ class Real3DSubTask(WireModel):
     subtask_name: str | None = None
     task_name: str | None = None
     workspace_id: str | None = None
-    modeling_params: ModelingParams | None = None
+    modeling_params: ModelingParamsInfo | None = None
     subtask_status: SubTaskStatusValue
     model_path: str | None = None
     refine_product_id: str | None = None
@@ -208,8 +242,12 @@ class Real3DSubTask(WireModel):
     exec_stop_time: UtcTime = None
     fail_message: str | None = None
 
+    @property
+    def progress_flags(self) -> tuple[str, ...]:
+        return ("subtask_progress",) if progress_out_of_range(self.subtask_progress) else ()
 
-class Real3DSubTaskList(WireModel):
+
+class Real3DSubTaskList(RowList):
     """ListReal3DSubTasks response."""
 
     subtasks: Annotated[list[Real3DSubTask], BeforeValidator(null_as_empty)] = []

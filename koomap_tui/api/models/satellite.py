@@ -9,6 +9,7 @@ from ._base import (
     FlagText,
     Limit,
     Offset,
+    OptCount,
     Progress,
     QueryModel,
     RequestModel,
@@ -18,6 +19,7 @@ from ._base import (
     enum_rule,
     null_as_empty,
     pattern_rule,
+    progress_out_of_range,
     rule_error,
     text_rule,
 )
@@ -32,6 +34,7 @@ from .enums import (
     SatelliteTaskType,
     SatelliteTaskTypeValue,
 )
+from .rows import RowList
 
 SatelliteTaskName = Annotated[str, text_rule("Task name", 1, 50)]
 WorkspaceId = Annotated[
@@ -85,26 +88,30 @@ class SatelliteTask(WireModel):
     def frozen(self) -> bool:
         return self.frozen_tag == "frozen"
 
+    @property
+    def progress_flags(self) -> tuple[str, ...]:
+        return ("task_progress",) if progress_out_of_range(self.task_progress) else ()
+
 
 class SatelliteTaskOverview(WireModel):
     """ShowTaskOverview response."""
 
-    total: int = 0
-    finished: int = 0
-    unfinished: int = 0
+    total: OptCount = 0
+    finished: OptCount = 0
+    unfinished: OptCount = 0
 
 
 class TaskNumVo(WireModel):
     """Per-workspace counts returned with ListTaskInfo."""
 
-    total_num: Annotated[int, Field(alias="totalNum")] = 0
-    failed_num: Annotated[int, Field(alias="failedNum")] = 0
-    archived_num: Annotated[int, Field(alias="archivedNum")] = 0
-    success_num: Annotated[int, Field(alias="successNum")] = 0
-    running_num: Annotated[int, Field(alias="runningNum")] = 0
+    total_num: Annotated[OptCount, Field(alias="totalNum")] = 0
+    failed_num: Annotated[OptCount, Field(alias="failedNum")] = 0
+    archived_num: Annotated[OptCount, Field(alias="archivedNum")] = 0
+    success_num: Annotated[OptCount, Field(alias="successNum")] = 0
+    running_num: Annotated[OptCount, Field(alias="runningNum")] = 0
 
 
-class SatelliteTaskList(WireModel):
+class SatelliteTaskList(RowList):
     """ListTaskInfo response."""
 
     page: Page
@@ -242,7 +249,7 @@ class ImageInfo(WireModel):
     is_cog: int | None = None
 
 
-class ImageInfoList(WireModel):
+class ImageInfoList(RowList):
     """ListImageBaseInfo response."""
 
     data_info: Annotated[list[ImageInfo], BeforeValidator(null_as_empty)] = []

@@ -16,6 +16,7 @@ from ._base import (
     whole_number,
 )
 from .common import Page
+from .rows import RowList
 
 _COORD = 10_000_000
 
@@ -54,7 +55,7 @@ class SpurInfoDetail(WireModel):
     accuracy: WireDecimal = None
 
 
-class SpurList(WireModel):
+class SpurList(RowList):
     """ListSpurPoints response."""
 
     spur_infos: Annotated[

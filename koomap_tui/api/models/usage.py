@@ -7,6 +7,7 @@ from pydantic import BeforeValidator
 from ._base import Limit, Offset, QueryModel, UtcTime, WireModel, null_as_empty
 from .common import Page
 from .enums import UsageType, UsageTypeValue, UsageUnitTypeValue
+from .rows import RowList
 
 
 class Real3DUsage(WireModel):
@@ -24,7 +25,7 @@ class Real3DUsage(WireModel):
     update_time: UtcTime = None
 
 
-class Real3DUsageList(WireModel):
+class Real3DUsageList(RowList):
     """ShowReal3DUsage response (not paged)."""
 
     data: Annotated[list[Real3DUsage], BeforeValidator(null_as_empty)] = []
@@ -51,7 +52,7 @@ class UsageInfo(WireModel):
     update_time: UtcTime = None
 
 
-class UsageInfoList(WireModel):
+class UsageInfoList(RowList):
     """ListUsageInfo response."""
 
     data: Annotated[list[UsageInfo], BeforeValidator(null_as_empty)] = []

@@ -7,6 +7,7 @@ from pydantic import BeforeValidator
 from ._base import (
     Limit,
     Offset,
+    OptCount,
     QueryModel,
     RequestModel,
     UtcTime,
@@ -15,6 +16,7 @@ from ._base import (
     text_rule,
 )
 from .common import Page
+from .rows import RowList
 
 WorkspaceName = Annotated[str, text_rule("Workspace name", 2, 50)]
 WorkspaceDescription = Annotated[str, text_rule("Workspace description", 0, 200)]
@@ -43,7 +45,7 @@ class Workspace(WireModel):
         return self.star == 1
 
 
-class WorkspaceList(WireModel):
+class WorkspaceList(RowList):
     """ListCommonWorkspace response."""
 
     data: Annotated[list[Workspace], BeforeValidator(null_as_empty)] = []
@@ -84,8 +86,19 @@ class Real3DTaskOverview(WireModel):
     """ShowTaskOverviewInWorkspace response (counts of Real3D tasks)."""
 
     workspace_id: str | None = None
-    total_count: int = 0
-    running_count: int = 0
-    success_count: int = 0
-    failed_count: int = 0
-    archived_count: int = 0
+    # None: the server sent null (not "zero"); the task source then reads the list instead.
+    total_count: OptCount = 0
+    running_count: OptCount = 0
+    success_count: OptCount = 0
+    failed_count: OptCount = 0
+    archived_count: OptCount = 0
+
+    @property
+    def complete(self) -> bool:
+        return None not in (
+            self.total_count,
+            self.running_count,
+            self.success_count,
+            self.failed_count,
+            self.archived_count,
+        )

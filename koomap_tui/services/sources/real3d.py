@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from koomap_tui.api.client import KooMapClient
+from koomap_tui.api.errors import MalformedResponseError
 from koomap_tui.api.models import Real3DSubTask, Real3DTask, Real3DTaskOverview, Real3DTaskStatus
 from koomap_tui.api.paging import CountedCalls
 from koomap_tui.domain.policy import Kind
@@ -35,9 +36,13 @@ def overview_matches(
     overview: Real3DTaskOverview, items: Mapping[str, Real3DTask], include_archived: bool
 ) -> bool:
     """Whether the snapshot explains the overview counts exactly."""
+    if not overview.complete:
+        return False  # a null count explains nothing: read the list
     states = [state_key(t.task_status) for t in items.values()]
     archived = sum(1 for s in states if s == "ARCHIVED")
-    visible_total = overview.total_count - (0 if include_archived else overview.archived_count)
+    visible_total = (overview.total_count or 0) - (
+        0 if include_archived else (overview.archived_count or 0)
+    )
     return (
         len(states) == visible_total
         and sum(1 for s in states if s in _RUNNING) == overview.running_count
@@ -71,24 +76,32 @@ class Real3DTaskSource:
     def is_active(self, item: Real3DTask) -> bool:
         return state_key(item.task_status) in _RUNNING
 
-    async def _full(self) -> tuple[dict[str, Real3DTask], int]:
+    async def _full(self, meta: dict[str, Any]) -> tuple[dict[str, Real3DTask], int]:
         calls = CountedCalls(self.client.list_tasks_in_workspace)
         statuses = ALL_TASK_STATES if self.include_archived else None
         items = {
             task.task_id: task
             async for task in self.client.paginate(calls, self.workspace_id, task_status=statuses)
         }
+        meta["bad_rows"] = calls.bad_rows
         self._last_full = self._clock()
         self.force_full = False
         return items, calls.requests
 
     async def fetch(self, previous: Mapping[str, Real3DTask] | None) -> FetchResult[Real3DTask]:
-        overview = await self.client.show_task_overview_in_workspace(self.workspace_id)
         requests = 1
-        meta: dict[str, Any] = {"overview": overview}
+        meta: dict[str, Any] = {}
+        overview: Real3DTaskOverview | None
+        try:
+            overview = await self.client.show_task_overview_in_workspace(self.workspace_id)
+        except MalformedResponseError as exc:
+            # The counts are a shortcut, not the data: without them, read the list itself.
+            overview = None
+            meta["overview_error"] = str(exc)
+        meta["overview"] = overview
         due = self._last_full is None or self._clock() - self._last_full >= self.resync_every
-        if previous is None or self.force_full or due:
-            items, n = await self._full()
+        if previous is None or self.force_full or due or overview is None:
+            items, n = await self._full(meta)
             meta["full"] = True
             return FetchResult(items, requests + n, meta)
         items = dict(previous)
@@ -99,8 +112,12 @@ class Real3DTaskSource:
             )
             requests += 1
             got = {t.task_id: t for t in page.tasks}
+            unreadable = {b.key for b in page.bad_rows}
+            meta.setdefault("bad_rows", []).extend(page.bad_rows)
             for key in chunk:
                 task = got.get(key)
+                if key in unreadable:
+                    continue  # still there, just unreadable now: not "gone"
                 if task is None or (
                     state_key(task.task_status) == "ARCHIVED" and not self.include_archived
                 ):
@@ -108,7 +125,7 @@ class Real3DTaskSource:
                 else:
                     items[key] = task
         if not overview_matches(overview, items, self.include_archived):
-            items, n = await self._full()
+            items, n = await self._full(meta)
             requests += n
             meta["full"] = True
         return FetchResult(items, requests, meta)
@@ -130,7 +147,9 @@ class SubTaskSource:
         self, previous: Mapping[str, Real3DSubTask] | None
     ) -> FetchResult[Real3DSubTask]:
         page = await self.client.list_real3d_subtasks(self.workspace_id, self.task_id, limit=100)
-        return FetchResult({s.subtask_id: s for s in page.subtasks}, 1)
+        return FetchResult(
+            {s.subtask_id: s for s in page.subtasks}, 1, {"bad_rows": list(page.bad_rows)}
+        )
 
 
 class _HasWatches(Protocol):

@@ -41,7 +41,7 @@ class SatelliteTaskSource:
             task.task_id: task
             async for task in self.client.paginate(calls, self.workspace_id, task_status=statuses)
         }
-        meta: dict[str, Any] = {"counts": calls.last.task_num_vo}
+        meta: dict[str, Any] = {"counts": calls.last.task_num_vo, "bad_rows": calls.bad_rows}
         return FetchResult(items, calls.requests, meta)
 
 

@@ -24,4 +24,4 @@ class WorkspaceSource:
     async def fetch(self, previous: Mapping[str, Workspace] | None) -> FetchResult[Workspace]:
         calls = CountedCalls(self.client.list_common_workspace)
         items = {ws.workspace_id: ws async for ws in self.client.paginate(calls)}
-        return FetchResult(items, calls.requests)
+        return FetchResult(items, calls.requests, {"bad_rows": calls.bad_rows})

@@ -38,6 +38,23 @@ def _task(store: TenantStore, task_id: Any) -> Real3DTask:
     return task
 
 
+EDITABLE_TYPE = "REAL3D-CTRL"
+EDITABLE_STATE = "BUNDLE_SUCCESS"
+
+
+def _check_editable(sim: Simulator, task: Real3DTask) -> None:
+    """states.json (inferred): edit_spurs only for REAL3D-CTRL in BUNDLE_SUCCESS, where AT
+    has run and the full modeling has not; `--any-state-spurs` switches the rule off."""
+    if not sim.config.spur_state_gate:
+        return
+    if task.task_type != EDITABLE_TYPE or task.status != EDITABLE_STATE:
+        raise SimError(
+            E.SPUR_TASK_STATE,
+            f"Spurs can only be edited on a {EDITABLE_TYPE} task in {EDITABLE_STATE} "
+            f"(this task is {task.task_type} in {task.status}).",
+        )
+
+
 def add(sim: Simulator, req: Req) -> Any:
     store = req.store
     body = req.json(required=True)
@@ -45,6 +62,7 @@ def add(sim: Simulator, req: Req) -> Any:
     if not isinstance(image, (str, int)) or not str(image):
         raise bad_param("imageCode")
     task = _task(store, require(body, "taskId"))
+    _check_editable(sim, task)
     width, _ = _number(body, "pointWidth", 0.0, 1e6)
     height_px, _ = _number(body, "pointHeight", 0.0, 1e6)
     lon, _ = _number(body, "longitude", -COORD_LIMIT, COORD_LIMIT)
@@ -74,9 +92,13 @@ def add(sim: Simulator, req: Req) -> Any:
 def delete(sim: Simulator, req: Req) -> Any:
     store = req.store
     body = req.json(required=True)
-    spur = store.spurs.pop(str(require(body, "id")), None)
+    spur = store.spurs.get(str(require(body, "id")))
     if spur is None:
         raise SimError(E.SPUR_NOT_FOUND, "The spur does not exist.")
+    owner = store.tasks.get(spur.task_id)
+    if owner is not None:
+        _check_editable(sim, owner)
+    store.spurs.pop(spur.id, None)
     store.spurs_by_task.get(spur.task_id, {}).pop(spur.id, None)
     return True
 
@@ -114,7 +136,9 @@ def count(sim: Simulator, req: Req) -> Any:
 def marker_info(sim: Simulator, req: Req) -> Any:
     store = req.store
     task = _task(store, req.params["task_id"])
-    req.json(required=True)
+    # The official SDK sends CreateMarkerInfo without a body; the reference asks for {}. Accept
+    # both (a body, when present, must still be JSON).
+    req.json(required=False)
     if not store.spurs_by_task.get(task.id):
         raise SimError(E.NO_SPURS, "The task has no spurs; the marker file cannot be generated.")
     return True
