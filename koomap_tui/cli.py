@@ -99,7 +99,10 @@ def setup_logging(path: Path | None, level: str) -> None:
 def demo_simulator(seed: int, speed: float) -> Iterator[Any]:
     from koomap_tui.sim.server import SimServer
 
-    with SimServer(seed=seed, scenario="demo", speed=speed, epoch="now") as sim:
+    live = {"live": True}  # the demo keeps producing work (sim/scenarios.py LiveDriver)
+    with SimServer(
+        seed=seed, scenario="demo", speed=speed, epoch="now", scenario_params=live
+    ) as sim:
         yield sim
 
 
