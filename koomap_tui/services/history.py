@@ -71,7 +71,6 @@ CREATE INDEX IF NOT EXISTS transitions_at ON transitions(at);
 CREATE TABLE IF NOT EXISTS samples(
     kind TEXT NOT NULL, item_id TEXT NOT NULL, at REAL NOT NULL, progress REAL NOT NULL,
     stage INTEGER, PRIMARY KEY(kind, item_id, at)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS samples_at ON samples(at);
 CREATE TABLE IF NOT EXISTS actions(
     id INTEGER PRIMARY KEY, at REAL NOT NULL, operation TEXT NOT NULL, targets TEXT NOT NULL,
     outcome TEXT NOT NULL, error_code TEXT, request_id TEXT, operator TEXT);
@@ -323,6 +322,9 @@ class HistoryStore:
         self.enabled = enabled
         self.notice: str | None = None
         self.dropped = 0
+        #: Writer-thread seconds spent in batches, and how many (benchmarks/history_cost.py).
+        self.write_seconds = 0.0
+        self.batches = 0
         self.etas: Mapping[tuple[str, str], float] = {}
         self.away: list[AwayChange] = []
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_LIMIT)
@@ -419,7 +421,10 @@ class HistoryStore:
             stop = any(item is _STOP for item in batch)
             if self._conn is not None:
                 try:
+                    started = time.perf_counter()
                     self._write(batch)
+                    self.write_seconds += time.perf_counter() - started
+                    self.batches += 1
                 except sqlite3.Error as exc:
                     # Another console held the file past the busy timeout, or the disk is full:
                     # this batch is lost, polling goes on.
