@@ -57,10 +57,10 @@ ETA_WINDOW = 20
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS items(
-    kind TEXT NOT NULL, item_id TEXT NOT NULL, workspace_id TEXT, parent_id TEXT, name TEXT,
-    state TEXT NOT NULL, progress REAL, stage INTEGER, total_stage INTEGER,
-    first_seen REAL NOT NULL, last_seen REAL NOT NULL, state_since REAL NOT NULL,
-    PRIMARY KEY(kind, item_id)) WITHOUT ROWID;
+    id INTEGER PRIMARY KEY, kind TEXT NOT NULL, item_id TEXT NOT NULL, workspace_id TEXT,
+    parent_id TEXT, name TEXT, state TEXT NOT NULL, progress REAL, stage INTEGER,
+    total_stage INTEGER, first_seen REAL NOT NULL, last_seen REAL NOT NULL,
+    state_since REAL NOT NULL, UNIQUE(kind, item_id));
 CREATE INDEX IF NOT EXISTS items_seen ON items(last_seen);
 CREATE TABLE IF NOT EXISTS transitions(
     id INTEGER PRIMARY KEY, at REAL NOT NULL, kind TEXT NOT NULL, item_id TEXT NOT NULL,
@@ -69,8 +69,8 @@ CREATE TABLE IF NOT EXISTS transitions(
 CREATE INDEX IF NOT EXISTS transitions_item ON transitions(kind, item_id, at);
 CREATE INDEX IF NOT EXISTS transitions_at ON transitions(at);
 CREATE TABLE IF NOT EXISTS samples(
-    kind TEXT NOT NULL, item_id TEXT NOT NULL, at REAL NOT NULL, progress REAL NOT NULL,
-    stage INTEGER, PRIMARY KEY(kind, item_id, at)) WITHOUT ROWID;
+    item INTEGER NOT NULL, at REAL NOT NULL, progress REAL NOT NULL, stage INTEGER,
+    PRIMARY KEY(item, at)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS actions(
     id INTEGER PRIMARY KEY, at REAL NOT NULL, operation TEXT NOT NULL, targets TEXT NOT NULL,
     outcome TEXT NOT NULL, error_code TEXT, request_id TEXT, operator TEXT);
@@ -543,14 +543,11 @@ class HistoryStore:
                     " VALUES(?,?,?,?,?,?,?,?,?,?,?)",
                     transitions,
                 )
-            if samples:
-                conn.executemany(
-                    "INSERT OR REPLACE INTO samples(kind, item_id, at, progress, stage)"
-                    " VALUES(?,?,?,?,?)",
-                    samples,
-                )
-            if items:
-                conn.executemany(
+            # Samples point at their item by its integer key: a sample is then ~30 bytes, not
+            # ~80 with the kind and the 32-character id (samples are most of the file).
+            item_keys: dict[tuple[str, str], int] = {}
+            for row in items:
+                (item_keys[(row[0], row[1])],) = conn.execute(
                     "INSERT INTO items(kind, item_id, workspace_id, parent_id, name, state,"
                     " progress, stage, total_stage, first_seen, last_seen, state_since)"
                     " VALUES(?,?,?,?,?,?,?,?,?,?,?,?)"
@@ -558,8 +555,13 @@ class HistoryStore:
                     " parent_id=excluded.parent_id, name=excluded.name, state=excluded.state,"
                     " progress=excluded.progress, stage=excluded.stage,"
                     " total_stage=excluded.total_stage, last_seen=excluded.last_seen,"
-                    " state_since=excluded.state_since",
-                    items,
+                    " state_since=excluded.state_since RETURNING id",
+                    row,
+                ).fetchone()
+            if samples:
+                conn.executemany(
+                    "INSERT OR REPLACE INTO samples(item, at, progress, stage) VALUES(?,?,?,?)",
+                    [(item_keys[(k, i)], at, p, st) for k, i, at, p, st in samples],
                 )
             if seen:
                 conn.executemany("UPDATE items SET last_seen=? WHERE kind=? AND item_id=?", seen)
@@ -594,20 +596,20 @@ class HistoryStore:
             where = " OR ".join("(kind=? AND item_id=?)" for _ in chunk)
             args = [v for pair in chunk for v in pair]
             for row in conn.execute(
-                f"SELECT kind, item_id, state, name, workspace_id, last_seen, state_since"
+                f"SELECT kind, item_id, state, name, workspace_id, last_seen, state_since, id"
                 f" FROM items WHERE {where}",
                 args,
             ):
-                kind, item_id, state, name, ws, last_seen, since = row
+                kind, item_id, state, name, ws, last_seen, since, key = row
                 stored[(kind, item_id)] = (state, name, ws, last_seen)
                 live = _Live(state, None, None, since)
                 if _is_active(kind, state):
                     live.samples.extend(
                         reversed(
                             conn.execute(
-                                "SELECT at, progress FROM samples WHERE kind=? AND item_id=?"
-                                " AND at>=? ORDER BY at DESC LIMIT ?",
-                                (kind, item_id, since, ETA_WINDOW),
+                                "SELECT at, progress FROM samples WHERE item=? AND at>=?"
+                                " ORDER BY at DESC LIMIT ?",
+                                (key, since, ETA_WINDOW),
                             ).fetchall()
                         )
                     )
@@ -704,14 +706,13 @@ class HistoryStore:
         now = self.clock() if now is None else now
         with self._reader() as conn:
             row = conn.execute(
-                "SELECT state_since FROM items WHERE kind=? AND item_id=?", (kind, item_id)
+                "SELECT state_since, id FROM items WHERE kind=? AND item_id=?", (kind, item_id)
             ).fetchone()
             if row is None:
                 return None
             rows = conn.execute(
-                "SELECT at, progress FROM samples WHERE kind=? AND item_id=? AND at>=?"
-                " ORDER BY at DESC LIMIT ?",
-                (kind, item_id, row[0], ETA_WINDOW),
+                "SELECT at, progress FROM samples WHERE item=? AND at>=? ORDER BY at DESC LIMIT ?",
+                (row[1], row[0], ETA_WINDOW),
             ).fetchall()
         return estimate_eta(list(reversed(rows)), now)
 

@@ -148,7 +148,10 @@ async def test_progress_samples_are_stored_only_when_they_change(db: Path) -> No
     rig.flush()
     rig.store.close()
     with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT item_id, progress FROM samples ORDER BY at").fetchall()
+        rows = conn.execute(
+            "SELECT item_id, samples.progress FROM samples JOIN items ON items.id = samples.item"
+            " ORDER BY at"
+        ).fetchall()
     assert rows == [("a", 0.1), ("b", 0.5), ("a", 0.2), ("a", 0.35)]
 
 
