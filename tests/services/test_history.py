@@ -446,3 +446,20 @@ def test_disabled_history_writes_nothing(db: Path) -> None:
     store.record_action(object())
     store.close()
     assert not db.exists()
+
+
+def test_history_settings_from_file_and_environment(tmp_path: Path) -> None:
+    from koomap_tui.config import ConfigError
+    from koomap_tui.config.settings import load_settings
+
+    cfg = tmp_path / "config.toml"
+    cfg.write_text("[profiles.p]\nhistory = false\nhistory_days = 14\n")
+    s = load_settings(path=cfg, env={})
+    assert (s.profile.history, s.profile.history_days) == (False, 14)
+    assert load_settings(path=cfg, env={"KOOMAP_HISTORY_DAYS": "30"}).profile.history_days == 30
+    plain = tmp_path / "plain.toml"
+    plain.write_text("[profiles.q]\n")
+    defaults = load_settings(path=plain, env={}).profile
+    assert (defaults.history, defaults.history_days) == (True, 90)
+    with pytest.raises(ConfigError, match="between 1 and 3650 days"):
+        load_settings(path=cfg, env={"KOOMAP_HISTORY_DAYS": "0"})
