@@ -558,7 +558,7 @@ def _demo(b: Builder) -> None:
         b.sat_task(ws_sat, f"华北_{status.lower()}_{level}", status, [pan, mss], level)
     b.sat_task(ws_sat, "gf2_city_centre_L2", "SUCCESS", list(pairs[0]), "L2")
     if b.sim.config.scenario_params.get("live"):
-        LiveDriver(b, [east, west, river], pairs).start()
+        LiveDriver(b, ws_river, ws_sat, [east, west, river], pairs).start()
 
 
 class LiveDriver:
@@ -570,9 +570,10 @@ class LiveDriver:
     an oblique image set importing, a satellite image importing, products preparing. Imports and
     product preparation (the demo's own ones too) last `LONG` virtual seconds: at least a minute
     at the console's default demo speed of 10, so an operator sees a download refused and later
-    allowed. It creates work only in its own two workspaces, image sets and images, and keeps each
-    pool bounded (the oldest finished items are deleted), so a long run neither grows without end
-    nor touches the demo's fixed rows. All its choices come from one generator seeded with the
+    allowed. Its Real3D tasks (named `live_...`) are in river_corridor, its satellite tasks in
+    卫星影像_华北, beside the demo's fixed rows, which it never touches; it adds no workspace (the
+    demo has five). It keeps each pool bounded (the oldest finished items are deleted), so a long
+    run does not grow without end. All its choices come from one generator seeded with the
     simulator seed, and its ticks run at fixed virtual times, so a seed gives one history.
     """
 
@@ -588,17 +589,22 @@ class LiveDriver:
     ACTIVE = frozenset({"PENDING", "STARTING", "RUNNING", "STOPPING"})
     SAT_ACTIVE = frozenset({"START_RUNNING", "RUNNING", "STOPPING"})
 
-    def __init__(self, b: Builder, folders: list[Folder], pairs: list[tuple[Image, Image]]) -> None:
+    def __init__(
+        self,
+        b: Builder,
+        real3d_ws: Workspace,
+        sat_ws: Workspace,
+        folders: list[Folder],
+        pairs: list[tuple[Image, Image]],
+    ) -> None:
         self.b = b
         self.sim = b.sim
         self.store = b.store
         self.rng = random.Random(f"{b.sim.config.seed}:{b.store.tenant.key}:live")
         self.source_folders = folders
         self.pairs = pairs
-        self.workspaces = [
-            b.workspace("live_production", "demo: work that never stops", 0.5),
-            b.workspace("live_survey", "demo: 实时巡检", 0.4),
-        ]
+        self.real3d_ws = real3d_ws
+        self.sat_ws = sat_ws
         self.tasks: deque[Real3DTask] = deque()
         self.sat: deque[SatTask] = deque()
         self.folders: deque[Folder] = deque()
@@ -644,7 +650,7 @@ class LiveDriver:
         nerf = rng.random() < 0.25
         name = f"live_{'nerf' if nerf else 'mesh'}_{self.n:05d}"
         task = self.b.task(
-            rng.choice(self.workspaces),
+            self.real3d_ws,
             name,
             ctrl=rng.random() < 0.3,
             nerf=nerf,
@@ -685,7 +691,7 @@ class LiveDriver:
         pan, mss = rng.choice(self.pairs)
         level = rng.choice(("L2", "L3", "L4", "L5"))
         task = self.b.sat_task(
-            rng.choice(self.workspaces), f"live_sat_{self.n:05d}_{level}", "INIT", [pan, mss], level
+            self.sat_ws, f"live_sat_{self.n:05d}_{level}", "INIT", [pan, mss], level
         )
         task.create_time = now
         self.sat.append(task)
