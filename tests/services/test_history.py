@@ -463,3 +463,45 @@ def test_history_settings_from_file_and_environment(tmp_path: Path) -> None:
     assert (defaults.history, defaults.history_days) == (True, 90)
     with pytest.raises(ConfigError, match="between 1 and 3650 days"):
         load_settings(path=cfg, env={"KOOMAP_HISTORY_DAYS": "0"})
+
+
+async def test_changes_seen_while_another_console_was_open_are_not_away(db: Path) -> None:
+    clock = Clock()
+    old = Rig(db, clock)
+    await old.poll(task("a", "RUNNING", 0.5, 2), task("b", "RUNNING", 0.5, 2))
+    old.flush()
+    old.store.close()
+    clock.t += 3600
+    other = Rig(db, clock, key="real3d:other-console")  # a second console opens ...
+    clock.t += 10
+    mine = Rig(db, clock)  # ... and this one a little later
+    await other.poll(task("a", "RUNNING", 0.6, 2), advance=5)  # the other console watches "a"
+    other.flush()
+    await mine.poll(task("a", "SUCCESS", 1.0, 5), task("b", "FAILED", 0.5, 2))
+    mine.flush()
+    # "b" changed while no console was open; "a" was last seen by a console open right now.
+    assert [(c.item_id, c.outcome) for c in mine.store.away] == [("b", "failed")]
+    other.store.close()
+    mine.store.close()
+
+
+def test_a_full_queue_drops_and_counts_instead_of_waiting(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import koomap_tui.services.history as history
+
+    monkeypatch.setattr(history, "QUEUE_LIMIT", 5)
+    store = HistoryStore(db, clock=Clock())  # no writer thread: nothing drains the queue
+
+    class Update:
+        source = "s"
+        items: dict[str, Any] = {}
+        added: frozenset[str] = frozenset()
+        changed: dict[str, frozenset[str]] = {}
+        error = None
+        fetched_at = 1.0
+        meta: dict[str, Any] = {}
+
+    for _ in range(20):
+        store.observe(Update())
+    assert store.dropped == 15
