@@ -24,6 +24,7 @@ benchmarks/poll_cost.py measures requests per fast cycle, a full sweep's time an
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -143,6 +144,7 @@ class _Sweeper:
         self._clock = clock
         self.spaces: dict[str, _Space] = {}
         self._listed: float | None = None
+        self._picked: float | None = None
 
     async def refresh_list(self) -> int:
         now = self._clock()
@@ -170,6 +172,23 @@ class _Sweeper:
             if not s.hot and (s.checked is None or now - s.checked >= self.sweep_every)
         ]
         return [ws_id for _, ws_id in sorted(waiting)]
+
+    def pick(self, limit: int) -> list[str]:
+        """Idle workspaces to look at this cycle, at most `limit`.
+
+        Never-seen ones first, as many as the limit allows (the first sweep fills the view
+        quickly). Seen ones at the pace that covers every idle workspace once per
+        `sweep_every` (plus a quarter, to catch up), so the sweep's requests spread evenly over
+        the cycles instead of coming due all at once."""
+        now = self._clock()
+        elapsed = 0.0 if self._picked is None else now - self._picked
+        self._picked = now
+        due = self.due()
+        unseen = [w for w in due if self.spaces[w].checked is None]
+        seen = [w for w in due if self.spaces[w].checked is not None]
+        idle = sum(1 for s in self.spaces.values() if not s.hot)
+        pace = math.ceil(idle * elapsed / self.sweep_every * 1.25) if elapsed > 0 else len(seen)
+        return (unseen + seen[: max(1, pace)])[: max(1, limit)]
 
     @property
     def swept(self) -> bool:
@@ -278,7 +297,7 @@ class FleetSource:
         hot = [ws_id for ws_id, s in spaces.items() if s.hot]
         requests += sum(await asyncio.gather(*(self._hot(ws_id) for ws_id in hot)))
         # Each sweep step costs 1 overview and up to 2 lists; stay within the budget.
-        due = self.sweeper.due()[: max(1, self.sweeper.budget // 3)]
+        due = self.sweeper.pick(self.sweeper.budget // 3)
         requests += sum(await asyncio.gather(*(self._sweep_one(ws_id) for ws_id in due)))
         cutoff = self._now() - self.recent
         items: dict[str, FleetTask] = {}
@@ -341,7 +360,7 @@ class WorkspaceCountsSource:
         requests = await self.sweeper.refresh_list()
         spaces = self.sweeper.spaces
         hot = [ws_id for ws_id, s in spaces.items() if s.hot]
-        due = self.sweeper.due()[: max(1, self.sweeper.budget)]
+        due = self.sweeper.pick(self.sweeper.budget)
         requests += sum(await asyncio.gather(*(self._look(ws_id) for ws_id in [*hot, *due])))
         items = {k: v for k, v in self._counts.items() if k in spaces}
         self._counts = dict(items)

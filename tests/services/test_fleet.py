@@ -194,3 +194,23 @@ async def test_workspace_counts_refresh_busy_ones_every_cycle_idle_ones_slowly(
     mono.t += 60
     counts, requests = await cycle(client, source, counts)
     assert requests == 12  # everything is idle now: one sweep of overviews
+
+
+async def test_the_slow_sweep_spreads_evenly_over_cycles(
+    client: KooMapClient, sim: SimServer
+) -> None:
+    mono = Mono()
+    source = WorkspaceCountsSource(client, clock=mono, now=sim.core.now, sweep_every=60)
+    counts, _ = await cycle(client, source, None)
+    first = {k: c.fetched_at for k, c in counts.items()}
+    busy = {k for k, c in counts.items() if c.running}
+    costs = []
+    for _ in range(40):  # 80 s of 2-second cycles; nothing changes state in that time
+        sim.advance(2)
+        mono.t += 2
+        counts, requests = await cycle(client, source, counts)
+        costs.append(requests)
+    # 3 busy workspaces every cycle, plus at most one idle overview (9 idle / 60 s, every 2 s)
+    assert max(costs) <= 3 + 1 and sum(costs) >= 40 * 3 + 9
+    assert all(counts[k].fetched_at > first[k] for k in first)  # every idle one was looked at
+    assert len(busy) == 3
