@@ -8,7 +8,8 @@ the last 24 hours (`RECENT`), each with its workspace's id and name. How a cycle
   one status-filtered list of their active tasks. When a task known to be active is missing from
   it, it has ended: one more list reads the recently finished/failed tasks of that workspace.
 * Idle workspaces are swept slowly: each one's overview (ShowTaskOverviewInWorkspace, one small
-  request) at most once per `sweep_every` seconds. Only when its counts differ from the last
+  request) once per `sweep_every` seconds, each in its own slot of that period so the looks
+  spread evenly over the cycles. Only when its counts differ from the last
   overview (a task started, finished, failed, was created or deleted there) are its tasks
   re-read. A first sweep reads every workspace; the sweep is spread over cycles.
 * A cycle spends at most `budget` requests on the sweep (hot workspaces are always read), so one
@@ -123,6 +124,7 @@ class _Space:
     checked: float | None = None  # monotonic time of the last overview or read
     hot: bool = False
     read: bool = False  # its tasks have been read at least once
+    phase: float = 0.0  # its slot in the sweep period
 
 
 class _Sweeper:
@@ -144,7 +146,6 @@ class _Sweeper:
         self._clock = clock
         self.spaces: dict[str, _Space] = {}
         self._listed: float | None = None
-        self._picked: float | None = None
 
     async def refresh_list(self) -> int:
         now = self._clock()
@@ -161,34 +162,36 @@ class _Sweeper:
                 self.spaces[ws_id] = _Space(ws.workspace_name or ws_id)
             else:
                 space.name = ws.workspace_name or ws_id
+        for rank, ws_id in enumerate(sorted(self.spaces)):
+            self.spaces[ws_id].phase = self.sweep_every * rank / len(self.spaces)
         return requests
 
+    def _next_look(self, space: _Space) -> float:
+        """When an idle workspace that was looked at is due again.
+
+        Each workspace has its own slot in the sweep period (its rank among the workspace ids,
+        spread evenly), and is due at its first slot at least half a period after its last
+        look. So after the first sweep the looks spread evenly over the cycles instead of all
+        coming due together, and two looks at one workspace are half to one and a half
+        periods apart (one period, once settled)."""
+        assert space.checked is not None
+        earliest = space.checked + self.sweep_every / 2
+        laps = math.ceil((earliest - space.phase) / self.sweep_every)
+        return space.phase + laps * self.sweep_every
+
     def due(self) -> list[str]:
-        """Idle workspaces whose last look is older than `sweep_every`, oldest first."""
+        """Idle workspaces to look at now: never looked at first, then oldest look first."""
         now = self._clock()
         waiting = [
             (s.checked if s.checked is not None else float("-inf"), ws_id)
             for ws_id, s in self.spaces.items()
-            if not s.hot and (s.checked is None or now - s.checked >= self.sweep_every)
+            if not s.hot and (s.checked is None or now >= self._next_look(s))
         ]
         return [ws_id for _, ws_id in sorted(waiting)]
 
     def pick(self, limit: int) -> list[str]:
-        """Idle workspaces to look at this cycle, at most `limit`.
-
-        Never-seen ones first, as many as the limit allows (the first sweep fills the view
-        quickly). Seen ones at the pace that covers every idle workspace once per
-        `sweep_every` (plus a quarter, to catch up), so the sweep's requests spread evenly over
-        the cycles instead of coming due all at once."""
-        now = self._clock()
-        elapsed = 0.0 if self._picked is None else now - self._picked
-        self._picked = now
-        due = self.due()
-        unseen = [w for w in due if self.spaces[w].checked is None]
-        seen = [w for w in due if self.spaces[w].checked is not None]
-        idle = sum(1 for s in self.spaces.values() if not s.hot)
-        pace = math.ceil(idle * elapsed / self.sweep_every * 1.25) if elapsed > 0 else len(seen)
-        return (unseen + seen[: max(1, pace)])[: max(1, limit)]
+        """Idle workspaces to look at this cycle, at most `limit`."""
+        return self.due()[: max(1, limit)]
 
     @property
     def swept(self) -> bool:
