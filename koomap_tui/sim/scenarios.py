@@ -622,6 +622,11 @@ class LiveDriver:
         self.satellite(due)
         self.data(due)
         self.slow_down(due)
+        if self.n % 100 == 0:  # forget what no longer exists, so the set stays small
+            store = self.store
+            alive = {("folder", c) for c in store.folders} | {("image", i) for i in store.images}
+            alive |= {("product", p) for p in store.products}
+            self.extended &= alive
         self.sim.scheduler.at(due + self.TICK, self.tick)
 
     def _long(self) -> float:
@@ -643,7 +648,8 @@ class LiveDriver:
             if len(self.tasks) >= self.TASK_POOL:
                 self._retire_task()
             task = self._new_task()
-        machines.start_task(self.store, task, now, rng.random() < 0.3)
+        # Only a task with control points may run aerial triangulation alone (SPEC).
+        machines.start_task(self.store, task, now, task.is_ctrl and rng.random() < 0.5)
 
     def _new_task(self) -> Real3DTask:
         rng = self.rng
