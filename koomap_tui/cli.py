@@ -99,7 +99,10 @@ def setup_logging(path: Path | None, level: str) -> None:
 def demo_simulator(seed: int, speed: float) -> Iterator[Any]:
     from koomap_tui.sim.server import SimServer
 
-    with SimServer(seed=seed, scenario="demo", speed=speed, epoch="now") as sim:
+    live = {"live": True}  # the demo keeps producing work (sim/scenarios.py LiveDriver)
+    with SimServer(
+        seed=seed, scenario="demo", speed=speed, epoch="now", scenario_params=live
+    ) as sim:
         yield sim
 
 
@@ -237,10 +240,16 @@ def run_console(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from koomap_tui import scripting
+
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    script_at = scripting.split_command(argv, parser)  # `get ...` / `wait ...`
+    args = parser.parse_args(argv if script_at is None else argv[:script_at])
     try:
         setup_logging(args.log_file, args.log_level)
+        if script_at is not None:
+            return scripting.run(args, argv[script_at:])
         if args.command == "doctor":
             from koomap_tui.doctor import run_doctor
 

@@ -79,6 +79,8 @@ class ProfileConfig(BaseModel):
     connect_timeout: float = 5.0
     read_timeout: float = 15.0
     workspace: str | None = None
+    history: bool = True
+    history_days: int = 90
     ak: str | None = Field(default=None, repr=False)
     sk: SecretStr | None = None
     security_token: SecretStr | None = None
@@ -105,6 +107,13 @@ class ProfileConfig(BaseModel):
     def _interval(cls, value: float) -> float:
         if not 0.5 <= value <= 3600:
             raise ValueError("must be between 0.5 and 3600 seconds")
+        return value
+
+    @field_validator("history_days")
+    @classmethod
+    def _history_days(cls, value: int) -> int:
+        if not 1 <= value <= 3650:
+            raise ValueError("must be between 1 and 3650 days")
         return value
 
     @field_validator("connect_timeout", "read_timeout")

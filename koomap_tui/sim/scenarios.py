@@ -1,12 +1,18 @@
-"""Seeded scenarios: `demo` (every state of every resource), `small`, and `scale` (benchmarks).
+"""Seeded scenarios: `demo` (every state of every resource), `small`, `scale` and `fleet`
+(benchmarks), `empty`.
 
 All randomness comes from generators seeded with the simulator seed; times are relative to the
 virtual clock's epoch, so the same seed always gives the same data.
+
+`demo` with `scenario_params={"live": True}` (what `koomap-tui --demo` runs) adds a driver that
+never lets the demo go still: see `LiveDriver`. Tests and snapshots use the plain demo, whose
+data only changes when they act or advance the clock.
 """
 
 from __future__ import annotations
 
 import random
+from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from koomap_tui.sim.machines import (
@@ -32,7 +38,7 @@ if TYPE_CHECKING:
 
 DAY = 86400.0
 HOUR = 3600.0
-SCENARIOS = ("demo", "small", "scale", "empty")
+SCENARIOS = ("demo", "small", "scale", "fleet", "empty")
 SCALE_DEFAULTS: dict[str, int] = {
     "workspaces": 4,
     "tasks_per_workspace": 500,
@@ -53,6 +59,13 @@ PARAMS_FINE = {
     "mesh_accuracy": "0",
 }
 SATELLITES = ("GF2", "GF1", "ZY3", "GF7")
+FLEET_DEFAULTS: dict[str, int] = {
+    "workspaces": 50,
+    "tasks_per_workspace": 40,
+    "busy_workspaces": 5,
+    "running_tasks": 20,
+    "recent_failures": 6,
+}
 
 
 class Builder:
@@ -379,6 +392,8 @@ def build_scenario(sim: Simulator, store: TenantStore, name: str, now: float) ->
         _small(builder)
     elif name == "scale":
         _scale(builder, {**SCALE_DEFAULTS, **sim.config.scenario_params})
+    elif name == "fleet":
+        _fleet(builder, {**FLEET_DEFAULTS, **sim.config.scenario_params})
     elif name == "empty":
         return
     else:
@@ -542,6 +557,199 @@ def _demo(b: Builder) -> None:
         level = ("L2", "L3", "L4", "L5")[i % 4]
         b.sat_task(ws_sat, f"华北_{status.lower()}_{level}", status, [pan, mss], level)
     b.sat_task(ws_sat, "gf2_city_centre_L2", "SUCCESS", list(pairs[0]), "L2")
+    if b.sim.config.scenario_params.get("live"):
+        LiveDriver(b, ws_river, ws_sat, [east, west, river], pairs).start()
+
+
+class LiveDriver:
+    """Keeps the demo moving for as long as it runs, at any speed, deterministically.
+
+    Every `TICK` virtual seconds (a scheduler action that re-arms itself, so it runs lazily like
+    every other transition) it tops its own work up: Real3D tasks submitted, started, stopped (the
+    state machines decide success or failure from the seed), satellite tasks started and stopped,
+    an oblique image set importing, a satellite image importing, products preparing. Imports and
+    product preparation (the demo's own ones too) last `LONG` virtual seconds: at least a minute
+    at the console's default demo speed of 10, so an operator sees a download refused and later
+    allowed. Its Real3D tasks (named `live_...`) are in river_corridor, its satellite tasks in
+    卫星影像_华北, beside the demo's fixed rows, which it never touches; it adds no workspace (the
+    demo has five). It keeps each pool bounded (the oldest finished items are deleted), so a long
+    run does not grow without end. All its choices come from one generator seeded with the
+    simulator seed, and its ticks run at fixed virtual times, so a seed gives one history.
+    """
+
+    TICK = 20.0
+    LONG = (600.0, 900.0)
+    ACTIVE_TASKS = 4
+    TASK_POOL = 14
+    ACTIVE_SAT = 2
+    SAT_POOL = 8
+    DATA_POOL = 6
+    STOP_CHANCE = 0.02
+    RESTARTABLE = frozenset({"INIT", "FAILED", "START_FAILED", "STOP_SUCCESS"})
+    ACTIVE = frozenset({"PENDING", "STARTING", "RUNNING", "STOPPING"})
+    SAT_ACTIVE = frozenset({"START_RUNNING", "RUNNING", "STOPPING"})
+
+    def __init__(
+        self,
+        b: Builder,
+        real3d_ws: Workspace,
+        sat_ws: Workspace,
+        folders: list[Folder],
+        pairs: list[tuple[Image, Image]],
+    ) -> None:
+        self.b = b
+        self.sim = b.sim
+        self.store = b.store
+        self.rng = random.Random(f"{b.sim.config.seed}:{b.store.tenant.key}:live")
+        self.source_folders = folders
+        self.pairs = pairs
+        self.real3d_ws = real3d_ws
+        self.sat_ws = sat_ws
+        self.tasks: deque[Real3DTask] = deque()
+        self.sat: deque[SatTask] = deque()
+        self.folders: deque[Folder] = deque()
+        self.images: deque[Image] = deque()
+        self.extended: set[tuple[str, str]] = set()
+        self.n = 0
+
+    def start(self) -> None:
+        self.sim.scheduler.at(self.b.now + 1.0, self.tick)
+
+    def tick(self, due: float) -> None:
+        self.b.now = due
+        self.n += 1
+        self.real3d(due)
+        self.satellite(due)
+        self.data(due)
+        self.slow_down(due)
+        if self.n % 100 == 0:  # forget what no longer exists, so the set stays small
+            store = self.store
+            alive = {("folder", c) for c in store.folders} | {("image", i) for i in store.images}
+            alive |= {("product", p) for p in store.products}
+            self.extended &= alive
+        self.sim.scheduler.at(due + self.TICK, self.tick)
+
+    def _long(self) -> float:
+        return self.rng.uniform(*self.LONG)
+
+    # ---------------------------------------------------------------- Real3D tasks
+    def real3d(self, now: float) -> None:
+        machines, rng = self.sim.machines, self.rng
+        running = [t for t in self.tasks if t.status == "RUNNING"]
+        if running and rng.random() < self.STOP_CHANCE * len(running):
+            machines.stop_task(rng.choice(running), now)
+        active = sum(1 for t in self.tasks if t.status in self.ACTIVE)
+        if active >= self.ACTIVE_TASKS:
+            return
+        idle = [t for t in self.tasks if t.status in self.RESTARTABLE]
+        if idle and (len(self.tasks) >= self.TASK_POOL or rng.random() < 0.5):
+            task = rng.choice(idle)
+        else:
+            if len(self.tasks) >= self.TASK_POOL:
+                self._retire_task()
+            task = self._new_task()
+        # Only a task with control points may run aerial triangulation alone (SPEC).
+        machines.start_task(self.store, task, now, task.is_ctrl and rng.random() < 0.5)
+
+    def _new_task(self) -> Real3DTask:
+        rng = self.rng
+        nerf = rng.random() < 0.25
+        name = f"live_{'nerf' if nerf else 'mesh'}_{self.n:05d}"
+        task = self.b.task(
+            self.real3d_ws,
+            name,
+            ctrl=rng.random() < 0.3,
+            nerf=nerf,
+            folder=rng.choice(self.source_folders),
+            age_days=0.0,
+        )
+        self.tasks.append(task)
+        return task
+
+    def _retire_task(self) -> None:
+        """Delete the oldest finished task (and its product) to keep the pool bounded."""
+        for task in list(self.tasks):
+            if task.status not in self.ACTIVE:
+                self.tasks.remove(task)
+                self.store.remove_task(task)
+                for pid, product in list(self.store.products.items()):
+                    if product.task_info.get("task_id") == task.id:
+                        del self.store.products[pid]
+                return
+
+    # ---------------------------------------------------------------- satellite tasks
+    def satellite(self, now: float) -> None:
+        machines, rng = self.sim.machines, self.rng
+        running = [t for t in self.sat if t.status == "RUNNING"]
+        if running and rng.random() < self.STOP_CHANCE * len(running):
+            machines.stop_sat(rng.choice(running), now)
+        if sum(1 for t in self.sat if t.status in self.SAT_ACTIVE) >= self.ACTIVE_SAT:
+            return
+        if len(self.sat) >= self.SAT_POOL:
+            old = next((t for t in self.sat if t.status not in self.SAT_ACTIVE), None)
+            if old is None:
+                return
+            self.sat.remove(old)
+            old.deleted = True
+            old.touch()
+            self.store.sat_tasks.pop(old.id, None)
+            self.store.sat_by_ws.get(old.workspace_id, {}).pop(old.id, None)
+        pan, mss = rng.choice(self.pairs)
+        level = rng.choice(("L2", "L3", "L4", "L5"))
+        task = self.b.sat_task(
+            self.sat_ws, f"live_sat_{self.n:05d}_{level}", "INIT", [pan, mss], level
+        )
+        task.create_time = now
+        self.sat.append(task)
+        machines.start_sat(self.store, task, now)
+
+    # ---------------------------------------------------------------- image sets and images
+    def data(self, now: float) -> None:
+        rng = self.rng
+        if not any(f.status == 0 for f in self.folders) and rng.random() < 0.25:
+            if len(self.folders) >= self.DATA_POOL:
+                self.store.folders.pop(self.folders.popleft().code, None)
+            folder = self.b.folder(
+                f"live_flight_{self.n:05d}", f"flight_{self.n:05d}", "demo: importing", 0, status=0
+            )
+            self.folders.append(folder)
+            self.extended.add(("folder", folder.code))
+            self.sim.machines.finish_folder_import(folder, now + self._long(), rng.random() > 0.15)
+        if not any(i.status == "1" for i in self.images) and rng.random() < 0.25:
+            if len(self.images) >= self.DATA_POOL:
+                self.store.remove_image(self.images.popleft())
+            sat = rng.choice(SATELLITES)
+            image = self.b.image(
+                f"{sat}_live_{self.n:05d}_MUX",
+                status="1",
+                satellite=sat,
+                age_days=0,
+                alias=f"live_{self.n:05d}",
+            )
+            self.images.append(image)
+            self.extended.add(("image", image.id))
+            self.sim.machines.finish_image_migration(self.store, image, now + self._long(), "0")
+
+    # ---------------------------------------------------------------- long imports
+    def slow_down(self, now: float) -> None:
+        """Every image set importing, image importing or exporting and product preparing takes
+        LONG, counted from the tick that first sees it (at most TICK after it began)."""
+        machines, store = self.sim.machines, self.store
+        for folder in store.folders.values():
+            if folder.status == 0 and ("folder", folder.code) not in self.extended:
+                self.extended.add(("folder", folder.code))
+                folder.gen += 1
+                machines.finish_folder_import(folder, now + self._long(), True)
+        for image in store.images.values():
+            if image.status in ("1", "3") and ("image", image.id) not in self.extended:
+                self.extended.add(("image", image.id))
+                image.gen += 1
+                machines.finish_image_migration(store, image, now + self._long(), "0")
+        for product in store.products.values():
+            if product.status == "preparing" and ("product", product.id) not in self.extended:
+                self.extended.add(("product", product.id))
+                product.gen += 1
+                machines.schedule_prepared(product, now + self._long())
 
 
 def _small(b: Builder) -> None:
@@ -600,6 +808,32 @@ def _scale(b: Builder, p: dict[str, Any]) -> None:
                     product="available" if i % 4 == 0 else None,
                 )
     _scale_images(b, n_images)
+
+
+def _fleet(b: Builder, p: dict[str, Any]) -> None:
+    """Many workspaces, few of them busy (benchmarks/poll_cost.py's all-workspaces figures):
+    `running_tasks` RUNNING tasks spread over the first `busy_workspaces` workspaces, a few
+    recent failures elsewhere, and finished or draft tasks everywhere."""
+    rng = b.rng
+    n_ws = int(p["workspaces"])
+    per_ws = min(int(p["tasks_per_workspace"]), 500)
+    busy = max(1, min(int(p["busy_workspaces"]), n_ws))
+    running = int(p["running_tasks"])
+    failures = int(p["recent_failures"])
+    folder = b.folder("fleet_set", "fleet", "fleet", 100)
+    spaces = [b.workspace(f"fleet_ws_{w:03d}", "fleet", 300 - w) for w in range(n_ws)]
+    for w, ws in enumerate(spaces):
+        for i in range(per_ws):
+            task = b.task(ws, f"fleet_{w:03d}_{i:03d}", folder=folder, age_days=200 - i * 0.1)
+            if i % 5 != 4:
+                b.finish(task, "SUCCESS", hours_ago=rng.uniform(30, 2000), product=None)
+    for k in range(running):
+        ws = spaces[k % busy]
+        b.running(b.task(ws, f"fleet_run_{k:03d}", folder=folder, age_days=0.2), rng.random())
+    for k in range(failures):
+        ws = spaces[busy + k % max(1, n_ws - busy)] if n_ws > busy else spaces[0]
+        task = b.task(ws, f"fleet_fail_{k:03d}", folder=folder, age_days=0.5)
+        b.finish(task, "FAILED", hours_ago=rng.uniform(1, 20), product=None)
 
 
 def _scale_images(b: Builder, count: int) -> None:
