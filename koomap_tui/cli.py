@@ -185,6 +185,7 @@ def _offer_demo(args: argparse.Namespace, problem: Exception) -> bool:
 def run_console(args: argparse.Namespace) -> int:
     from koomap_tui.config import CredentialsError
     from koomap_tui.ui.app import KooMapApp
+    from koomap_tui.ui.driver import console_driver_class
 
     with contextlib.ExitStack() as stack:
         sim = stack.enter_context(demo_simulator(args.seed, args.speed)) if args.demo else None
@@ -196,7 +197,7 @@ def run_console(args: argparse.Namespace) -> int:
             args.demo = True
             sim = stack.enter_context(demo_simulator(args.seed, args.speed))
             ctx = build_context(args, sim)
-        app = KooMapApp(ctx)
+        app = KooMapApp(ctx, driver_class=console_driver_class())
         app.run()
         if app.return_code not in (None, 0):
             return int(app.return_code or 1)
