@@ -89,6 +89,12 @@ def main() -> int:
         threading.Thread(target=_writer, args=(Path(target),), daemon=True).start()
     from koomap_tui.cli import main as console_main
 
+    if os.environ.get("KOOMAP_PROBE_EXPERIMENT") == "freeze-after-imports":
+        import koomap_tui.session
+        import koomap_tui.ui.app  # noqa: F401
+
+        gc.freeze()
+
     return console_main(sys.argv[1:])
 
 

@@ -51,6 +51,7 @@ TIMEOUT = 30.0
 
 Check = Callable[[list[str]], bool]
 _PANES = itertools.count()
+EXPERIMENT = os.environ.get("KOOMAP_PROBE_EXPERIMENT", "")
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -167,6 +168,7 @@ def base_env(tmp: Path) -> dict[str, str]:
         "XDG_STATE_HOME": str(tmp / "state"),
         "KOOMAP_PROBE_FILE": str(tmp / "probe.json"),
         "TERM": "xterm-256color",
+        **({"KOOMAP_PROBE_EXPERIMENT": EXPERIMENT} if EXPERIMENT else {}),
     }
 
 

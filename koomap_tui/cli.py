@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import getpass
 import logging
 import os
@@ -198,6 +199,10 @@ def run_console(args: argparse.Namespace) -> int:
             sim = stack.enter_context(demo_simulator(args.seed, args.speed))
             ctx = build_context(args, sim)
         app = KooMapApp(ctx, driver_class=console_driver_class())
+        # What is alive now (modules, classes, schemas, the app) lives as long as the process:
+        # keep it out of every later full collection, which otherwise rescans it all (a
+        # 100-200 ms frame stall after a big load; benchmarks/felt_latency.py measures it).
+        gc.freeze()
         app.run()
         if app.return_code not in (None, 0):
             return int(app.return_code or 1)
