@@ -9,6 +9,9 @@ With `KOOMAP_PROBE_FILE` set, a daemon thread rewrites that file (JSON, atomical
 - `css_apply_ms` / `css_apply_calls`: time inside Textual's `Stylesheet.apply` (per node);
 - `watch_compact_calls` / `watch_compact_ms`: calls of `FooterKey._watch_compact`.
 
+`KOOMAP_PROBE_EXPERIMENT=stock-driver` runs the console on Textual's own LinuxDriver (the
+Esc figure before koomap_tui/ui/driver.py); `freeze-after-imports` was the gc.freeze trial.
+
 Timestamps are `time.monotonic()`, which is system-wide on Linux, so the benchmark process can
 place them on its own clock. The console itself is unchanged: the probes wrap functions only.
 """
@@ -89,7 +92,12 @@ def main() -> int:
         threading.Thread(target=_writer, args=(Path(target),), daemon=True).start()
     from koomap_tui.cli import main as console_main
 
-    if os.environ.get("KOOMAP_PROBE_EXPERIMENT") == "freeze-after-imports":
+    experiment = os.environ.get("KOOMAP_PROBE_EXPERIMENT", "")
+    if experiment == "stock-driver":  # Textual's own LinuxDriver, for before/after of Esc
+        import koomap_tui.ui.driver
+
+        koomap_tui.ui.driver.console_driver_class = lambda: None
+    if experiment == "freeze-after-imports":
         import koomap_tui.session
         import koomap_tui.ui.app  # noqa: F401
 

@@ -180,9 +180,13 @@ def switch(
     name: str,
     cpu_name: str | None = None,
     first: Check | None = None,
+    probe_file: Path | None = None,
 ) -> list[str]:
     """Send `keys`; record the time to the screen passing `check` (and to `first`, the first
-    frame that shows the new view, when given), and the console's CPU time meanwhile."""
+    frame that shows the new view, when given), and the console's CPU time meanwhile. With
+    `probe_file`, also the time spent in `Stylesheet.apply` and the `FooterKey._watch_compact`
+    calls over the switch (read 150 ms after the rows appeared: the probe writes every 50 ms)."""
+    before = probe(probe_file) if probe_file else {}
     cpu0 = pane.cpu()
     since = pane.send(*keys)
     if first is not None:
@@ -192,6 +196,14 @@ def switch(
     record.setdefault(name, []).append(seconds * 1000)
     if cpu_name:
         record.setdefault(cpu_name, []).append((pane.cpu() - cpu0) * 1000)
+    if probe_file and before:
+        time.sleep(0.15)
+        after = probe(probe_file)
+        for key, label in (
+            ("css_apply_ms", "Stylesheet.apply ms"),
+            ("watch_compact_calls", "FooterKey._watch_compact calls"),
+        ):
+            record.setdefault(f"{name}: {label}", []).append(after[key] - before[key])
     return lines
 
 
@@ -235,6 +247,7 @@ def demo_run(record: dict[str, list[float]]) -> None:
                 "demo: Enter -> task rows",
                 "demo: CPU per switch, Enter -> tasks",
                 first=crumb("tasks"),
+                probe_file=tmp / "probe.json",
             )
             time.sleep(0.5)
             command(pane, "usage")
@@ -246,6 +259,7 @@ def demo_run(record: dict[str, list[float]]) -> None:
                 ":usage Enter -> usage rows",
                 "demo: CPU per switch, :usage",
                 first=crumb("usage"),
+                probe_file=tmp / "probe.json",
             )
             time.sleep(0.5)
             switch(
@@ -255,6 +269,7 @@ def demo_run(record: dict[str, list[float]]) -> None:
                 record,
                 "Esc -> previous view (usage -> tasks)",
                 "demo: CPU per switch, Esc",
+                probe_file=tmp / "probe.json",
             )
             time.sleep(0.5)
             switch(
