@@ -99,7 +99,7 @@ def main() -> int:
         koomap_tui.ui.driver.console_driver_class = lambda: None
     if experiment == "freeze-after-imports":
         import koomap_tui.session
-        import koomap_tui.ui.app  # noqa: F401
+        import koomap_tui.ui.app
 
         gc.freeze()
 

@@ -130,6 +130,7 @@ class Runner:
         runs = "5"
         self.results.extend(run_script("felt_latency", "--runs", runs, timeout=1800))
         self.results.extend(run_script("import_time", timeout=600))
+        self.results.extend(run_script("esc_delay", timeout=300))
         # Hook for figures owned by other engineers: run them when their scripts exist.
         for script in EXTERNAL:
             if (HERE / f"{script}.py").exists():
@@ -344,6 +345,14 @@ def felt(results: list[dict[str, Any]]) -> list[str]:
             continue
         load = f"{r.get('load_before', ['?'])[0]} / {r.get('load_after', ['?'])[0]}"
         out.append(f"| {r['step']} | {r['p50']:,} | {r['p95']:,} | {r['runs']} | {load} |")
+    esc = [r for r in results if r.get("figure") == "esc_delay" and "error" not in r]
+    if esc:
+        out += ["", "A lone Esc in a pty, write -> key event (benchmarks/esc_delay.py):", ""]
+        out += [
+            f"- {r['driver']}, ESCDELAY {r['escdelay']}: p50 {r['p50_ms']} ms, "
+            f"max {r['max_ms']} ms ({r['presses']} presses)"
+            for r in esc
+        ]
     for r in results:
         if r.get("figure") == "import_time" and "error" not in r:
             top = ", ".join(f"{name} {ms}" for name, ms in r["top10_cumulative_ms"])
