@@ -230,7 +230,7 @@ DEMO_LAST_TASK = "西区_倾斜建模"
 
 
 def demo_run(record: dict[str, list[float]]) -> None:
-    with tempfile.TemporaryDirectory(prefix="felt-") as name:
+    with tempfile.TemporaryDirectory(prefix="felt-", ignore_cleanup_errors=True) as name:
         tmp = Path(name)
         pane = Pane("demo")
         try:
@@ -350,7 +350,7 @@ def scale_config(tmp: Path, base: str, qps: float) -> Path:
 
 
 def scale_run(record: dict[str, list[float]], base: str, qps: float, tag: str) -> None:
-    with tempfile.TemporaryDirectory(prefix="felt-") as name:
+    with tempfile.TemporaryDirectory(prefix="felt-", ignore_cleanup_errors=True) as name:
         tmp = Path(name)
         pane = Pane(f"scale{int(qps)}")
         try:
