@@ -11,6 +11,12 @@ it was spent, not continuously: a bucket refilled continuously lets a full burst
 nearly another full one within the same second, which is what the gateway's counter rejects.
 So over any one-second window at most `capacity` requests are sent
 (tests/unit/test_ratelimit_sim.py checks every window against the simulator's own throttling).
+
+The budget is the tenant's, and a client knows only its own sends: two clients of one tenant
+that both burst their full budget within a second are refused. The console's default of
+10 qps is half the gateway's 20, so one other console of the tenant still fits; a client
+configured at 20 qps should be the tenant's only one (the old evenly spaced limiter never
+drained the gateway's bucket, so back-to-back clients at 20 qps did not collide).
 """
 
 from __future__ import annotations
