@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import platform
@@ -265,6 +266,54 @@ class TimedDataTable(DataTable[Any]):
         return lines
 
 
+_FAST_TABLE: Any = None
+_FAST_IDS = itertools.count(1)
+
+
+def fast_table_class() -> Any:
+    """textual-fastdatatable's DataTable, timed like the others (imported only when used: it
+    brings pyarrow). Its timing counters live on the class, because the table is replaced by a
+    new instance on every load: it cannot be cleared ("unmount this table and mount a new one
+    instead"), so a load is a remount."""
+    global _FAST_TABLE
+    if _FAST_TABLE is None:
+        from textual_fastdatatable import DataTable as FastDataTable
+
+        class TimedFastDataTable(FastDataTable):  # type: ignore[misc]
+            last_render = 0.0
+            last_render_cpu = 0.0
+            renders = 0
+
+            def render_lines(self, crop: Region) -> list[Strip]:
+                lines = super().render_lines(crop)
+                cls = type(self)
+                cls.last_render = time.perf_counter()
+                cls.last_render_cpu = time.process_time()
+                cls.renders += 1
+                return lines
+
+        _FAST_TABLE = TimedFastDataTable
+    return _FAST_TABLE
+
+
+def fast_cells(task: Any) -> tuple[Any, ...]:
+    """The stock table's cells as plain values (an Arrow column holds no Rich Text)."""
+    cells = stock_cells(task)
+    return (cells[0], str(cells[1]), *cells[2:])
+
+
+def fast_table(rows: list[tuple[str, Any]], number: int) -> Any:
+    from textual_fastdatatable import create_backend
+
+    labels = [column.label for column in COLUMNS]
+    records = [fast_cells(task) for _, task in rows]
+    backend = create_backend(records, column_names=labels)
+    widths = [column.width for column in COLUMNS]
+    return fast_table_class()(
+        backend=backend, column_widths=widths, cursor_type="row", id=f"table-{number}"
+    )
+
+
 class BenchApp(App[None]):
     CSS = "Screen { layout: vertical; } #table { height: 1fr; }"
 
@@ -276,6 +325,8 @@ class BenchApp(App[None]):
     def compose(self) -> ComposeResult:
         if self.impl == "virtual":
             yield TimedVirtualTable(self.columns, id="table")
+        elif self.impl == "fast":
+            yield fast_table([], 0)
         else:
             table: TimedDataTable = TimedDataTable(id="table", cursor_type="row")
             for column in COLUMNS:
@@ -284,6 +335,8 @@ class BenchApp(App[None]):
 
     @property
     def table(self) -> Any:
+        if self.impl == "fast":
+            return self.query(fast_table_class()).last()
         return self.query_one("#table")
 
 
@@ -291,6 +344,12 @@ def load(table: Any, impl: str, rows: list[tuple[str, Any]]) -> None:
     """What each console does with a full snapshot."""
     if impl == "virtual":
         table.set_rows(rows)
+    elif impl == "fast":
+        app = table.app
+        table.remove()
+        new = fast_table(rows, next(_FAST_IDS))
+        app.mount(new)
+        new.focus()
     else:
         table.clear()
         add_row = table.add_row
@@ -384,7 +443,7 @@ def percentile(values: Iterable[float], share: float) -> float:
 
 def base_parser(description: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--impl", choices=["virtual", "stock"], default="virtual")
+    parser.add_argument("--impl", choices=["virtual", "stock", "fast"], default="virtual")
     return parser
 
 

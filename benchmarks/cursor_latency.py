@@ -39,6 +39,7 @@ async def run(impl: str, rows: int, presses: int, freeze: bool) -> dict[str, flo
         table.focus()
         load(table, impl, data)
         await pilot.pause()
+        table = app.table  # textual-fastdatatable loads by remounting: a new widget
         await settle_gc_freeze(table)
         if freeze:
             # What a console can do after a big load: move the long-lived rows out of the

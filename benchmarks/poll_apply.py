@@ -37,6 +37,8 @@ async def run(
         table = app.table
         table.focus()
         load(table, impl, data)
+        if sort is not None and impl == "fast":
+            raise SystemExit("--sort is not run for textual-fastdatatable")
         if sort is not None:
             if impl == "virtual":
                 table.sort_by(sort)
@@ -62,7 +64,9 @@ async def run(
             current.update(added)
 
             def apply(changed=changed, added=added, removed=removed) -> None:
-                if impl == "virtual":
+                if impl == "fast":  # no clear, no keyed update of a whole row: remount
+                    load(app.table, impl, list(current.items()))
+                elif impl == "virtual":
                     table.apply_changes(added=added, changed=changed, removed=removed)
                 else:
                     cursor = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
@@ -73,6 +77,8 @@ async def run(
 
             if impl == "virtual":
                 table.move_cursor_to_key(shown)
+            elif impl == "fast":
+                app.table.move_cursor(row=list(current).index(shown))
             else:
                 table.move_cursor(row=table.get_row_index(shown))
             await pilot.pause()

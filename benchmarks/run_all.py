@@ -28,6 +28,9 @@ EXTERNAL = {
     "sim_throughput": "(g) simulator throughput",
 }
 SIZES = [1_000, 10_000, 50_000, 100_000]
+#: VirtualTable, Textual's stock DataTable, and textual-fastdatatable (optional extra `bench`).
+IMPLS = ("virtual", "stock", "fast")
+NAMES = {"virtual": "VirtualTable", "stock": "stock DataTable", "fast": "textual-fastdatatable"}
 
 
 def run_script(script: str, *args: str, timeout: float) -> list[dict[str, Any]]:
@@ -96,31 +99,38 @@ class Runner:
     def run(self) -> None:
         o = self.options
         sizes = [1_000, 10_000, 50_000] if o.quick else SIZES
-        for impl in ("virtual", "stock"):
+        for impl in IMPLS:
             for rows in sizes:
                 self.add("first_paint", impl, rows)
-        for impl in ("virtual", "stock"):
+        for impl in IMPLS:
             polls = str(o.stock_polls if impl == "stock" else o.polls)
             for rows in sizes:
                 self.add("poll_apply", impl, rows, "--polls", polls)
+            if impl == "fast":  # no sort+churn run: the peer can only remount (see _common)
+                continue
             for rows in sizes:  # the harder diff: rows move under a sort, rows come and go
                 sort = ["--sort", "task_status", "--churn", "10"]
                 self.add("poll_apply", impl, rows, "--polls", polls, *sort)
         presses = "60" if o.quick else "200"
-        for impl in ("virtual", "stock"):
+        for impl in IMPLS:
             for rows in [10_000, 50_000] if o.quick else SIZES:
                 self.add("cursor_latency", impl, rows, "--presses", presses)
         self.add("cursor_latency", "virtual", 50_000, "--presses", presses, "--no-table-freeze")
         self.results.extend(run_script("scroll_floor", "--steps", presses, timeout=300))
         idle = ["--quick"] if o.quick else ["--seconds", str(o.idle_seconds)]
-        for impl in ("virtual", "stock"):
+        for impl in IMPLS:
             self.add("idle_cpu", impl, o.idle_rows, *idle)
-        for impl in ("virtual", "stock"):
+        for impl in IMPLS:
             for rows in sizes:
                 self.add("peak_rss", impl, rows)
         self.add("peak_rss", "virtual", 50_000, "--slim")
         for rows in sizes:  # what the console really holds in a big list: satellite images
             self.add("peak_rss", "virtual", rows, "--images")
+        # What the operator waits for in a real terminal, and the start-up imports.
+        runs = "5"
+        self.results.extend(run_script("felt_latency", "--runs", runs, timeout=1800))
+        self.results.extend(run_script("import_time", timeout=600))
+        self.results.extend(run_script("esc_delay", timeout=300))
         # Hook for figures owned by other engineers: run them when their scripts exist.
         for script in EXTERNAL:
             if (HERE / f"{script}.py").exists():
@@ -276,19 +286,21 @@ def headline(results: list[dict[str, Any]], idle_rows: int) -> list[str]:
         ),
     ]
     out = [
-        "| Figure | Target | VirtualTable | Stock DataTable (clear + add_rows) | Stock / Virtual |",
-        "|---|---|---|---|---|",
+        "| Figure | Target | VirtualTable | Stock DataTable (clear + add_rows) | Stock / Virtual "
+        "| textual-fastdatatable (remount) | Fast / Virtual |",
+        "|---|---|---|---|---|---|---|",
     ]
     for label, target, figure, size, key, unit, match in rows:
         v = find(results, figure, "virtual", size, **match)
         s = find(results, figure, "stock", size, **match)
+        f = find(results, figure, "fast", size, **match)
         digits = 2 if figure in ("poll_apply", "cursor_latency", "idle_cpu") else 1
         virtual_cell = cell(v, key, unit, digits)
         if "no_table_freeze" in match and match["no_table_freeze"][0]:
             virtual_cell += f" / {cell(v, 'max_ms', unit, digits)}"
         out.append(
             f"| {label} | {target} | {virtual_cell} | {cell(s, key, unit, digits)} "
-            f"| {ratio(v, s, key)} |"
+            f"| {ratio(v, s, key)} | {cell(f, key, unit, digits)} | {ratio(v, f, key)} |"
         )
     floor = next((r for r in results if r.get("figure") == "scroll_floor"), None)
     at = next(i for i, line in enumerate(out) if "GC refreeze" in line) + 1
@@ -296,12 +308,12 @@ def headline(results: list[dict[str, Any]], idle_rows: int) -> list[str]:
         at,
         "| (c) reference: Textual alone repainting a one-line scroll (trivial Line-API widget), "
         f"p50 / p95 | | {cell(floor, 'p50_ms', ' ms', 2)} / {cell(floor, 'p95_ms', ' ms', 2)} "
-        "| | |",
+        "| | | | |",
     )
     slim = find(results, "peak_rss", "virtual", 50_000, objects=("slim", None))
     out.append(
         f"| (e) peak RSS, 50,000 rows (9-field slots rows) | < 150 MB "
-        f"| {cell(slim, 'peak_mb', ' MB')} | | |"
+        f"| {cell(slim, 'peak_mb', ' MB')} | | | | |"
     )
     return out
 
@@ -320,6 +332,37 @@ def external_summary(record: dict[str, Any]) -> str:
         return str(record["error"])
     skip = {"figure", "run_s", "source"}
     return ", ".join(f"{k}={v}" for k, v in record.items() if k not in skip)
+
+
+def felt(results: list[dict[str, Any]]) -> list[str]:
+    """The felt-latency steps (benchmarks/felt_latency.py) and the start-up imports."""
+    records = [r for r in results if r.get("figure") == "felt_latency"]
+    out = ["| Step (real terminal, tmux 200x50) | p50 | p95 | runs | load average before / after |"]
+    out.append("|---|---|---|---|---|")
+    for r in records:
+        if "error" in r:
+            out.append(f"| error: {str(r['error'])[:160]} | | | | |")
+            continue
+        load = f"{r.get('load_before', ['?'])[0]} / {r.get('load_after', ['?'])[0]}"
+        out.append(f"| {r['step']} | {r['p50']:,} | {r['p95']:,} | {r['runs']} | {load} |")
+    esc = [r for r in results if r.get("figure") == "esc_delay" and "error" not in r]
+    if esc:
+        out += ["", "A lone Esc in a pty, write -> key event (benchmarks/esc_delay.py):", ""]
+        out += [
+            f"- {r['driver']}, ESCDELAY {r['escdelay']}: p50 {r['p50_ms']} ms, "
+            f"max {r['max_ms']} ms ({r['presses']} presses)"
+            for r in esc
+        ]
+    for r in results:
+        if r.get("figure") == "import_time" and "error" not in r:
+            top = ", ".join(f"{name} {ms}" for name, ms in r["top10_cumulative_ms"])
+            out.append("")
+            out.append(
+                f"Imports, `{r['set']}` set: min {r['min_ms']} ms, median {r['median_ms']} ms over "
+                f"{r['runs']} fresh interpreters (load {r['load'][0]}); simulator stack imported: "
+                f"{r['sim_stack_imported'] or 'none'}; top 10 cumulative (ms): {top}"
+            )
+    return out
 
 
 def growth(results: list[dict[str, Any]]) -> list[str]:
@@ -347,13 +390,13 @@ def growth(results: list[dict[str, Any]]) -> list[str]:
     virtual_only = {"peak RSS, satellite images (MB)", "first paint: GC refreeze after it (ms)"}
     virtual_only.add("of which images, source and poller dicts (MB)")
     for label, figure, key, match in specs:
-        for impl in ("virtual",) if label in virtual_only else ("virtual", "stock"):
+        for impl in ("virtual",) if label in virtual_only else IMPLS:
             cells = []
             for size in SIZES:
                 record = find(results, figure, impl, size, **match)
                 digits = 2 if figure in ("poll_apply", "cursor_latency") else 1
                 cells.append(cell(record, key, "", digits))
-            name = "VirtualTable" if impl == "virtual" else "stock DataTable"
+            name = NAMES[impl]
             out.append(f"| {label}, {name} | " + " | ".join(cells) + " |")
     return out
 
@@ -385,6 +428,10 @@ def markdown(results: list[dict[str, Any]], options: argparse.Namespace, seconds
         "",
         *headline(results, options.idle_rows),
         "",
+        "What the operator waits for (benchmarks/felt_latency.py, benchmarks/import_time.py):",
+        "",
+        *felt(results),
+        "",
         "Growth with the number of rows:",
         "",
         *growth(results),
@@ -400,6 +447,18 @@ def markdown(results: list[dict[str, Any]], options: argparse.Namespace, seconds
         lines += [f"- {r.get('figure')} {r.get('args', '')}: {r['error']}" for r in errors]
         lines.append("")
     return "\n".join(lines)
+
+
+KEPT = "<!-- written by hand below; run_all.py keeps it -->"
+
+
+def kept_section() -> str:
+    """The hand-written part of results.md (before/after comparisons), carried over."""
+    path = HERE / "results.md"
+    if not path.exists():
+        return ""
+    old = path.read_text()
+    return "\n" + KEPT + old.split(KEPT, 1)[1] if KEPT in old else ""
 
 
 def update_doc(text: str) -> None:
@@ -448,7 +507,7 @@ def main() -> None:
         results = runner.results
     text = markdown(results, options, time.perf_counter() - started)
     (HERE / "results.json").write_text(json.dumps(results, indent=1) + "\n")
-    (HERE / "results.md").write_text("# Benchmark results\n\n" + text)
+    (HERE / "results.md").write_text("# Benchmark results\n\n" + text + kept_section())
     if not options.no_doc:
         update_doc(text)
     print(text)

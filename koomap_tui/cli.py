@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import getpass
 import logging
 import os
@@ -217,6 +218,7 @@ def _offer_demo(args: argparse.Namespace, problem: Exception) -> bool:
 def run_console(args: argparse.Namespace) -> int:
     from koomap_tui.config import CredentialsError
     from koomap_tui.ui.app import KooMapApp
+    from koomap_tui.ui.driver import console_driver_class
 
     check_theme(args.theme, "--theme")
     check_audit_file(args.audit_file or default_audit_path())
@@ -232,7 +234,11 @@ def run_console(args: argparse.Namespace) -> int:
             ctx = build_context(args, sim)
         if not args.theme:
             check_theme(ctx.theme, "theme in the configuration")
-        app = KooMapApp(ctx)
+        app = KooMapApp(ctx, driver_class=console_driver_class())
+        # What is alive now (modules, classes, schemas, the app) lives as long as the process:
+        # keep it out of every later full collection, which otherwise rescans it all (a
+        # 100-200 ms frame stall after a big load; benchmarks/felt_latency.py measures it).
+        gc.freeze()
         app.run()
         if app.return_code not in (None, 0):
             return int(app.return_code or 1)

@@ -376,7 +376,7 @@ class KooMapClient:
         max_retries: int = 3,
         verify: bool = True,
         transport: httpx.AsyncBaseTransport | None = None,
-        burst: float = 1.0,
+        burst: float | None = None,
         retry_policy: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:

@@ -1,53 +1,84 @@
-"""Client-side token bucket that keeps one console below the gateway's per-tenant QPS.
+"""Client-side limiter that keeps one console below the gateway's per-tenant QPS.
 
-The gateway allows 20 requests/s per *tenant* (not per client), and a console that trips it gets
-429s on every screen at once.  So every request of a client instance, retries included, first
-takes a token from one shared bucket.
+The gateway allows 20 requests/s per *tenant* (not per client) and counts per second; a console
+that trips it gets 429s on every screen at once. So every request of a client instance, retries
+included, first takes a token from one shared bucket.
+
+The bucket holds one second's budget (capacity = the per-second limit), so the independent
+requests of a view (a page of tasks and its overview, the four usage reads) go out together
+instead of queueing 1/rate apart. A spent token comes back one second (plus a small guard) after
+it was spent, not continuously: a bucket refilled continuously lets a full burst be followed by
+nearly another full one within the same second, which is what the gateway's counter rejects.
+So over any one-second window at most `capacity` requests are sent
+(tests/unit/test_ratelimit_sim.py checks every window against the simulator's own throttling).
+
+The budget is the tenant's, and a client knows only its own sends: two clients of one tenant
+that both burst their full budget within a second are refused. The console's default of
+10 qps is half the gateway's 20, so one other console of the tenant still fits; a client
+configured at 20 qps should be the tenant's only one (the old evenly spaced limiter never
+drained the gateway's bucket, so back-to-back clients at 20 qps did not collide).
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 
 #: Documented default gateway limit per tenant; the client never goes above it.
 GATEWAY_QPS = 20.0
+#: The gateway's counting window, seconds.
+WINDOW = 1.0
+#: Added to the window: the gateway counts arrivals, we count sends, and the two clocks differ
+#: by the request's trip and by scheduling delays on either side.
+GUARD = 0.1
 
 
 class TokenBucket:
-    """Async token bucket: ``rate`` tokens per second, at most ``burst`` saved up.
+    """Async limiter: at most ``capacity`` acquisitions in any window of one second.
 
-    A burst of 1 spaces requests evenly (1/rate apart), which is what a per-second gateway
-    counter tolerates best.  Waiters are served in arrival order (one lock), so a long list
-    refresh cannot starve a single operator action for more than its own queue position.
+    ``capacity`` defaults to the per-second limit (``floor(rate)``); a smaller ``burst`` lowers
+    it (and the sustained rate with it: the window stays one second). Below 1 request/s the
+    single token comes back after ``1/rate`` seconds. Waiters are served in arrival order (one
+    lock), so a long list refresh cannot starve a single operator action for more than its own
+    queue position.
     """
 
     def __init__(
         self,
         rate: float,
-        burst: float = 1.0,
+        burst: float | None = None,
         *,
+        guard: float = GUARD,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.rate = min(float(rate), GATEWAY_QPS)
-        self.burst = max(float(burst), 1.0)
+        most = max(1, math.floor(self.rate))
+        self.capacity = most if burst is None else min(most, max(1, math.floor(burst)))
+        #: How long a spent token stays spent.
+        self.period = max(WINDOW, self.capacity / self.rate) + guard
         self._clock = clock
         self._sleep = sleep
-        self._tokens = self.burst
-        self._updated = clock()
+        self._returns: deque[float] = deque()  # when each spent token comes back, in order
         self._lock: asyncio.Lock | None = None
         #: Total seconds callers spent waiting for a token (shown in diagnostics).
         self.waited = 0.0
 
-    def _refill(self) -> None:
-        now = self._clock()
-        elapsed = max(now - self._updated, 0.0)
-        self._updated = now
-        self._tokens = min(self.burst, self._tokens + elapsed * self.rate)
+    @property
+    def available(self) -> int:
+        """Tokens that could be taken now without waiting."""
+        self._release(self._clock())
+        return self.capacity - len(self._returns)
+
+    def _release(self, now: float) -> None:
+        returns = self._returns
+        while returns and returns[0] <= now:
+            returns.popleft()
 
     async def acquire(self) -> float:
         """Wait for one token; returns the seconds waited."""
@@ -55,13 +86,14 @@ class TokenBucket:
             self._lock = asyncio.Lock()
         async with self._lock:
             waited = 0.0
-            self._refill()
-            # The epsilon stops float rounding from asking for a sleep too short to register.
-            while self._tokens < 1.0 - 1e-9:
-                delay = (1.0 - self._tokens) / self.rate
+            now = self._clock()
+            self._release(now)
+            while len(self._returns) >= self.capacity:
+                delay = self._returns[0] - now
                 await self._sleep(delay)
                 waited += delay
-                self._refill()
-            self._tokens = max(self._tokens - 1.0, 0.0)
+                now = self._clock()
+                self._release(now)
+            self._returns.append(now + self.period)
             self.waited += waited
             return waited

@@ -41,7 +41,7 @@ _SHARED_FIELD_SETS_LIMIT = 1024
 class WireModel(BaseModel):
     """Base of every response object: tolerant of unknown fields, immutable snapshots."""
 
-    model_config = ConfigDict(populate_by_name=True, extra="ignore", frozen=True)
+    model_config = ConfigDict(populate_by_name=True, extra="ignore", frozen=True, defer_build=True)
 
     def model_post_init(self, context: Any, /) -> None:
         # Pydantic gives every instance its own `__pydantic_fields_set__` (a set of ~15 names,
@@ -64,7 +64,7 @@ class WireModel(BaseModel):
 class RequestModel(BaseModel):
     """Base of every request body: unknown names are a programming error, not silently sent."""
 
-    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+    model_config = ConfigDict(populate_by_name=True, extra="forbid", defer_build=True)
 
     def to_wire(self) -> dict[str, Any]:
         """The JSON body exactly as documented (wire names, strings for string-typed numbers)."""

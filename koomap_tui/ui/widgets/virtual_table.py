@@ -52,15 +52,19 @@ GC_FREEZE_DELAY = 0.3  # seconds after a big set_rows; see VirtualTable.GC_FREEZ
 
 
 def refreeze_gc() -> float:
-    """Collect once, then move every live object out of the cyclic collector's scans.
+    """Collect the young generations, then move every live object out of the cyclic
+    collector's scans.
 
-    Returns the milliseconds it took. `gc.unfreeze()` first gives objects frozen by an
-    earlier load back to the collector, so garbage from the previous snapshot (a closed
-    screen's widget cycles) is freed now rather than pinned for the life of the process.
+    Returns the milliseconds it took. Only generations 0 and 1 are collected: a full
+    collection right after a big load scans the whole heap (90-260 ms at 50,000 rows: the very
+    frame stall this exists to prevent), and `gc.unfreeze()` would also hand back what the
+    console froze at start-up (koomap_tui/cli.py). The price: cyclic garbage already in the
+    old generation at this moment stays pinned; big loads are rare (a workspace or list
+    switch), so that stays small, while acyclic garbage (the replaced rows) is still freed by
+    reference counting.
     """
     started = time.perf_counter()
-    gc.unfreeze()
-    gc.collect()
+    gc.collect(1)
     gc.freeze()
     return (time.perf_counter() - started) * 1000
 
@@ -145,9 +149,9 @@ class VirtualTable(ScrollView, can_focus=True):
     """After `set_rows` of at least this many rows, refreeze the GC (None: never).
 
     With tens of thousands of row models alive, every full (generation 2) collection scans
-    them all: 100-400 ms, landing on a random key press every few dozen presses. Paying one
-    collection right after a big load (after its first paint) and freezing what survives
-    makes later full collections scan only newer objects. `gc.freeze` is process-wide; it is
+    them all: 100-400 ms, landing on a random key press every few dozen presses. Freezing
+    what is alive right after a big load (after its first paint; see `refreeze_gc`) makes
+    later full collections scan only newer objects. `gc.freeze` is process-wide; it is
     done here because a table is what receives the big snapshot, and only on big loads.
     """
     last_gc_freeze_ms: ClassVar[float | None] = None  # for benchmarks and logs
