@@ -505,3 +505,21 @@ def test_a_full_queue_drops_and_counts_instead_of_waiting(
     for _ in range(20):
         store.observe(Update())
     assert store.dropped == 15
+
+
+async def test_all_workspaces_rows_are_kept_as_the_tasks_they_wrap(db: Path) -> None:
+    from koomap_tui.services.fleet import FleetTask
+
+    rig = Rig(db, Clock(), key="fleet")
+    rig.source.items = {"a": FleetTask(task("a", "RUNNING", 0.2, 1, ws="w9"), "w9", "east")}
+    await rig.poller.cycle()
+    rig.clock.t += 30
+    rig.source.items = {"a": FleetTask(task("a", "FAILED", 0.4, 2, ws="w9"), "w9", "east")}
+    await rig.poller.cycle()
+    rig.flush()
+    rows = rig.store.transitions(workspace_id="w9")
+    assert [(t.kind, t.item_id, t.to_state) for t in rows] == [
+        (R3D, "a", "FAILED"),
+        (R3D, "a", "RUNNING"),
+    ]
+    rig.store.close()
