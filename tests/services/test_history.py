@@ -523,3 +523,21 @@ async def test_all_workspaces_rows_are_kept_as_the_tasks_they_wrap(db: Path) -> 
         (R3D, "a", "RUNNING"),
     ]
     rig.store.close()
+
+
+async def test_a_record_history_cannot_read_loses_its_batch_not_the_writer(db: Path) -> None:
+    rig = Rig(db, Clock())
+
+    class Unreadable:
+        def __str__(self) -> str:
+            raise ValueError("no text")
+
+    broken = task("x", "RUNNING", 0.1, 1)
+    object.__setattr__(broken, "task_status", Unreadable())
+    await rig.poll(broken)
+    rig.flush()
+    assert rig.store.dropped == 1
+    await rig.poll(task("a", "RUNNING", 0.1, 1), advance=5)
+    rig.flush()
+    assert [t.item_id for t in rig.store.transitions()] == ["a"]
+    rig.store.close()
