@@ -425,10 +425,14 @@ class HistoryStore:
                     self._write(batch)
                     self.write_seconds += time.perf_counter() - started
                     self.batches += 1
-                except sqlite3.Error as exc:
-                    # Another console held the file past the busy timeout, or the disk is full:
-                    # this batch is lost, polling goes on.
-                    log.warning("history write skipped: %s", exc)
+                except Exception as exc:
+                    # Another console held the file past the busy timeout, the disk is full, or
+                    # a record history cannot read: this batch is lost, the writer and polling
+                    # go on.
+                    if isinstance(exc, sqlite3.Error):
+                        log.warning("history write skipped: %s", exc)
+                    else:
+                        log.exception("history write failed")
                     self.dropped += sum(
                         1 for i in batch if isinstance(i, tuple) and i[0] != "flush"
                     )

@@ -505,3 +505,39 @@ def test_a_full_queue_drops_and_counts_instead_of_waiting(
     for _ in range(20):
         store.observe(Update())
     assert store.dropped == 15
+
+
+async def test_all_workspaces_rows_are_kept_as_the_tasks_they_wrap(db: Path) -> None:
+    from koomap_tui.services.fleet import FleetTask
+
+    rig = Rig(db, Clock(), key="fleet")
+    rig.source.items = {"a": FleetTask(task("a", "RUNNING", 0.2, 1, ws="w9"), "w9", "east")}
+    await rig.poller.cycle()
+    rig.clock.t += 30
+    rig.source.items = {"a": FleetTask(task("a", "FAILED", 0.4, 2, ws="w9"), "w9", "east")}
+    await rig.poller.cycle()
+    rig.flush()
+    rows = rig.store.transitions(workspace_id="w9")
+    assert [(t.kind, t.item_id, t.to_state) for t in rows] == [
+        (R3D, "a", "FAILED"),
+        (R3D, "a", "RUNNING"),
+    ]
+    rig.store.close()
+
+
+async def test_a_record_history_cannot_read_loses_its_batch_not_the_writer(db: Path) -> None:
+    rig = Rig(db, Clock())
+
+    class Unreadable:
+        def __str__(self) -> str:
+            raise ValueError("no text")
+
+    broken = task("x", "RUNNING", 0.1, 1)
+    object.__setattr__(broken, "task_status", Unreadable())
+    await rig.poll(broken)
+    rig.flush()
+    assert rig.store.dropped == 1
+    await rig.poll(task("a", "RUNNING", 0.1, 1), advance=5)
+    rig.flush()
+    assert [t.item_id for t in rig.store.transitions()] == ["a"]
+    rig.store.close()
