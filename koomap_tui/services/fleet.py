@@ -194,6 +194,11 @@ class _Sweeper:
         return self.due()[: max(1, limit)]
 
     @property
+    def looked(self) -> int:
+        """Workspaces looked at at least once (the first sweep's progress, for the view)."""
+        return sum(1 for s in self.spaces.values() if s.checked is not None)
+
+    @property
     def swept(self) -> bool:
         """Every workspace has been looked at at least once."""
         return bool(self.spaces) and all(s.checked is not None for s in self.spaces.values())
@@ -314,6 +319,7 @@ class FleetSource:
         meta = {
             "hot": len([s for s in spaces.values() if s.hot]),
             "swept": self.sweeper.swept,
+            "looked": self.sweeper.looked,
             "workspaces": len(spaces),
         }
         return FetchResult(items, requests, meta)
@@ -367,4 +373,9 @@ class WorkspaceCountsSource:
         requests += sum(await asyncio.gather(*(self._look(ws_id) for ws_id in [*hot, *due])))
         items = {k: v for k, v in self._counts.items() if k in spaces}
         self._counts = dict(items)
-        return FetchResult(items, requests, {"swept": self.sweeper.swept})
+        meta = {
+            "swept": self.sweeper.swept,
+            "looked": self.sweeper.looked,
+            "workspaces": len(spaces),
+        }
+        return FetchResult(items, requests, meta)

@@ -160,10 +160,16 @@ async def test_the_sweep_is_spread_over_cycles_within_the_budget(
     source = fleet(client, sim, mono, budget=6)  # two workspaces per cycle
     items: dict[str, Any] | None = None
     costs = []
+    progress = []
     while not source.sweeper.swept:
-        items, requests = await cycle(client, source, items)
-        costs.append(requests)
+        before = client.stats.snapshot()
+        result = await source.fetch(items)
+        assert client.stats.since(before).requests == result.requests
+        items = dict(result.items)
+        costs.append(result.requests)
+        progress.append((result.meta["looked"], result.meta["workspaces"]))
         mono.t += 2
+    assert progress == [(2 * n, 12) for n in range(1, 7)]
     assert len(costs) == 6  # 12 workspaces, 2 per cycle
     assert max(costs[1:]) <= 6 + 3  # the budget, plus one list per busy workspace
     assert shown(items) == expected(sim)
