@@ -14,12 +14,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
 from koomap_tui.domain.states import state_key
 from koomap_tui.ui.context import ConsoleContext
+from koomap_tui.ui.keyboard import KeyRouter
 from koomap_tui.ui.polling import PollerHub, PollUpdated
 from koomap_tui.ui.watch import WatchedTasksSource
 
@@ -80,6 +82,15 @@ class KooMapApp(App[None]):
         self.current_workspace: tuple[str, str] | None = None  # (id, name)
         # What was said, even after a toast expired (tests and a slow reader both need it).
         self.recent_notices: deque[tuple[str, str]] = deque(maxlen=200)
+        self.keys = KeyRouter(self)
+
+    async def on_event(self, event: events.Event) -> None:
+        # Raw keys and pastes go through the router: one at a time, each to what has focus once
+        # the previous one is handled (ui/keyboard.py).
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
+            await self.keys.receive(event)
+            return
+        await super().on_event(event)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         # Our stylesheets use $state-* and $freshness-*: give every theme (Textual's own too)
