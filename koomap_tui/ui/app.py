@@ -12,7 +12,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.app import App, SystemCommand
@@ -24,6 +24,9 @@ from koomap_tui.ui.context import ConsoleContext
 from koomap_tui.ui.keyboard import KeyRouter
 from koomap_tui.ui.polling import PollerHub, PollUpdated
 from koomap_tui.ui.watch import WatchedTasksSource
+
+if TYPE_CHECKING:
+    from koomap_tui.ui.screens.help import HelpRow
 
 log = logging.getLogger(__name__)
 
@@ -184,23 +187,37 @@ class KooMapApp(App[None]):
         os.write(fileno, RESTORE_SEQUENCES)
 
     # -- global actions --------------------------------------------------------------------
-    def action_help(self) -> None:
+    def help_rows(self) -> list[HelpRow]:
+        """What `?` lists: the screen's own keys, then the console's, then the focused widget's
+        (a table's movement, mark and open keys: the least looked for).
+
+        Console screens answer `help_rows()` with or without their focused widget's rows
+        appended, so those are taken out by value and put last; any other screen (a form, the
+        command line) lists its active bindings."""
         from koomap_tui.ui.screens.base import ConsoleScreen
-        from koomap_tui.ui.screens.help import HelpScreen
+        from koomap_tui.ui.screens.help import HelpRow, rows_from_screen
 
         screen = self.screen
-        rows: list[tuple[str, str, bool, str | None]] = []
+        own: list[HelpRow]
+        focused: list[HelpRow] = []
         if isinstance(screen, ConsoleScreen):
-            rows.extend(screen.help_rows(focused=False))
-        rows.extend(
-            (b.key_display or b.key, b.description, True, None)
+            focused = [HelpRow(*row) for row in screen.focused_help_rows()]
+            own = [row for row in map(HelpRow._make, screen.help_rows()) if row not in focused]
+        else:
+            own = rows_from_screen(screen)
+        console = [
+            HelpRow(b.key_display or b.key, b.description, True)
             for b in self.BINDINGS
             if isinstance(b, Binding)
-        )
-        rows.append(("ctrl+p", "Command palette", True, None))
-        if isinstance(screen, ConsoleScreen):  # the table's keys last: the least looked for
-            rows.extend(screen.focused_help_rows(exclude={row[1] for row in rows}))
-        self.push_screen(HelpScreen(rows))
+        ]
+        console.append(HelpRow("ctrl+p", "Command palette", True))
+        listed = {row.description for row in own + console}
+        return own + console + [row for row in focused if row.description not in listed]
+
+    def action_help(self) -> None:
+        from koomap_tui.ui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen(self.help_rows()))
 
     def action_command_mode(self) -> None:
         from koomap_tui.ui.screens.command import CommandBar

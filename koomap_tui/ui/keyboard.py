@@ -60,6 +60,7 @@ class KeyRouter:
         self.held: deque[events.Key | events.Paste] = deque()
         self.settling = False
         self.rounds = 0  # rounds of the current settling
+        self.handled = 0  # keys and pastes handled so far
         self.rounds_total = 0  # for tests and measurements
         self.valve_releases = 0  # settlings ended by MAX_ROUNDS rather than by a quiet round
 
@@ -74,6 +75,7 @@ class KeyRouter:
         app = self.app
         if app._closing:
             return
+        self.handled += 1
         if isinstance(event, events.Paste):
             (app.focused or app.screen)._forward_event(event)
         else:
