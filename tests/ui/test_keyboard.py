@@ -7,9 +7,8 @@ never a fixed time) until the router has nothing left to hold.
 
 from __future__ import annotations
 
-from typing import Any
-
 import asyncio
+from typing import Any
 
 import pytest
 from textual import events, on
