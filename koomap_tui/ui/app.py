@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from textual import events
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -86,6 +86,7 @@ class KooMapApp(App[None]):
         # What was said, even after a toast expired (tests and a slow reader both need it).
         self.recent_notices: deque[tuple[str, str]] = deque(maxlen=200)
         self.keys = KeyRouter(self)
+        self.workspace_names: dict[str, str] = {}  # id → name, for the palette (ui/commands.py)
 
     async def on_event(self, event: events.Event) -> None:
         # Raw keys and pastes go through the router: one at a time, each to what has focus once
@@ -129,10 +130,26 @@ class KooMapApp(App[None]):
             from koomap_tui.ui.screens.tasks import TasksScreen
 
             self.push_screen(TasksScreen(self.ctx.workspace_id))
+            self._read_workspace_names()  # no workspaces view yet: the palette still offers them
         else:
             from koomap_tui.ui.screens.workspaces import WorkspacesScreen
 
             self.push_screen(WorkspacesScreen())
+
+    @work(exit_on_error=False, group="workspace-names")
+    async def _read_workspace_names(self) -> None:
+        client = self.ctx.client
+        names: dict[str, str] = {}
+        try:
+            async for ws in client.paginate(client.list_common_workspace, max_items=500):
+                names[ws.workspace_id] = ws.workspace_name or ""
+        except Exception as error:  # the palette then offers none; the views say why
+            log.warning(
+                "reading the workspace list for the palette failed: %s", type(error).__name__
+            )
+            return
+        if not self.workspace_names:
+            self.workspace_names = names
 
     async def on_unmount(self) -> None:
         await self.hub.stop_all()
