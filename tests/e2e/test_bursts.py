@@ -69,6 +69,7 @@ def test_typing_a_filter_fires_no_action(console: Terminal, tmp_path: Path) -> N
     console.burst("/sta\r")
     # The filter is applied and closed: the summary shows it, the box is gone.
     screen = console.wait_for("/sta]")
+    assert "//sta" not in screen  # no stray `/` in the filter text
     assert "filter by name" not in screen
     assert "Modeling params" not in screen  # Enter closed the filter, it opened no detail
     console.burst("/\x7f\x7f\x7f\r")  # the filter reopens with "sta"; three backspaces clear it
