@@ -132,6 +132,7 @@ def test_the_confirm_dialog_gets_the_key_typed_after_the_action(
         lambda s: bool({"STOPPING", "STOP_SUCCESS"} & state_words(row_of(s, RUNNING))), timeout=10
     )
     assert "Yes (y)" not in screen
+    console.wait_for(lambda _: bool(audit_operations(tmp_path)), timeout=10)
     assert audit_operations(tmp_path) == ["StopReal3DTask"]
 
 
@@ -142,5 +143,6 @@ def test_an_action_after_a_move_judges_the_row_moved_to(console: Terminal, tmp_p
     cursor_to(console, rows[below])
     console.burst("ks")
     console.wait_for(lambda s: "INIT" not in row_of(s, IDLE), timeout=10)
+    console.wait_for(lambda _: bool(audit_operations(tmp_path)), timeout=10)  # the call returned
     assert audit_operations(tmp_path) == ["StartReal3DTask"]
     assert "cannot start" not in console.capture()
