@@ -15,8 +15,8 @@ task. `KeyRouter` replaces that forwarding for keys:
   or popped, a message such as `Input.Submitted` bubbling to a screen that dismisses itself)
   have been processed, later keys and pastes are held in order and replayed one by one after.
 
-Settling works in rounds: a probe is posted to every message pump of the current screen, and
-when all have run, a marker to the App. The round is quiet when no pump had a message waiting
+Settling works in rounds: a probe is posted to every message pump of the focus chain (the
+focused widget up to the screen), and when all have run, a marker to the App. The round is quiet when no pump had a message waiting
 before or behind its probe, the screen stack and the focus did not change, and the screen is
 mounted. A bounded number of rounds (`MAX_ROUNDS`) ends settling in any case: keys are never
 dropped nor held for ever, at worst they reach what has focus then, as they would without this.
@@ -115,6 +115,28 @@ class KeyRouter:
             node = node._parent if isinstance(node._parent, DOMNode) else None
 
     # -- settling --------------------------------------------------------------------------
+    def _pumps_to_probe(self) -> list[MessagePump]:
+        """The focus chain up to the screen: where a key's messages bubble (`Input.Submitted`,
+        a table's `Selected`, `Button.Pressed`) and where a screen pushes, pops or focuses.
+        Other widgets (the footer recomposing, a summary line) cannot move the focus, and
+        waiting for them would cost every key a repaint of the whole screen."""
+        app = self.app
+        try:
+            screen = app.screen
+        except Exception:  # no screen (starting or closing): nothing to wait for
+            return []
+        focused = screen.focused
+        if focused is None:
+            return [screen]
+        chain: list[MessagePump] = []
+        node: DOMNode | None = focused
+        while isinstance(node, DOMNode) and node is not app:
+            chain.append(node)
+            if node is screen:
+                break
+            node = node._parent if isinstance(node._parent, DOMNode) else None
+        return chain
+
     def _snapshot(self) -> tuple[object, ...]:
         app = self.app
         return (tuple(id(s) for s in app.screen_stack), id(app.focused))
@@ -128,11 +150,7 @@ class KeyRouter:
         app = self.app
         self.rounds += 1
         self.rounds_total += 1
-        try:
-            screen = app.screen
-            pumps: list[MessagePump] = [screen, *screen.walk_children()]
-        except Exception:  # no screen (starting or closing): nothing to wait for
-            pumps = []
+        pumps = self._pumps_to_probe()
         snapshot = self._snapshot()
         busy = any(_queued(p) for p in pumps)
         pending = 0
