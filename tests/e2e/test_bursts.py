@@ -146,3 +146,15 @@ def test_an_action_after_a_move_judges_the_row_moved_to(console: Terminal, tmp_p
     console.wait_for(lambda _: bool(audit_operations(tmp_path)), timeout=10)  # the call returned
     assert audit_operations(tmp_path) == ["StartReal3DTask"]
     assert "cannot start" not in console.capture()
+
+
+def test_help_scrolls_to_its_last_row_at_80x24(console: Terminal) -> None:
+    """The help says how to close it, and `G` takes it to its last row (the table's Open)."""
+    console.burst("?")
+    screen = console.wait_for("Esc, q or ? closes")
+    assert "Open" not in screen  # at 80x24 the last rows are below the fold
+    console.burst("G")
+    screen = console.wait_for(lambda s: "Mark / unmark row" in s and "Open" in s)
+    assert "Esc, q or ? closes" in screen
+    console.burst("g?")  # back to the top, then close
+    console.wait_gone("Esc, q or ? closes")
