@@ -16,10 +16,13 @@ task. `KeyRouter` replaces that forwarding for keys:
   have been processed, later keys and pastes are held in order and replayed one by one after.
 
 Settling works in rounds: a probe is posted to every message pump of the focus chain (the
-focused widget up to the screen), and when all have run, a marker to the App. The round is quiet when no pump had a message waiting
-before or behind its probe, the screen stack and the focus did not change, and the screen is
-mounted. A bounded number of rounds (`MAX_ROUNDS`) ends settling in any case: keys are never
-dropped nor held for ever, at worst they reach what has focus then, as they would without this.
+focused widget up to the screen), and when all have run, a marker to the App. Settling ends
+when the screen is mounted, the screen stack and focus did not change during the round, and
+either no pump had a message waiting before or behind its probe, or such unchanged rounds have
+followed each other as many times as the chain is deep (a message the key caused has then
+climbed it; what is still queued is a poll or a repaint). `MAX_ROUNDS` ends settling in any
+case: keys are never dropped nor held for ever; at worst they reach what has focus then, as
+they would without the router.
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ class KeyRouter:
         self.held: deque[events.Key | events.Paste] = deque()
         self.settling = False
         self.rounds = 0  # rounds of the current settling
+        self.stable_rounds = 0  # of those, the last ones with focus and screen stack unchanged
         self.handled = 0  # keys and pastes handled so far
         self.rounds_total = 0  # for tests and measurements
         self.valve_releases = 0  # settlings ended by MAX_ROUNDS rather than by a quiet round
@@ -144,6 +148,7 @@ class KeyRouter:
     def _settle(self) -> None:
         self.settling = True
         self.rounds = 0
+        self.stable_rounds = 0
         self._round()
 
     def _round(self) -> None:
@@ -155,20 +160,23 @@ class KeyRouter:
         busy = any(_queued(p) for p in pumps)
         pending = 0
 
+        def done() -> None:
+            app.call_later(self._round_done, snapshot, busy, len(pumps))
+
         def probed(pump: MessagePump) -> None:
             nonlocal pending, busy
             busy = busy or bool(_queued(pump))  # something arrived behind the probe
             pending -= 1
             if pending == 0:
-                app.call_later(self._round_done, snapshot, lambda: busy)
+                done()
 
         for pump in pumps:
             if pump.call_later(probed, pump):
                 pending += 1
         if pending == 0:
-            app.call_later(self._round_done, snapshot, lambda: busy)
+            done()
 
-    async def _round_done(self, snapshot: tuple[object, ...], was_busy: Any) -> None:
+    async def _round_done(self, snapshot: tuple[object, ...], busy: bool, depth: int) -> None:
         app = self.app
         if app._closing:
             self.held.clear()
@@ -178,11 +186,16 @@ class KeyRouter:
             mounted = app.screen.is_mounted
         except Exception:
             mounted = True
-        quiet = not was_busy() and mounted and snapshot == self._snapshot()
-        if not quiet and self.rounds < MAX_ROUNDS:
+        moved = not mounted or snapshot != self._snapshot()
+        self.stable_rounds = 0 if moved else self.stable_rounds + 1
+        # A message a key caused climbs the focus chain at least a pump per round: once as many
+        # rounds as the chain is deep have passed with focus and screens unchanged, what is
+        # still queued there is other work (a poll, a repaint), not this key's doing.
+        settled = not moved and (not busy or self.stable_rounds > depth)
+        if not settled and self.rounds < MAX_ROUNDS:
             self._round()
             return
-        if not quiet:
+        if not settled:
             self.valve_releases += 1
         self.settling = False
         if self.held:

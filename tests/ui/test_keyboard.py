@@ -42,22 +42,13 @@ async def settle(pilot: Pilot[Any], router: KeyRouter, handled: int) -> None:
     raise AssertionError(f"the router still holds keys: handled {router.handled}/{handled}")
 
 
-class View(Static, can_focus=True):
-    """The list under the cursor: swallows `x` itself (stop), everything else bubbles."""
-
-    def on_key(self, event: events.Key) -> None:
-        if event.key == "x":
-            event.stop()
-            self.app.actions.append("x-by-view")  # type: ignore[attr-defined]
-
-
 class Ping(Message):
     pass
 
 
-class Busy(Static):
-    """Keeps its queue from being empty for many rounds: the router's valve must still let keys
-    through, in order."""
+class View(Static, can_focus=True):
+    """The list under the cursor: swallows `x` itself (stop), everything else bubbles. While it
+    has `pings` left it keeps its own queue from being empty (a busy, focused widget)."""
 
     pings = 0
 
@@ -65,6 +56,28 @@ class Busy(Static):
         await asyncio.sleep(0)  # one turn of the loop per ping, as real work would take
         if self.pings > 0:
             self.pings -= 1
+            self.post_message(Ping())
+
+    def on_key(self, event: events.Key) -> None:
+        self.app.view_keys.append(event.key)  # type: ignore[attr-defined]
+        if event.key == "x":
+            event.stop()
+            self.app.actions.append("x-by-view")  # type: ignore[attr-defined]
+
+
+class Flapper(Static):
+    """Moves the focus between the view and the filter every turn of the loop while it has
+    `flips` left: a screen whose focus never settles."""
+
+    flips = 0
+
+    async def on_ping(self, message: Ping) -> None:
+        await asyncio.sleep(0)
+        if self.flips > 0:
+            self.flips -= 1
+            screen = self.screen
+            target = screen.query_one("#filter") if self.flips % 2 else screen.query_one(View)
+            screen.set_focus(target)
             self.post_message(Ping())
 
 
@@ -91,8 +104,8 @@ class ListScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield View("rows", id="view")
-        yield Input(id="filter")
-        yield Busy(id="busy")
+        yield Input(id="filter", select_on_focus=False)
+        yield Flapper(id="flapper")
 
     def on_mount(self) -> None:
         self.query_one(View).focus()
@@ -128,6 +141,7 @@ class BurstApp(App[None]):
         self.keys = KeyRouter(self)
         self.actions: list[str] = []
         self.commands: list[str] = []
+        self.view_keys: list[str] = []  # every key the view was offered
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
@@ -182,18 +196,33 @@ async def test_a_widget_that_stops_a_key_keeps_it_from_the_screen_binding() -> N
         assert app.actions == ["x-by-view", "start"]
 
 
-async def test_a_screen_that_never_goes_quiet_delays_keys_but_loses_none() -> None:
+async def test_a_busy_focused_widget_delays_keys_but_loses_none() -> None:
     app = BurstApp()
     async with app.run_test() as pilot:
         await pilot.pause()
-        busy = app.screen.query_one(Busy)
-        busy.pings = 20 * MAX_ROUNDS
-        busy.post_message(Ping())
+        view = app.screen.query_one(View)
+        view.pings = 20 * MAX_ROUNDS
+        view.post_message(Ping())
         burst(app, "/ab\rs")
         await settle(pilot, app.keys, 5)
         assert app.screen.query_one("#filter", Input).value == "ab"
         assert app.actions == ["start"]
-        assert app.keys.valve_releases >= 1  # settled by the bound, not by a quiet round
+        assert app.keys.valve_releases == 0  # settled: its queue was not this key's doing
+
+
+async def test_focus_that_never_settles_still_gets_every_key() -> None:
+    app = BurstApp()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        app.screen.query_one("#filter").display = True  # focusable, so focus never goes nowhere
+        flapper = app.screen.query_one(Flapper)
+        flapper.flips = 4 * MAX_ROUNDS * 3
+        flapper.post_message(Ping())
+        burst(app, "abc")  # no bindings: each lands in the filter or on the view
+        await settle(pilot, app.keys, 3)
+        assert app.keys.valve_releases >= 1  # released by the bound, not by a quiet round
+        typed = app.screen.query_one("#filter", Input).value
+        assert sorted(typed + "".join(app.view_keys)) == ["a", "b", "c"]  # each landed once
 
 
 async def test_a_paste_waits_behind_the_keys_typed_before_it() -> None:
