@@ -12,8 +12,9 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -22,7 +23,11 @@ from koomap_tui.domain.states import state_key
 from koomap_tui.services.sources.real3d import WatchedTasksSource
 from koomap_tui.ui import navigation
 from koomap_tui.ui.context import ConsoleContext
+from koomap_tui.ui.keyboard import KeyRouter
 from koomap_tui.ui.polling import PollerHub, PollUpdated
+
+if TYPE_CHECKING:
+    from koomap_tui.ui.screens.help import HelpRow
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +86,16 @@ class KooMapApp(App[None]):
         self.current_workspace: tuple[str, str] | None = None  # (id, name)
         # What was said, even after a toast expired (tests and a slow reader both need it).
         self.recent_notices: deque[tuple[str, str]] = deque(maxlen=200)
+        self.keys = KeyRouter(self)
+        self.workspace_names: dict[str, str] = {}  # id → name, for the palette (ui/commands.py)
+
+    async def on_event(self, event: events.Event) -> None:
+        # Raw keys and pastes go through the router: one at a time, each to what has focus once
+        # the previous one is handled (ui/keyboard.py).
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
+            await self.keys.receive(event)
+            return
+        await super().on_event(event)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         # Our stylesheets use $state-* and $freshness-*: give every theme (Textual's own too)
@@ -116,10 +131,26 @@ class KooMapApp(App[None]):
             from koomap_tui.ui.screens.tasks import TasksScreen
 
             self.push_screen(TasksScreen(self.ctx.workspace_id))
+            self._read_workspace_names()  # no workspaces view yet: the palette still offers them
         else:
             from koomap_tui.ui.screens.workspaces import WorkspacesScreen
 
             self.push_screen(WorkspacesScreen())
+
+    @work(exit_on_error=False, group="workspace-names")
+    async def _read_workspace_names(self) -> None:
+        client = self.ctx.client
+        names: dict[str, str] = {}
+        try:
+            async for ws in client.paginate(client.list_common_workspace, max_items=500):
+                names[ws.workspace_id] = ws.workspace_name or ""
+        except Exception as error:  # the palette then offers none; the views say why
+            log.warning(
+                "reading the workspace list for the palette failed: %s", type(error).__name__
+            )
+            return
+        if not self.workspace_names:
+            self.workspace_names = names
 
     async def on_unmount(self) -> None:
         await self.hub.stop_all()
@@ -173,23 +204,37 @@ class KooMapApp(App[None]):
         os.write(fileno, RESTORE_SEQUENCES)
 
     # -- global actions --------------------------------------------------------------------
-    def action_help(self) -> None:
+    def help_rows(self) -> list[HelpRow]:
+        """What `?` lists: the screen's own keys, then the console's, then the focused widget's
+        (a table's movement, mark and open keys: the least looked for).
+
+        Console screens answer `help_rows()` with or without their focused widget's rows
+        appended, so those are taken out by value and put last; any other screen (a form, the
+        command line) lists its active bindings."""
         from koomap_tui.ui.screens.base import ConsoleScreen
-        from koomap_tui.ui.screens.help import HelpScreen
+        from koomap_tui.ui.screens.help import HelpRow, rows_from_screen
 
         screen = self.screen
-        rows: list[tuple[str, str, bool, str | None]] = []
+        own: list[HelpRow]
+        focused: list[HelpRow] = []
         if isinstance(screen, ConsoleScreen):
-            rows.extend(screen.help_rows(focused=False))
-        rows.extend(
-            (b.key_display or b.key, b.description, True, None)
+            focused = [HelpRow(*row) for row in screen.focused_help_rows()]
+            own = [row for row in map(HelpRow._make, screen.help_rows()) if row not in focused]
+        else:
+            own = rows_from_screen(screen)
+        console = [
+            HelpRow(b.key_display or b.key, b.description, True)
             for b in self.BINDINGS
             if isinstance(b, Binding)
-        )
-        rows.append(("ctrl+p", "Command palette", True, None))
-        if isinstance(screen, ConsoleScreen):  # the table's keys last: the least looked for
-            rows.extend(screen.focused_help_rows(exclude={row[1] for row in rows}))
-        self.push_screen(HelpScreen(rows))
+        ]
+        console.append(HelpRow("ctrl+p", "Command palette", True))
+        listed = {row.description for row in own + console}
+        return own + console + [row for row in focused if row.description not in listed]
+
+    def action_help(self) -> None:
+        from koomap_tui.ui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen(self.help_rows()))
 
     def action_command_mode(self) -> None:
         from koomap_tui.ui.screens.command import CommandBar

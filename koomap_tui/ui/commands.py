@@ -11,6 +11,7 @@ from textual.screen import Screen
 
 from koomap_tui.ui.format import inert
 from koomap_tui.ui.screens.tasks import TasksScreen
+from koomap_tui.ui.screens.workspaces import WorkspacesScreen
 from koomap_tui.ui.tablekit import all_rows
 
 if TYPE_CHECKING:
@@ -32,9 +33,28 @@ def _go_to_task(app: KooMapApp, task_id: str) -> None:
 
 
 def _open_workspace(app: KooMapApp, ws_id: str, name: str) -> None:
-    while len(app.screen_stack) > 2:
-        app.pop_screen()
-    app.switch_screen(TasksScreen(ws_id, name))
+    """The stack becomes workspaces → tasks of `ws_id`, as if opened from the workspaces view,
+    so that Esc returns there (also when the console was started in a workspace)."""
+    home = next((s for s in app.screen_stack if isinstance(s, WorkspacesScreen)), None)
+    if home is None:
+        while len(app.screen_stack) > 2:
+            app.pop_screen()
+        app.switch_screen(WorkspacesScreen())
+    else:
+        while app.screen is not home:
+            app.pop_screen()
+    app.push_screen(TasksScreen(ws_id, name))
+
+
+def known_workspaces(app: KooMapApp) -> dict[str, str]:
+    """Workspace id → name for the palette: the workspaces view's poll when it has one (fresh),
+    else what the app read at start (the console may never have shown that view)."""
+    poller = app.hub.pollers.get("workspaces")
+    if poller is not None and poller.items:
+        app.workspace_names = {
+            ws.workspace_id: ws.workspace_name or "" for ws in poller.items.values()
+        }
+    return app.workspace_names
 
 
 def _set_theme(app: KooMapApp, name: str) -> None:
@@ -56,14 +76,10 @@ def console_commands(app: KooMapApp, screen: Screen[Any]) -> Iterable[SystemComm
                     partial(_go_to_task, app, task.task_id),
                 )
             break
-    workspaces = app.hub.pollers.get("workspaces")
-    if workspaces is not None:
-        for ws in workspaces.items.values():
-            yield SystemCommand(
-                f"Switch workspace: {inert(ws.workspace_name)}",
-                ws.workspace_id,
-                partial(_open_workspace, app, ws.workspace_id, ws.workspace_name or ""),
-            )
+    for ws_id, name in known_workspaces(app).items():
+        yield SystemCommand(
+            f"Switch workspace: {inert(name)}", ws_id, partial(_open_workspace, app, ws_id, name)
+        )
     for name in sorted(app.available_themes):
         if name.startswith(("koomap", "high-contrast", "colour-blind", "terminal-ansi")):
             yield SystemCommand(

@@ -157,3 +157,8 @@ class Terminal:
     def type(self, text: str) -> None:
         """Literal text, character by character as typed."""
         self.tmux("send-keys", "-l", text)
+
+    def burst(self, text: str) -> None:
+        """`text` as one write, the way SSH delivers a fast typist's keys: every byte in ONE
+        `send-keys` call (as hex, so no word is read as a key name); "\\r" is Enter."""
+        self.tmux("send-keys", "-H", *(f"{byte:02x}" for byte in text.encode()))

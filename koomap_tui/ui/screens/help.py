@@ -64,23 +64,30 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen #help-title {
         text-style: bold;
         width: 1fr;
+    }
+    HelpScreen #help-keys {
+        color: $text-muted;
+        width: 1fr;
         padding: 0 0 1 0;
     }
     HelpScreen #help-scroll {
         height: auto;
-        max-height: 30;
-    }
-    HelpScreen #help-footer {
-        color: $text-muted;
-        width: 1fr;
-        padding: 1 0 0 0;
+        max-height: 65vh;
     }
     """
     BINDINGS = [
         Binding("escape", "close", "Close"),
         Binding("q", "close", "Close", show=False),
         Binding("question_mark", "close", "Close", show=False, key_display="?"),
+        Binding("j,down", "scroll_lines(1)", "Scroll down", show=False),
+        Binding("k,up", "scroll_lines(-1)", "Scroll up", show=False),
+        Binding("pagedown,space", "scroll_pages(1)", "Page down", show=False),
+        Binding("pageup", "scroll_pages(-1)", "Page up", show=False),
+        Binding("g,home", "jump(False)", "Top", show=False),
+        Binding("G,end", "jump(True)", "Bottom", show=False),
     ]
+    # How to close and scroll is said above the rows: at 80x24 the bottom may be cut off.
+    KEYS_HINT = "Esc, q or ? closes · j/k ↑/↓ PgUp/PgDn g/G scroll"
 
     def __init__(
         self,
@@ -94,9 +101,9 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="help"):
             yield Label(self.title_text, id="help-title", markup=False)
+            yield Label(self.KEYS_HINT, id="help-keys", markup=False)
             with VerticalScroll(id="help-scroll"):
                 yield Static(self.table(), id="help-table")
-            yield Static("Esc, q or ? closes.", id="help-footer")
 
     def table(self) -> Table:
         """A Rich table, so that long reasons wrap instead of being cut at 80 columns."""
@@ -126,6 +133,22 @@ class HelpScreen(ModalScreen[None]):
         else:
             now = Text(f"✗ {row.reason or 'not available now'}", style="italic", end="")
         return key, action, now
+
+    @property
+    def scroller(self) -> VerticalScroll:
+        return self.query_one("#help-scroll", VerticalScroll)
+
+    def action_scroll_lines(self, lines: int) -> None:
+        self.scroller.scroll_relative(y=lines, animate=False, immediate=True)
+
+    def action_scroll_pages(self, pages: int) -> None:
+        scroller = self.scroller
+        step = max(1, scroller.scrollable_content_region.height - 1)
+        scroller.scroll_relative(y=pages * step, animate=False, immediate=True)
+
+    def action_jump(self, bottom: bool) -> None:
+        scroller = self.scroller
+        scroller.scroll_to(y=scroller.max_scroll_y if bottom else 0, animate=False, immediate=True)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -37,10 +37,12 @@ LEVELS = ["L2", "L3", "L4", "L5"]
 PICK_LIMIT = 100  # one page of the image list; a name filter narrows larger tenants
 SHAPE_OR_CSV_ID = re.compile(r"[a-z0-9]{32}")
 
+# The fields scroll; the buttons sit below them, always in view (at 80x24 too).
 _FORM_CSS = """
 {cls} { align: center middle; }
-{cls} > VerticalScroll { width: 110; max-width: 100%; height: 100%; max-height: 100%;
+{cls} > #form { width: 110; max-width: 100%; height: 100%; max-height: 100%;
     border: thick $primary; background: $surface; padding: 0 1; }
+{cls} #fields { height: 1fr; }
 {cls} Grid { grid-size: 2; grid-columns: 20 1fr; height: auto; grid-rows: 3; }
 {cls} Label { padding: 1 0 0 0; }
 {cls} .title { text-style: bold; padding: 0; }
@@ -52,6 +54,8 @@ _FORM_CSS = """
 {cls} .product-row Input { width: 1fr; }
 {cls} Horizontal.buttons { height: 3; align: right middle; }
 """
+PICKED = "[x]"  # the selection in words, not colour only (the list's own toggle is coloured)
+NOT_PICKED = "[ ]"
 
 
 def validation_message(exc: ValidationError) -> str:
@@ -140,18 +144,28 @@ class ImagePicker(Vertical):
                 self.images[k] for k in self.selected if k in self.images and k not in shown_ids
             ]
             listing.add_options(
-                (
-                    Text(
-                        f"{inert(i.image_name)}  [{_type_word(i)} {inert(i.image_level)}]"
-                        f"  {i.image_id}"
-                    ),
-                    i.image_id,
-                    i.image_id in chosen,
-                )
+                (self._prompt(i, i.image_id in chosen), i.image_id, i.image_id in chosen)
                 for i in shown
             )
         finally:
             self._populating = False
+
+    @staticmethod
+    def _prompt(image: ImageInfo, picked: bool) -> Text:
+        return Text(
+            f"{PICKED if picked else NOT_PICKED} {inert(image.image_name)}"
+            f"  [{_type_word(image)} {inert(image.image_level)}]  {image.image_id}"
+        )
+
+    def _mark_picked(self) -> None:
+        """Rewrite each shown row's [x] / [ ] after the selection changed."""
+        listing = self.query_one("#image-list", SelectionList)
+        chosen = set(self.selected)
+        for index in range(listing.option_count):
+            image = self.images.get(listing.get_option_at_index(index).value)
+            if image is not None:
+                prompt = self._prompt(image, image.image_id in chosen)
+                listing.replace_option_prompt_at_index(index, prompt)
 
     @on(Input.Submitted, "#image-filter")
     def _filter(self, event: Input.Submitted) -> None:
@@ -168,6 +182,7 @@ class ImagePicker(Vertical):
         kept = [k for k in self.selected if k not in shown or k in now]
         kept += [k for k in listing.selected if k not in kept]
         self.selected = kept
+        self._mark_picked()
         self._show_status()
         self.post_message(self.Changed())
 
@@ -180,6 +195,7 @@ class ImagePicker(Vertical):
                 self.selected.append(image_id)
             if image_id in shown:  # one not on the current page stays in `selected` all the same
                 listing.select(image_id)
+        self._mark_picked()
         self._show_status()
 
     class Changed(Message):
@@ -229,6 +245,10 @@ class _ValidatingForm(ModalScreen[Any]):
         self.level = level if level in LEVELS else "L2"
         self.results: list[ImageCheckResult] | None = None
         self.validated_key: tuple[Any, ...] | None = None
+
+    def on_mount(self) -> None:
+        # The first field, not the scrolling container Textual would pick: typed text lands.
+        self.query_one("#task_name", Input).focus()
 
     def _value(self, widget_id: str) -> Any:
         widget = self.query_one(f"#{widget_id}")
@@ -314,22 +334,23 @@ class ValidateDialog(_ValidatingForm):
         self.name_hint = name or "image_check"
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll():
-            yield Static("Validate raw image files (ValidateImage)", classes="title")
-            with Grid():
-                yield Label("Check as task name")
-                yield Input(self.name_hint, id="task_name")
-                yield Label("Production level")
-                yield Select(
-                    [(v, v) for v in LEVELS], value=self.level, id="production_level",
-                    allow_blank=False,
-                )  # fmt: skip
-                yield Label("Coordinate system")
-                yield Input("WGS84", id="coordination")
-            yield ImagePicker(self.preselected)
-            yield Static("", id="errors")
-            yield Static("", id="verdict")
-            yield ResultsTable(id="results")
+        with Vertical(id="form"):
+            with VerticalScroll(id="fields"):
+                yield Static("Validate raw image files (ValidateImage)", classes="title")
+                with Grid():
+                    yield Label("Check as task name")
+                    yield Input(self.name_hint, id="task_name")
+                    yield Label("Production level")
+                    yield Select(
+                        [(v, v) for v in LEVELS], value=self.level, id="production_level",
+                        allow_blank=False,
+                    )  # fmt: skip
+                    yield Label("Coordinate system")
+                    yield Input("WGS84", id="coordination")
+                yield ImagePicker(self.preselected)
+                yield Static("", id="errors")
+                yield Static("", id="verdict")
+                yield ResultsTable(id="results")
             with Horizontal(classes="buttons"):
                 yield Button("Close (Esc)", id="cancel")
                 yield Button("Validate (F5)", id="validate", variant="primary")
@@ -357,39 +378,44 @@ class SatelliteCreateForm(_ValidatingForm):
         self.product_names: list[str] = []
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll():
-            yield Static("New satellite processing task (ORSIP)", classes="title")
-            with Grid():
-                yield Label("Name (1-50)")
-                yield Input("", id="task_name", placeholder="Chinese, letters, digits, _")
-                yield Label("Description")
-                yield Input("", id="task_description")
-                yield Label("Production level")
-                yield Select(
-                    [("L2 colour + coarse correction", "L2"), ("L3 colour + fine correction", "L3"),
-                     ("L4 orthorectification", "L4"), ("L5 mosaicking", "L5")],
-                    value="L2", id="production_level", allow_blank=False,
-                )  # fmt: skip
-                yield Label("Coordinate system")
-                yield Input("WGS84", id="coordination")
-            yield Static("Raw image files (usable only):", classes="title")
-            yield ImagePicker(self.preselected)
-            yield Static("", id="verdict")
-            yield ResultsTable(id="results")
-            yield Static("Product images (from the validation): alias and description")
-            yield Vertical(id="products")
-            with Grid():
-                yield Label("CSV material ids")
-                yield Input("", id="csv_ids", placeholder="comma-separated 32-char ids (optional)")
-                yield Label("Clip by vector")
-                yield Checkbox("isClip", id="is_clip")
-                yield Label("Vector file id")
-                yield Input("", id="shape_id", placeholder="32-char shape id; needed with isClip")
-                yield Label("Pyramid tiling")
-                yield Checkbox("isTile", id="is_tile")
-            yield Static("", id="errors")
+        with Vertical(id="form"):
+            with VerticalScroll(id="fields"):
+                yield Static("New satellite processing task (ORSIP)", classes="title")
+                with Grid():
+                    yield Label("Name (1-50)")
+                    yield Input("", id="task_name", placeholder="Chinese, letters, digits, _")
+                    yield Label("Description")
+                    yield Input("", id="task_description")
+                    yield Label("Production level")
+                    yield Select(
+                        [("L2 colour + coarse correction", "L2"), ("L3 colour + fine correction", "L3"),
+                         ("L4 orthorectification", "L4"), ("L5 mosaicking", "L5")],
+                        value="L2", id="production_level", allow_blank=False,
+                    )  # fmt: skip
+                    yield Label("Coordinate system")
+                    yield Input("WGS84", id="coordination")
+                yield Static("Raw image files (usable only):", classes="title")
+                yield ImagePicker(self.preselected)
+                yield Static("", id="verdict")
+                yield ResultsTable(id="results")
+                yield Static("Product images (from the validation): alias and description")
+                yield Vertical(id="products")
+                with Grid():
+                    yield Label("CSV material ids")
+                    yield Input(
+                        "", id="csv_ids", placeholder="comma-separated 32-char ids (optional)"
+                    )
+                    yield Label("Clip by vector")
+                    yield Checkbox("isClip", id="is_clip")
+                    yield Label("Vector file id")
+                    yield Input(
+                        "", id="shape_id", placeholder="32-char shape id; needed with isClip"
+                    )
+                    yield Label("Pyramid tiling")
+                    yield Checkbox("isTile", id="is_tile")
+                yield Static("", id="errors")
             with Horizontal(classes="buttons"):
-                yield Button("Cancel", id="cancel")
+                yield Button("Cancel (Esc)", id="cancel")
                 yield Button("Validate (F5)", id="validate")
                 yield Button("Create (ctrl+s)", id="save", variant="primary")
 
