@@ -1,9 +1,4 @@
-"""Forms and per-action gating shared by the subtask and spur screens.
-
-Both screens act on two kinds of thing at once: the parent task (create a subtask, add a spur,
-generate the marker file) and rows of their own table (start a subtask, delete a spur). The base
-screen gates every key on the same selection, so `PerActionGates` lets each action name its own
-targets and add checks the state table cannot know (no spurs yet, a subtask name in use).
+"""Forms of the subtask and spur screens.
 
 Every form validates with the request model before it returns, so nothing the server would
 reject for its shape is ever sent.
@@ -11,11 +6,11 @@ reject for its shape is ever sent.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from pydantic import ValidationError
 from rich.text import Text
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
@@ -23,8 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from koomap_tui.api.models import Real3DSubTaskCreate, SpurInfo
-from koomap_tui.domain.policy import MAX_SUBTASKS_PER_TASK, Decision, Op
-from koomap_tui.services.actions import Target
+from koomap_tui.domain.policy import MAX_SUBTASKS_PER_TASK
 from koomap_tui.ui.format import inert
 
 
@@ -34,89 +28,6 @@ def validation_message(exc: ValidationError) -> str:
         where = ".".join(str(p) for p in err["loc"]) or "form"
         lines.append(f"{where}: {err['msg']}")
     return "\n".join(lines)
-
-
-class PerActionGates:
-    """Mixin for a ConsoleScreen: gating per action instead of per selection.
-
-    The host defines `action_targets(action)` and may define `extra_denial(action)`; the
-    policy (through the runner, which also knows in-flight actions) decides first.
-    """
-
-    GATED: ClassVar[dict[str, Op]]
-
-    def action_targets(self, action: str) -> list[Target]:  # pragma: no cover - host provides
-        return []
-
-    def no_target_reason(self, action: str) -> str:
-        return "nothing selected"
-
-    def extra_denial(self, action: str) -> str | None:
-        return None
-
-    def decide_action(self, action: str) -> Decision:
-        op = self.GATED[action]
-        targets = self.action_targets(action)
-        if not targets:
-            return Decision(False, self.no_target_reason(action))
-        runner = self.kapp.ctx.runner  # type: ignore[attr-defined]
-        decisions = [runner.decide(t, op) for t in targets]
-        allowed = [d for d in decisions if d.allowed]
-        if not allowed:
-            return decisions[0]  # type: ignore[no-any-return]
-        denial = self.extra_denial(action)
-        if denial is not None:
-            return Decision(False, denial)
-        return Decision(True, None)
-
-    def refresh_gates(self) -> None:
-        """Re-dim footer keys only when a decision changed: every `refresh_bindings` rebuilds
-        the footer, which costs far more than the decisions (profiled: most of a poll cycle)."""
-        signature = tuple(self.decide_action(a).allowed for a in self.GATED)
-        if signature != getattr(self, "_gate_signature", None):
-            self._gate_signature = signature
-            self.refresh_bindings()  # type: ignore[attr-defined]
-
-    def decide(self, op: Op) -> Decision:
-        # The base screen's per-selection check; here `on_key` below has already decided per
-        # action, so the base handler (which runs after it) must not refuse a second time.
-        return Decision(True, None)
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action not in self.GATED:
-            return True
-        return True if self.decide_action(action).allowed else None
-
-    def on_key(self, event: events.Key) -> None:
-        bindings = self._bindings.key_to_bindings.get(event.key, ())  # type: ignore[attr-defined]
-        for binding in bindings:
-            if binding.action not in self.GATED:
-                continue
-            decision = self.decide_action(binding.action)
-            if not decision.allowed:
-                event.stop()
-                event.prevent_default()
-                self.notify(  # type: ignore[attr-defined]
-                    decision.reason or "not allowed", title=binding.description, severity="warning"
-                )
-                return
-
-    def help_rows(self) -> list[tuple[str, str, bool, str | None]]:
-        rows: list[tuple[str, str, bool, str | None]] = []
-        for key, bindings in self._bindings.key_to_bindings.items():  # type: ignore[attr-defined]
-            for binding in bindings:
-                if not binding.show and binding.action not in self.GATED:
-                    continue
-                decision = (
-                    self.decide_action(binding.action)
-                    if binding.action in self.GATED
-                    else Decision(True, None)
-                )
-                rows.append(
-                    (binding.key_display or key, binding.description, decision.allowed,
-                     decision.reason)
-                )  # fmt: skip
-        return rows
 
 
 _FORM_CSS = """
