@@ -60,7 +60,7 @@ async def open_data(pilot: Any, tab: str = "folders") -> ImagesScreen:
     screen = data_screen(pilot)
     await wait_for(pilot, lambda: screen._ready)
     screen.action_tab(tab)
-    await pilot.pause()
+    await wait_for(pilot, lambda: screen.active_tab == tab)  # the keys offered follow the tab
     await wait_for(pilot, lambda: screen.table_for(tab).total_row_count > 0)
     if tab == "images":
         await wait_for(
@@ -151,6 +151,7 @@ async def test_download_and_delete_refused_with_reasons(dl_app: Any, tmp_path: P
         assert any("cannot delete" in n and "准备中" in n for n in seen)
 
         screen.action_tab("images")
+        await wait_for(pilot, lambda: screen.active_tab == "images")
         await wait_for(
             pilot, lambda: all(r.image is not None for r in all_rows(screen.table_for("images")))
         )
@@ -176,7 +177,7 @@ async def test_download_and_delete_refused_with_reasons(dl_app: Any, tmp_path: P
         await pilot.pause()
         assert any("cannot delete images from the console" in n for n in seen)
         screen.action_tab("folders")
-        await pilot.pause()
+        await wait_for(pilot, lambda: screen.active_tab == "folders")
         assert (
             screen.check_action("download", ()) is False
             and screen.check_action("delete", ()) is False

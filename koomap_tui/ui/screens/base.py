@@ -71,6 +71,7 @@ class ConsoleScreen(Screen[None]):
     """Base class: polling lifecycle, catalogue actions, breadcrumb."""
 
     ACTIONS: ClassVar[tuple[Action, ...]] = ()
+    POLL_ERROR_TITLE: ClassVar[str] = "Poll failed"
     BREADCRUMB: ClassVar[str] = ""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -166,7 +167,7 @@ class ConsoleScreen(Screen[None]):
             bar.freshness = update.freshness
         if update.error is not None:
             if not getattr(self, "_poll_failing", False):
-                self.notify(str(update.error), title="Poll failed", severity="error")
+                self.notify(str(update.error), title=self.POLL_ERROR_TITLE, severity="error")
             self._poll_failing = True
             return False
         self._poll_failing = False

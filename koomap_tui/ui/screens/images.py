@@ -23,7 +23,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Static, TabbedContent, TabPane
+from textual.widgets import Input, Static, TabbedContent, TabPane
 
 from koomap_tui.api.client import KooMapClient
 from koomap_tui.api.models import Folder, ImageInfo, Real3DProduct, Real3DRefineProduct
@@ -46,6 +46,7 @@ from koomap_tui.services.poller import FetchResult
 from koomap_tui.ui.format import fmt_bytes, fmt_time, inert
 from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.screens.base import ConsoleScreen, action_bindings
+from koomap_tui.ui.screens.listview import TableControls
 from koomap_tui.ui.tablekit import refresh_rows, row_or_none
 from koomap_tui.ui.themes import state_style
 from koomap_tui.ui.widgets.console_footer import ConsoleFooter
@@ -332,7 +333,7 @@ def download_dir(ctx: Any) -> Path:
 # -- the screen -----------------------------------------------------------------------------------
 
 
-class ImagesScreen(ConsoleScreen):
+class ImagesScreen(TableControls, ConsoleScreen):
     DEFAULT_CSS = """
     ImagesScreen #tabs {
         height: 1fr;
@@ -349,6 +350,7 @@ class ImagesScreen(ConsoleScreen):
         Binding("c", "cancel_download", "Cancel dl"),
         Binding("C", "clear_downloads", "Clear done", show=False),
         Binding("r", "refresh", "Refresh"),
+        *TableControls.CONTROL_KEYS,
         Binding("1", "tab('folders')", "Image sets", show=False),
         Binding("2", "tab('products')", "Products", show=False),
         Binding("3", "tab('images')", "Satellite", show=False),
@@ -379,6 +381,9 @@ class ImagesScreen(ConsoleScreen):
                 with TabPane("3 Satellite images 卫星影像", id="images"):
                     yield VirtualTable(self._image_columns(), id="t-images", flash_seconds=0)
             yield DownloadsPanel(id="downloads")
+            yield Input(
+                placeholder="filter by name, id or alias (Enter keeps, Esc clears)", id="filter"
+            )
         yield FreshnessBar(id="freshness")
         yield ConsoleFooter()
 
@@ -448,6 +453,7 @@ class ImagesScreen(ConsoleScreen):
 
     # -- lifecycle -------------------------------------------------------------------------
     def on_mount(self) -> None:
+        self.query_one("#filter", Input).display = False
         client = self.kapp.ctx.client
         self.sources = {
             "folders": FolderSource(client),
@@ -482,7 +488,7 @@ class ImagesScreen(ConsoleScreen):
             elif poller.items:  # a previous visit's data, until the next cycle
                 self._seed(tab, poller.items)
         self.set_interval(5.0, self._check_pending_timeouts)
-        self._update_summary()
+        self.update_summary()
         self.refresh_gates()
 
     def on_unmount(self) -> None:
@@ -513,16 +519,32 @@ class ImagesScreen(ConsoleScreen):
     def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
         if not self._ready:
             return
+        self.close_filter(clear=False)
+        self.apply_filter()
         self.table.focus()
         self._check_viewport()
-        self._update_summary()
+        self.update_summary()
         self.refresh_gates()
 
     def action_tab(self, tab: str) -> None:
         if self._ready:
             self.query_one("#tabs", TabbedContent).active = tab
 
+    def search_text(self, row: Any) -> str:
+        if isinstance(row, Folder):
+            return f"{row.folder_name or ''} {row.folder_code} {row.folder_alias or ''}"
+        if isinstance(row, ProductRow):
+            return f"{row.name} {row.id} {row.task_name}"
+        image = row.image if isinstance(row, ImageRow) else None
+        return (
+            ""
+            if image is None
+            else f"{image.image_name or ''} {image.image_id} {image.image_alias or ''}"
+        )
+
     def action_back(self) -> None:
+        if self.close_filter(clear=True):
+            return
         from koomap_tui.ui.navigation import go_back
 
         go_back(self.kapp)
@@ -550,7 +572,7 @@ class ImagesScreen(ConsoleScreen):
             return
         self._apply(tab, update)
         if tab == self.active_tab:
-            self._update_summary()
+            self.update_summary()
             self.refresh_gates()
 
     def _seed(self, tab: str, items: Mapping[str, Any]) -> None:
@@ -634,7 +656,7 @@ class ImagesScreen(ConsoleScreen):
         if self.sources["images"].set_view(int(keys[0]), int(keys[-1])):
             self.pollers["images"].refresh_now()
 
-    def _update_summary(self) -> None:
+    def update_summary(self) -> None:
         tab = self.active_tab
         table = self.table_for(tab)
         text = Text()

@@ -77,16 +77,94 @@ def quick_bindings(quick: QuickFilters) -> list[Binding]:
     ]
 
 
+class TableControls:
+    """`/` filter and `o`/`O` sort over the host screen's `table` (a ConsoleScreen mixin).
+
+    The host composes an `Input(id="filter")` and may override `search_text` and `quick_states`.
+    """
+
+    CONTROL_KEYS: ClassVar[list[Binding]] = [
+        Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("o", "sort_next", "Sort by next column", show=False),
+        Binding("O", "sort_reverse", "Reverse sort", show=False),
+    ]
+    table: VirtualTable
+    query_one: Any
+    update_summary: Callable[[], None]  # the host's (annotations only: never shadow them)
+    refresh_gates: Callable[[], None]
+    _text_filter: str = ""
+    _sort_reverse: bool = False
+
+    def search_text(self, row: Any) -> str:
+        return ""
+
+    def quick_states(self) -> frozenset[str] | None:
+        return None
+
+    def row_state(self, row: Any) -> str:
+        return ""
+
+    def action_sort_next(self) -> None:
+        # Cycles through the columns on screen: a sort arrow is never on a hidden column.
+        keys = [column.key for column in self.table.shown_columns]
+        current = self.table.sort_column
+        index = keys.index(current) if current in keys else -1
+        self.table.sort_by(keys[(index + 1) % len(keys)], self._sort_reverse)
+
+    def action_sort_reverse(self) -> None:
+        self._sort_reverse = not self._sort_reverse
+        if self.table.sort_column is not None:
+            self.table.sort_by(self.table.sort_column, self._sort_reverse)
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.value = self._text_filter
+        box.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self._text_filter = event.value.strip()
+            self.apply_filter()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            self.close_filter(clear=False)
+
+    def close_filter(self, clear: bool) -> bool:
+        """Hide the filter box (Esc also clears it); False when it was not open."""
+        box = self.query_one("#filter", Input)
+        if not box.display:
+            return False
+        if clear:
+            self._text_filter = ""
+            self.apply_filter()
+        box.display = False
+        self.table.focus()
+        return True
+
+    def apply_filter(self) -> None:
+        needle = self._text_filter.lower()
+        states = self.quick_states()
+
+        def predicate(row: Any) -> bool:
+            if states is not None and self.row_state(row) not in states:
+                return False
+            return not needle or needle in self.search_text(row).lower()
+
+        self.table.set_filter(None if states is None and not needle else predicate)
+        self.update_summary()
+        self.refresh_gates()
+
+
 LIST_KEYS = [
     Binding("escape", "back", "Back", show=False),
     Binding("r", "refresh", "Refresh"),
-    Binding("slash", "filter", "Filter", key_display="/"),
-    Binding("o", "sort_next", "Sort by next column", show=False),
-    Binding("O", "sort_reverse", "Reverse sort", show=False),
+    *TableControls.CONTROL_KEYS,
 ]
 
 
-class ListScreen(ConsoleScreen):
+class ListScreen(TableControls, ConsoleScreen):
     SPEC: ClassVar[ResourceSpec]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -106,9 +184,7 @@ class ListScreen(ConsoleScreen):
         self.source: Any = None
         self.poller: Any = None
         self.loaded = False
-        self._text_filter = ""
         self._quick = next(iter(self.SPEC.quick), "")
-        self._sort_reverse = False
 
     # -- what a view provides --------------------------------------------------------------
     def columns(self) -> list[Column]:
@@ -156,7 +232,8 @@ class ListScreen(ConsoleScreen):
         if self.source is not None:
             self.poller = self.attach_source(self.source)
         ws = self.kapp.current_workspace
-        self.query_one(HeaderBar).workspace = ws[1] if ws else None
+        if hasattr(self, "workspace_id"):  # views of one workspace name it in the header
+            self.query_one(HeaderBar).workspace = ws[1] if ws else self.workspace_id
         self.set_interval(5.0, self._check_pending_timeouts)
         self.mounted()
         self.update_summary()
@@ -280,8 +357,7 @@ class ListScreen(ConsoleScreen):
 
     # -- view actions ----------------------------------------------------------------------
     def action_back(self) -> None:
-        if self.query_one("#filter", Input).display:
-            self._close_filter(clear=True)
+        if self.close_filter(clear=True):
             return
         from koomap_tui.ui.navigation import go_back
 
@@ -293,54 +369,15 @@ class ListScreen(ConsoleScreen):
         self.refresh_data()
         self.notify("refreshing…", timeout=1.5)
 
-    def action_sort_next(self) -> None:
-        # Cycles through the columns on screen: a sort arrow is never on a hidden column.
-        keys = [column.key for column in self.table.shown_columns]
-        current = self.table.sort_column
-        index = keys.index(current) if current in keys else -1
-        self.table.sort_by(keys[(index + 1) % len(keys)], self._sort_reverse)
-
-    def action_sort_reverse(self) -> None:
-        self._sort_reverse = not self._sort_reverse
-        if self.table.sort_column is not None:
-            self.table.sort_by(self.table.sort_column, self._sort_reverse)
-
     def action_quick(self, key: str) -> None:
         self._quick = key
         self.apply_filter()
 
-    def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.display = True
-        box.value = self._text_filter
-        box.focus()
+    def search_text(self, row: Any) -> str:
+        return self.SPEC.search(row)
 
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self._text_filter = event.value.strip()
-        self.apply_filter()
+    def quick_states(self) -> frozenset[str] | None:
+        return self.SPEC.quick[self._quick][1] if self.SPEC.quick else None
 
-    @on(Input.Submitted, "#filter")
-    def _filter_submitted(self) -> None:
-        self._close_filter(clear=False)
-
-    def _close_filter(self, clear: bool) -> None:
-        if clear:
-            self._text_filter = ""
-            self.apply_filter()
-        self.query_one("#filter", Input).display = False
-        self.table.focus()
-
-    def apply_filter(self) -> None:
-        needle = self._text_filter.lower()
-        states = self.SPEC.quick[self._quick][1] if self.SPEC.quick else None
-        spec = self.SPEC
-
-        def predicate(row: Any) -> bool:
-            if states is not None and spec.state and state_key(spec.state(row)) not in states:
-                return False
-            return not needle or needle in spec.search(row).lower()
-
-        self.table.set_filter(None if states is None and not needle else predicate)
-        self.update_summary()
-        self.refresh_gates()
+    def row_state(self, row: Any) -> str:
+        return state_key(self.SPEC.state(row)) if self.SPEC.state is not None else ""
