@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,16 +23,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
 from koomap_tui.services.audit import AuditLog, AuditRecord
 from koomap_tui.ui.format import inert
-from koomap_tui.ui.screens.base import ConsoleScreen
-from koomap_tui.ui.widgets.console_footer import ConsoleFooter
+from koomap_tui.ui.screens.listview import ListScreen, ResourceSpec
 from koomap_tui.ui.widgets.dialogs import ConfirmDialog
 from koomap_tui.ui.widgets.freshness import HINTS
-from koomap_tui.ui.widgets.header_bar import HeaderBar
-from koomap_tui.ui.widgets.virtual_table import Column, VirtualTable
+from koomap_tui.ui.widgets.virtual_table import Column
 
 TAIL_INTERVAL = 0.5  # seconds between stats of the log file
 OUTCOME_LOOK: dict[str, tuple[str, str]] = {
@@ -105,18 +105,14 @@ def _detail(rec: AuditRecord) -> str:
     return rec.detail or ""
 
 
-def matches(rec: AuditRecord, needle: str, outcome: str | None) -> bool:
-    if outcome is not None and rec.outcome != outcome:
-        return False
-    if not needle:
-        return True
-    hay = " ".join(
+def record_text(rec: AuditRecord) -> str:
+    """Everything `/` searches in a record."""
+    return " ".join(
         [
             rec.time, rec.profile, rec.operator, rec.operation, *rec.targets, rec.outcome,
             rec.request_id or "", rec.error_code or "", _detail(rec),
         ]
-    ).lower()  # fmt: skip
-    return needle.lower() in hay
+    )  # fmt: skip
 
 
 def default_export_path(fmt: str, cwd: Path | None = None) -> Path:
@@ -201,19 +197,30 @@ class ExportDialog(ModalScreen[tuple[Path, str] | None]):
             self.action_cancel()
 
 
-class AuditScreen(ConsoleScreen):
+class AuditScreen(ListScreen):
     BREADCRUMB = "audit"
     view_key = "audit"
+    SHOW_FRESHNESS = False  # the log is tailed, not polled
+    QUICK_NAME = "outcome"
+    SPEC = ResourceSpec(
+        kind=None,
+        table_id="audit",
+        key=lambda r: str(r.seq),
+        label=lambda r: r.rec.operation,
+        search=lambda r: record_text(r.rec),
+        state=lambda r: r.rec.outcome,
+        quick={
+            "1": ("all", None),
+            "2": ("ok", frozenset({"ok"})),
+            "3": ("error", frozenset({"error"})),
+            "4": ("unknown", frozenset({"unknown"})),
+            "5": ("denied", frozenset({"denied"})),
+        },
+        empty_text="(no recorded actions)",
+        filter_hint="filter (Enter keeps, Esc clears)",
+    )
     BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
-        Binding("escape", "back", "Back", show=False),
-        Binding("slash", "filter", "Filter", key_display="/"),
         Binding("e", "export", "Export"),
-        Binding("1", "quick('1')", "All"),
-        Binding("2", "quick('2')", "OK"),
-        Binding("3", "quick('3')", "Errors"),
-        Binding("4", "quick('4')", "Unknown"),
-        Binding("5", "quick('5')", "Denied"),
-        Binding("r", "reload", "Reload", show=False),
     ]
 
     def __init__(self, *, export_dir: Path | None = None) -> None:
@@ -221,21 +228,13 @@ class AuditScreen(ConsoleScreen):
         self.export_dir = export_dir
         self.tail: AuditTail | None = None
         self._seq = 0
-        self._text = ""
-        self._quick = "1"
         self._reading = False
         self._read_error = False
 
-    def compose(self) -> ComposeResult:
-        yield HeaderBar(id="header")
-        with Vertical(id="body"):
-            yield Static("", id="summary")
-            yield VirtualTable(self._columns(), id="audit", empty_text="(no recorded actions)")
-            yield Input(placeholder="filter (Enter keeps, Esc clears)", id="filter")
+    def compose_extra(self) -> Iterable[Widget]:
         yield Static(Text(f"esc back  {HINTS[0]}", style="dim", justify="right"), id="hint")
-        yield ConsoleFooter()
 
-    def _columns(self) -> list[Column]:
+    def columns(self) -> list[Column]:
         return [
             Column("time", "Time (UTC)", 23, render=lambda r: Text(inert(r.rec.time)), sort_key=lambda r: (r.rec.time, r.seq)),
             Column("profile", "Profile", 10, priority=4, render=lambda r: Text(inert(r.rec.profile))),
@@ -253,18 +252,11 @@ class AuditScreen(ConsoleScreen):
         return Text(f"{glyph} {inert(row.rec.outcome)}", style=style)
 
     @property
-    def table(self) -> VirtualTable:
-        return self.query_one("#audit", VirtualTable)
-
-    @property
     def audit(self) -> AuditLog | None:
         return self.kapp.ctx.audit
 
-    def on_mount(self) -> None:
-        self.query_one("#filter", Input).display = False
-        self.table.focus()
+    def mounted(self) -> None:
         self.table.sort_by("time", reverse=True)  # newest first
-        self._update_summary()
         if self.audit is not None:
             self.tail = AuditTail(self.audit.path)
             self.set_interval(TAIL_INTERVAL, self.poll_file)
@@ -299,13 +291,14 @@ class AuditScreen(ConsoleScreen):
             added[str(self._seq)] = Row(self._seq, rec)
         if added:
             self.table.apply_changes(added=added)
-        self._update_summary()
+        self.update_summary()
 
-    async def action_reload(self) -> None:
+    def action_refresh(self) -> None:
+        """Read the whole log again (another console may have rotated it)."""
         if self.tail is not None:
             self.tail = AuditTail(self.tail.path)
             self.table.set_rows([])
-            await self.poll_file()
+            self.call_later(self.poll_file)
 
     def shown_records(self) -> list[AuditRecord]:
         """The records the filters let through, oldest first like the log (what an export
@@ -314,62 +307,11 @@ class AuditScreen(ConsoleScreen):
         rows = sorted((table.get_row(k) for k in table.keys_in_order()), key=lambda r: r.seq)
         return [row.rec for row in rows]
 
-    def _update_summary(self) -> None:
+    def summary_items(self) -> list[Text]:
         if self.audit is None:
-            self.query_one("#summary", Static).update(
-                Text("The audit log is off for this session (no audit file).", style="yellow")
-            )
-            return
+            return [Text("The audit log is off for this session (no audit file).", style="yellow")]
         table = self.table
-        label, _ = QUICK[self._quick]
-        text = Text(f"{table.row_count} of {table.total_row_count} record(s) · {self.audit.path}")
-        flags = [f"outcome: {label}"]
-        if self._text:
-            flags.append(f"/{self._text}")
-        text.append("  [" + " ".join(flags) + "]", style="dim")
-        self.query_one("#summary", Static).update(text)
-
-    # -- filtering -------------------------------------------------------------------------
-    def action_quick(self, key: str) -> None:
-        self._quick = key
-        self._apply_filter()
-
-    def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.display = True
-        box.value = self._text
-        box.focus()
-
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self._text = event.value.strip()
-        self._apply_filter()
-
-    @on(Input.Submitted, "#filter")
-    def _filter_submitted(self) -> None:
-        self.query_one("#filter", Input).display = False
-        self.table.focus()
-
-    def _apply_filter(self) -> None:
-        needle = self._text
-        _, outcome = QUICK[self._quick]
-        if not needle and outcome is None:
-            self.table.set_filter(None)
-        else:
-            self.table.set_filter(lambda row: matches(row.rec, needle, outcome))
-        self._update_summary()
-
-    def action_back(self) -> None:
-        box = self.query_one("#filter", Input)
-        if box.display:
-            box.display = False
-            self._text = ""
-            self._apply_filter()
-            self.table.focus()
-            return
-        from koomap_tui.ui.navigation import go_back
-
-        go_back(self.kapp)
+        return [Text(f"{table.row_count} of {table.total_row_count} record(s) · {self.audit.path}")]
 
     # -- export ----------------------------------------------------------------------------
     def action_export(self) -> None:

@@ -166,6 +166,8 @@ LIST_KEYS = [
 
 class ListScreen(TableControls, ConsoleScreen):
     SPEC: ClassVar[ResourceSpec]
+    SHOW_FRESHNESS: ClassVar[bool] = True
+    QUICK_NAME: ClassVar[str] = "filter"  # what the quick filters choose, on the summary line
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # Every list's own keys first (the footer reads left to right), then the common ones,
@@ -222,7 +224,8 @@ class ListScreen(TableControls, ConsoleScreen):
             )
             yield from self.compose_extra()
             yield Input(placeholder=self.SPEC.filter_hint, id="filter")
-        yield FreshnessBar(id="freshness")
+        if self.SHOW_FRESHNESS:
+            yield FreshnessBar(id="freshness")
         yield ConsoleFooter()
 
     def on_mount(self) -> None:
@@ -291,12 +294,10 @@ class ListScreen(TableControls, ConsoleScreen):
 
     # -- summary ---------------------------------------------------------------------------
     def update_summary(self) -> None:
-        if not self.is_mounted:
-            return
         items = self.summary_items()
         flags = []
         if self.SPEC.quick:
-            flags.append(f"filter: {self.SPEC.quick[self._quick][0]}")
+            flags.append(f"{self.QUICK_NAME}: {self.SPEC.quick[self._quick][0]}")
         if self._text_filter:
             flags.append(f"/{self._text_filter}")
         flags.extend(self.summary_flags())

@@ -48,7 +48,7 @@ from koomap_tui.ui.screens.base import ConsoleScreen, action_bindings
 from koomap_tui.ui.screens.spur_forms import PromptDialog, SpurForm
 from koomap_tui.ui.screens.task_detail import task_attrs
 from koomap_tui.ui.tablekit import all_rows, refresh_rows, row_or_none
-from koomap_tui.ui.themes import state_style
+from koomap_tui.ui.themes import state_style, theme_style
 from koomap_tui.ui.widgets.console_footer import ConsoleFooter
 from koomap_tui.ui.widgets.freshness import FreshnessBar
 from koomap_tui.ui.widgets.header_bar import HeaderBar
@@ -269,7 +269,7 @@ class SpursScreen(ConsoleScreen):
 
     def _render_image_count(self, row: ImageRow) -> Text:
         if row.error is not None:
-            return Text("✗ err", style=self.app.theme_variables.get("error", "red"))
+            return Text("✗ err", style=theme_style(self.app.theme_variables, "error"))
         return Text("…" if row.spurs is None else str(row.spurs))
 
     def _render_spur_id(self, spur: SpurInfoDetail) -> Text:
@@ -281,7 +281,7 @@ class SpursScreen(ConsoleScreen):
         if point.count is None:
             return Text("…", style="dim")
         noun = "image" if point.count == 1 else "images"
-        style = "" if point.count else self.app.theme_variables.get("warning", "yellow")
+        style = "" if point.count else theme_style(self.app.theme_variables, "warning")
         return Text(f"{point.count} {noun}", style=style)
 
     def _render_source(self, point: PointRow) -> Text:
@@ -538,7 +538,7 @@ class SpursScreen(ConsoleScreen):
         if decision.allowed:
             text.append("\nediting allowed", style="dim")
         else:
-            text.append(f"\n{decision.reason}", style=variables.get("warning", "yellow"))
+            text.append(f"\n{decision.reason}", style=theme_style(variables, "warning"))
         if self.source is not None and not self.source.images:
             text.append(
                 "\nNo image known yet: the API cannot list a task's images. Press o and type an "
@@ -547,11 +547,11 @@ class SpursScreen(ConsoleScreen):
         for code, error in list(self.image_errors.items())[:3]:
             text.append(
                 f"\nimage {inert(code)}: {inert(error)} (f forgets it)",
-                style=variables.get("error", "red"),
+                style=theme_style(variables, "error"),
             )
         if self.import_errors:
             text.append("\nLast import refused, nothing imported:\n", style="bold")
-            text.append("\n".join(self.import_errors), style=variables.get("error", "red"))
+            text.append("\n".join(self.import_errors), style=theme_style(variables, "error"))
         self.query_one("#spur-summary", Static).update(text)
 
     # -- actions ---------------------------------------------------------------------------

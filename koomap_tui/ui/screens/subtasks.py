@@ -33,7 +33,7 @@ from koomap_tui.ui.screens.listview import ListScreen, ResourceSpec
 from koomap_tui.ui.screens.spur_forms import SubtaskNameForm, UploadMarkDialog
 from koomap_tui.ui.screens.task_detail import TASKS
 from koomap_tui.ui.tablekit import refresh_rows
-from koomap_tui.ui.themes import state_style
+from koomap_tui.ui.themes import state_style, theme_style
 from koomap_tui.ui.widgets.progress import progress_cell
 from koomap_tui.ui.widgets.virtual_table import Column
 
@@ -129,7 +129,7 @@ class SubtasksScreen(ListScreen):
     def _render_failure(self, sub: Real3DSubTask) -> Text:
         if not sub.fail_message:
             return Text("")
-        return Text(inert(sub.fail_message), style=self.app.theme_variables.get("error", "red"))
+        return Text(inert(sub.fail_message), style=theme_style(self.app.theme_variables, "error"))
 
     def make_source(self) -> SubTaskSource:
         client = self.kapp.ctx.client

@@ -36,6 +36,7 @@ from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.screens.base import ConsoleScreen, action_bindings
 from koomap_tui.ui.screens.listview import ResourceSpec
 from koomap_tui.ui.screens.task_form import TaskUpdateForm
+from koomap_tui.ui.themes import theme_style
 from koomap_tui.ui.widgets.console_footer import ConsoleFooter
 from koomap_tui.ui.widgets.freshness import FreshnessBar
 from koomap_tui.ui.widgets.header_bar import HeaderBar
@@ -219,7 +220,7 @@ class TaskDetailScreen(TaskMixin, ConsoleScreen):
         if pending is not None:
             state.append(f"   ⏳ {pending.verb}", style="bold")
         if self.gone:
-            state = Text("deleted (no longer listed)", style=variables.get("error", "red"))
+            state = Text("deleted (no longer listed)", style=theme_style(variables, "error"))
         row("Name", t.task_name)
         row("Id", t.task_id)
         row("State", state)
@@ -257,7 +258,7 @@ class TaskDetailScreen(TaskMixin, ConsoleScreen):
         )
         row("Subtasks", self.subtask_summary)
         if t.fail_message:
-            row("Failure", Text(inert(t.fail_message), style=variables.get("error", "red")))
+            row("Failure", Text(inert(t.fail_message), style=theme_style(variables, "error")))
         self.query_one("#detail", Static).update(grid)
 
     # -- actions ---------------------------------------------------------------------------
