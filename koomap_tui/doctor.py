@@ -217,6 +217,7 @@ def diagnose(
                 report.add("credentials", FAIL, str(exc))
                 setup = None
             else:
+                assert setup is not None
                 report.secrets.extend(register_auth_secrets(setup.auth))
                 report.add("credentials", OK, setup.description)
                 for warning in setup.warnings:

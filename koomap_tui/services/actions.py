@@ -11,13 +11,14 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, cast
 
 from koomap_tui.api.errors import KooMapError, TransportError
 from koomap_tui.domain.policy import Decision, Kind, Op, check, is_mutating
 from koomap_tui.services.audit import AuditLog
 
 PENDING_TIMEOUT = 120.0
+AuditOutcome = Literal["ok", "error", "unknown", "denied"]
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,7 @@ class ActionRunner:
             operator=self.operator,
             operation=operation,
             targets=[outcome.target.id],
-            outcome=outcome.status if outcome.status != "busy" else "denied",
+            outcome=cast(AuditOutcome, outcome.status if outcome.status != "busy" else "denied"),
             request_id=outcome.request_id,
             error_code=error.code if error is not None else None,
             detail=None if outcome.ok else outcome.message,

@@ -23,10 +23,11 @@ def _go_to_task(app: KooMapApp, task_id: str) -> None:
 
     for screen in reversed(app.screen_stack):
         if isinstance(screen, TasksScreen):
-            while app.screen is not screen:
+            tasks = screen  # `app.screen is not screen` below would narrow it to Screen
+            while app.screen is not tasks:
                 app.pop_screen()
-            screen.table.set_filter(None)
-            if not screen.focus_task(task_id):
+            tasks.table.set_filter(None)
+            if not tasks.focus_task(task_id):
                 app.notify("that task is hidden by the current filter", severity="warning")
             return
 

@@ -68,12 +68,16 @@ def _screen_from(module: str, cls: str, needs: str) -> Callable[[KooMapApp], Scr
             task = _current_task(app)
             if task is None:
                 return "select a task first (:tasks)"
-            return screen_cls(task.workspace_id or app.current_workspace[0], task)  # type: ignore[index]
+            ws = task.workspace_id or (app.current_workspace or ("", ""))[0]
+            screen: Screen[Any] = screen_cls(ws, task)
+            return screen
         if needs == "workspace":
             if app.current_workspace is None:
                 return "choose a workspace first (:ws)"
-            return screen_cls(*app.current_workspace)
-        return screen_cls()
+            screen = screen_cls(*app.current_workspace)
+            return screen
+        screen = screen_cls()
+        return screen
 
     return factory
 

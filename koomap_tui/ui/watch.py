@@ -11,7 +11,8 @@ from koomap_tui.services.poller import FetchResult
 
 
 class _HasWatches(Protocol):
-    watches: Mapping[str, Any]
+    @property
+    def watches(self) -> Mapping[str, Any]: ...
 
 
 class WatchedTasksSource:

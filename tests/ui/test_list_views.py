@@ -86,9 +86,10 @@ async def test_a_large_download_asks_first_also_on_enter(make_app: Any, tmp_path
         assert (big.size or 0) > ASK_BEFORE_DOWNLOAD_BYTES
         from koomap_tui.ui.screens.images import product_key
 
-        assert products.move_cursor_to_key(product_key(big.kind, big.id))
-        await pilot.pause()
         for key in ("enter", "D"):
+            products.focus()
+            assert products.move_cursor_to_key(product_key(big.kind, big.id))
+            await pilot.pause()
             await pilot.press(key)
             await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
             assert "Large download" in screen_text(pilot)

@@ -45,7 +45,7 @@ from koomap_tui.services.downloads import (
 from koomap_tui.services.poller import FetchResult
 from koomap_tui.ui.format import fmt_bytes, fmt_time, inert
 from koomap_tui.ui.polling import PollUpdated
-from koomap_tui.ui.screens.base import ConsoleScreen, action_bindings
+from koomap_tui.ui.screens.base import action_bindings
 from koomap_tui.ui.screens.listview import TableControls
 from koomap_tui.ui.tablekit import refresh_rows, row_or_none
 from koomap_tui.ui.themes import state_style
@@ -333,7 +333,7 @@ def download_dir(ctx: Any) -> Path:
 # -- the screen -----------------------------------------------------------------------------------
 
 
-class ImagesScreen(TableControls, ConsoleScreen):
+class ImagesScreen(TableControls):
     DEFAULT_CSS = """
     ImagesScreen #tabs {
         height: 1fr;
@@ -503,7 +503,7 @@ class ImagesScreen(TableControls, ConsoleScreen):
     @property
     def active_tab(self) -> str:
         with contextlib.suppress(Exception):
-            active = self.query_one("#tabs", TabbedContent).active
+            active = str(self.query_one("#tabs", TabbedContent).active)
             if active in TABS:
                 return active
         return "folders"
@@ -513,7 +513,8 @@ class ImagesScreen(TableControls, ConsoleScreen):
         return self.table_for(self.active_tab)
 
     def table_for(self, tab: str) -> VirtualTable:
-        return self.query_one(f"#t-{tab}", VirtualTable)
+        table: VirtualTable = self.query_one(f"#t-{tab}", VirtualTable)
+        return table
 
     @on(TabbedContent.TabActivated)
     def _tab_changed(self, event: TabbedContent.TabActivated) -> None:

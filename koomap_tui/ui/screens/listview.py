@@ -77,10 +77,11 @@ def quick_bindings(quick: QuickFilters) -> list[Binding]:
     ]
 
 
-class TableControls:
-    """`/` filter and `o`/`O` sort over the host screen's `table` (a ConsoleScreen mixin).
+class TableControls(ConsoleScreen):
+    """`/` filter and `o`/`O` sort over the screen's `table`.
 
-    The host composes an `Input(id="filter")` and may override `search_text` and `quick_states`.
+    The screen composes an `Input(id="filter")` and may override `search_text` and
+    `quick_states`.
     """
 
     CONTROL_KEYS: ClassVar[list[Binding]] = [
@@ -88,12 +89,15 @@ class TableControls:
         Binding("o", "sort_next", "Sort by next column", show=False),
         Binding("O", "sort_reverse", "Reverse sort", show=False),
     ]
-    table: VirtualTable
-    query_one: Any
-    update_summary: Callable[[], None]  # the host's (annotations only: never shadow them)
-    refresh_gates: Callable[[], None]
     _text_filter: str = ""
     _sort_reverse: bool = False
+
+    @property
+    def table(self) -> VirtualTable:
+        raise NotImplementedError
+
+    def update_summary(self) -> None:
+        """Say on the summary line what the filters show."""
 
     def search_text(self, row: Any) -> str:
         return ""
@@ -164,7 +168,7 @@ LIST_KEYS = [
 ]
 
 
-class ListScreen(TableControls, ConsoleScreen):
+class ListScreen(TableControls):
     SPEC: ClassVar[ResourceSpec]
     SHOW_FRESHNESS: ClassVar[bool] = True
     QUICK_NAME: ClassVar[str] = "filter"  # what the quick filters choose, on the summary line
@@ -243,7 +247,8 @@ class ListScreen(TableControls, ConsoleScreen):
 
     @property
     def table(self) -> VirtualTable:
-        return self.query_one(f"#{self.SPEC.table_id}", VirtualTable)
+        table: VirtualTable = self.query_one(f"#{self.SPEC.table_id}", VirtualTable)
+        return table
 
     def rows(self) -> list[Any]:
         return all_rows(self.table)

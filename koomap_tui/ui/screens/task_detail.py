@@ -70,13 +70,10 @@ _TASK_OPS = (Op.START, Op.START_AT_ONLY, Op.STOP, Op.UPDATE, Op.DELETE, Op.ARCHI
 TASK_ACTIONS = tuple(a for a in actions_for(Kind.REAL3D_TASK) if a.op in _TASK_OPS)
 
 
-class TaskMixin:
-    """What the task table and the task detail do alike (the host is a ConsoleScreen)."""
+class TaskMixin(ConsoleScreen):
+    """What the task table and the task detail do alike."""
 
     workspace_id: str
-    kapp: Any
-    notify: Callable[..., Any]
-    app: Any
 
     def call_args(self) -> dict[str, Any]:
         return {"workspace_id": self.workspace_id}
@@ -104,7 +101,7 @@ class TaskMixin:
         self.notify(("watching " if watched else "stopped watching ") + inert(t.task_name))
 
 
-class TaskDetailScreen(TaskMixin, ConsoleScreen):
+class TaskDetailScreen(TaskMixin):
     BREADCRUMB = "task"
     ACTIONS = TASK_ACTIONS
     BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
