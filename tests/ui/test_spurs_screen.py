@@ -16,7 +16,7 @@ from koomap_tui.api.auth import AkSkAuth
 from koomap_tui.api.client import KooMapClient
 from koomap_tui.sim.tenants import DEMO_AK, DEMO_PROJECT_ID, DEMO_SK
 from koomap_tui.ui.navigation import navigate
-from koomap_tui.ui.screens.spur_forms import PromptDialog, SpurForm
+from koomap_tui.ui.screens.forms import PromptDialog, SpurForm
 from koomap_tui.ui.screens.spurs import SpursScreen
 from koomap_tui.ui.tablekit import all_rows
 from koomap_tui.ui.widgets.dialogs import ConfirmDialog

@@ -21,13 +21,13 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Horizontal, Vertical
-from textual.screen import ModalScreen
+from textual.containers import Grid, Vertical
 from textual.widget import Widget
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static
 
 from koomap_tui.services.audit import AuditLog, AuditRecord
 from koomap_tui.ui.format import inert
+from koomap_tui.ui.screens.forms import FormScreen
 from koomap_tui.ui.screens.listview import ListScreen, ResourceSpec
 from koomap_tui.ui.widgets.dialogs import ConfirmDialog
 from koomap_tui.ui.widgets.freshness import HINTS
@@ -120,19 +120,10 @@ def default_export_path(fmt: str, cwd: Path | None = None) -> Path:
     return (cwd or Path.cwd()) / f"koomap-audit-{stamp}.{fmt}"
 
 
-class ExportDialog(ModalScreen[tuple[Path, str] | None]):
+class ExportDialog(FormScreen[tuple[Path, str]]):
     """Asks where to export and as what; the caller asks before overwriting."""
 
-    DEFAULT_CSS = """
-    ExportDialog { align: center middle; }
-    ExportDialog > Vertical { width: 90; max-width: 100%; height: auto; border: thick $primary;
-        background: $surface; padding: 0 1; }
-    ExportDialog Grid { grid-size: 2; grid-columns: 10 1fr; height: auto; grid-rows: 3; }
-    ExportDialog Label { padding: 1 0 0 0; }
-    ExportDialog #export-error { color: $error; height: auto; }
-    ExportDialog Horizontal { height: 3; align: right middle; }
-    """
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    SAVE_LABEL = "Export"
 
     def __init__(self, count: int, cwd: Path | None = None) -> None:
         super().__init__()
@@ -150,10 +141,7 @@ class ExportDialog(ModalScreen[tuple[Path, str] | None]):
                 )  # fmt: skip
                 yield Label("Path")
                 yield Input(str(default_export_path("csv", self.cwd)), id="path")
-            yield Static("", id="export-error")
-            with Horizontal():
-                yield Button("Cancel", id="cancel")
-                yield Button("Export", id="export", variant="primary")
+            yield from self.buttons()
 
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()
@@ -165,36 +153,18 @@ class ExportDialog(ModalScreen[tuple[Path, str] | None]):
         if path.suffix in (".csv", ".jsonl"):
             box.value = str(path.with_suffix(f".{event.value}"))
 
-    def action_export(self) -> None:
-        text = self.query_one("#path", Input).value.strip()
-        fmt = str(self.query_one("#format", Select).value)
+    def build(self) -> tuple[Path, str]:
+        text = self.value("path")
         if not text:
-            self.query_one("#export-error", Static).update("give a path")
-            return
+            raise ValueError("give a path")
         path = Path(text).expanduser()
         if not path.is_absolute():
             path = (self.cwd or Path.cwd()) / path
         if path.is_dir():
-            self.query_one("#export-error", Static).update(f"{path} is a directory")
-            return
+            raise ValueError(f"{path} is a directory")
         if not path.parent.is_dir():
-            self.query_one("#export-error", Static).update(f"no such directory: {path.parent}")
-            return
-        self.dismiss((path, fmt))
-
-    @on(Input.Submitted, "#path")
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_export()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "export":
-            self.action_export()
-        else:
-            self.action_cancel()
+            raise ValueError(f"no such directory: {path.parent}")
+        return path, str(self.value("format"))
 
 
 class AuditScreen(ListScreen):

@@ -34,8 +34,8 @@ from koomap_tui.ui.format import (
 )
 from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.screens.base import ConsoleScreen, action_bindings
+from koomap_tui.ui.screens.forms import TaskUpdateForm
 from koomap_tui.ui.screens.listview import ResourceSpec
-from koomap_tui.ui.screens.task_form import TaskUpdateForm
 from koomap_tui.ui.themes import theme_style
 from koomap_tui.ui.widgets.console_footer import ConsoleFooter
 from koomap_tui.ui.widgets.freshness import FreshnessBar
