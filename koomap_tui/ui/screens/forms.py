@@ -323,17 +323,6 @@ SPUR_FIELDS = [
 ]
 
 
-SPUR_FIELDS = [
-    ("image_code", "Image code"),
-    ("point_width", "Pixel x (pointWidth)"),
-    ("point_height", "Pixel y (pointHeight)"),
-    ("longitude", "Longitude"),
-    ("latitude", "Latitude"),
-    ("height", "Height"),
-    ("accuracy", "Accuracy (0-100)"),
-]
-
-
 class SpurForm(FormScreen[SpurInfo]):
     """AddSpurPoint body, validated by `SpurInfo` (pixels >= 0, coordinate and accuracy ranges)."""
 

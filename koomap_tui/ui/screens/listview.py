@@ -59,6 +59,21 @@ class ResourceSpec:
     empty_text: str = "(none)"
     filter_hint: str = "filter by name or id (Enter keeps, Esc clears)"
 
+    @classmethod
+    def of(cls, kind: Kind, table_id: str, fields: str, **kw: Any) -> ResourceSpec:
+        """A spec from the model's field names, "id name status": keyed by id, labelled by
+        name (else id), searched by both, stateful by status."""
+        id_, name, status = fields.split()
+
+        def label(row: Any) -> str:
+            return str(getattr(row, name) or getattr(row, id_))
+
+        kw.setdefault("state", lambda row: getattr(row, status))
+        kw.setdefault("search", lambda row: f"{getattr(row, name) or ''} {getattr(row, id_)}")
+        return cls(
+            kind=kind, table_id=table_id, key=lambda row: str(getattr(row, id_)), label=label, **kw
+        )
+
     def target(self, row: Any) -> Target:
         assert self.kind is not None
         state = state_key(self.state(row)) if self.state is not None else ""

@@ -31,13 +31,10 @@ from koomap_tui.ui.widgets.progress import progress_cell
 from koomap_tui.ui.widgets.virtual_table import Column, VirtualTable
 
 ACTIONS = (row(Kind.WORKSPACE, Op.CREATE_TASK), *actions_for(Kind.SATELLITE_TASK))
-SATELLITE_TASKS = ResourceSpec(
-    kind=Kind.SATELLITE_TASK,
-    table_id="sat-tasks",
-    key=lambda t: t.task_id,
-    label=lambda t: t.task_name or t.task_id,
-    search=lambda t: f"{t.task_name or ''} {t.task_id}",
-    state=lambda t: t.task_status,
+SATELLITE_TASKS = ResourceSpec.of(
+    Kind.SATELLITE_TASK,
+    "sat-tasks",
+    "task_id task_name task_status",
     empty_text="(no satellite tasks)",
 )
 

@@ -74,14 +74,8 @@ class SubtaskDetail(ModalScreen[None]):
 
 class SubtasksScreen(ListScreen):
     BREADCRUMB = "subtasks"
-    SPEC = ResourceSpec(
-        kind=Kind.SUBTASK,
-        table_id="subtasks",
-        key=lambda s: s.subtask_id,
-        label=lambda s: s.subtask_name or s.subtask_id,
-        search=lambda s: f"{s.subtask_name or ''} {s.subtask_id}",
-        state=lambda s: s.subtask_status,
-        empty_text="loading…",
+    SPEC = ResourceSpec.of(
+        Kind.SUBTASK, "subtasks", "subtask_id subtask_name subtask_status", empty_text="loading…"
     )
     ACTIONS = ACTIONS
     BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [

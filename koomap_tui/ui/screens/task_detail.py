@@ -50,13 +50,10 @@ def task_attrs(t: Real3DTask) -> dict[str, str]:
     }
 
 
-TASKS = ResourceSpec(
-    kind=Kind.REAL3D_TASK,
-    table_id="tasks",
-    key=lambda t: t.task_id,
-    label=lambda t: t.task_name or t.task_id,
-    search=lambda t: f"{t.task_name or ''} {t.task_id}",
-    state=lambda t: t.task_status,
+TASKS = ResourceSpec.of(
+    Kind.REAL3D_TASK,
+    "tasks",
+    "task_id task_name task_status",
     attrs=task_attrs,
     quick={
         "1": ("all", None),
