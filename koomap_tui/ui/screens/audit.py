@@ -1,19 +1,11 @@
-"""The audit trail of operator actions: filter it, export what is shown, watch it grow.
-
-The log is an append-only JSON-lines file that other consoles (other terminals, the CLI) may be
-writing too, so the screen tails the file itself rather than listening to this process's
-writes: a stat per tick (size, mtime, inode) and, when it grew, a read of only the new bytes.
-A shrunk or replaced file (rotation, truncation) is read again from the start.
-"""
+"""The audit trail of operator actions: filter it, export what is shown, watch it grow
+(`services.audit_tail` reads the file as other consoles append to it)."""
 
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
 
@@ -26,6 +18,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static
 
 from koomap_tui.services.audit import AuditLog, AuditRecord
+from koomap_tui.services.audit_tail import AuditTail, default_export_path, detail_text, record_text
 from koomap_tui.ui.format import inert
 from koomap_tui.ui.screens.forms import FormScreen
 from koomap_tui.ui.screens.listview import ListScreen, ResourceSpec
@@ -53,71 +46,6 @@ QUICK: dict[str, tuple[str, str | None]] = {
 class Row:
     seq: int
     rec: AuditRecord
-
-
-class AuditTail:
-    """Incremental reader of the audit file: `poll()` returns new records, or None."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.offset = 0
-        self._sig: tuple[int, int, int] | None = None
-        self.reset_seen = False
-
-    def poll(self) -> list[AuditRecord] | None:
-        try:
-            st = os.stat(self.path)
-        except FileNotFoundError:
-            if self.offset:
-                self.offset, self._sig, self.reset_seen = 0, None, True
-                return []
-            return None
-        sig = (st.st_size, st.st_mtime_ns, st.st_ino)
-        if sig == self._sig:
-            return None
-        replaced = self._sig is not None and self._sig[2] != st.st_ino
-        if st.st_size < self.offset or replaced:
-            self.offset, self.reset_seen = 0, True
-        self._sig = sig
-        with self.path.open("rb") as handle:
-            handle.seek(self.offset)
-            data = handle.read()
-        # Only whole lines: a record being written right now is read on the next tick.
-        end = data.rfind(b"\n") + 1
-        self.offset += end
-        records: list[AuditRecord] = []
-        for line in data[:end].splitlines():
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                obj = json.loads(line.decode("utf-8", errors="replace"))
-            except json.JSONDecodeError:
-                continue  # a torn line after a crash
-            if isinstance(obj, dict):
-                records.append(AuditRecord.from_dict(obj))
-        return records
-
-
-def _detail(rec: AuditRecord) -> str:
-    if isinstance(rec.detail, dict):
-        return json.dumps(rec.detail, ensure_ascii=False)
-    return rec.detail or ""
-
-
-def record_text(rec: AuditRecord) -> str:
-    """Everything `/` searches in a record."""
-    return " ".join(
-        [
-            rec.time, rec.profile, rec.operator, rec.operation, *rec.targets, rec.outcome,
-            rec.request_id or "", rec.error_code or "", _detail(rec),
-        ]
-    )  # fmt: skip
-
-
-def default_export_path(fmt: str, cwd: Path | None = None) -> Path:
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    return (cwd or Path.cwd()) / f"koomap-audit-{stamp}.{fmt}"
 
 
 class ExportDialog(FormScreen[tuple[Path, str]]):
@@ -214,7 +142,7 @@ class AuditScreen(ListScreen):
             Column("outcome", "Outcome", 9, render=self._render_outcome, sort_key=lambda r: r.rec.outcome),
             Column("request", "Request id", 34, priority=6, render=lambda r: Text(inert(r.rec.request_id or "—"))),
             Column("code", "Error code", 14, priority=3, render=lambda r: Text(inert(r.rec.error_code or ""))),
-            Column("detail", "Detail", 40, min_width=16, max_width=80, priority=7, render=lambda r: Text(inert(_detail(r.rec)), style="dim")),
+            Column("detail", "Detail", 40, min_width=16, max_width=80, priority=7, render=lambda r: Text(inert(detail_text(r.rec)), style="dim")),
         ]  # fmt: skip
 
     def _render_outcome(self, row: Row) -> Text:

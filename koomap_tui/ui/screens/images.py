@@ -11,7 +11,6 @@ go on when the operator leaves this screen; the panel at the bottom shows them.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -367,6 +366,7 @@ class ImagesScreen(TableControls):
         self._ready = False
         self._early: dict[str, Any] = {}
         self._gates: tuple[object, ...] = ()
+        self._tab = "folders"
 
     # -- layout ----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -502,11 +502,9 @@ class ImagesScreen(TableControls):
 
     @property
     def active_tab(self) -> str:
-        with contextlib.suppress(Exception):
-            active = str(self.query_one("#tabs", TabbedContent).active)
-            if active in TABS:
-                return active
-        return "folders"
+        """The tab shown (kept here, not read back from the widget, which is briefly unset
+        while it switches: the keys a tab offers must not flicker)."""
+        return self._tab
 
     @property
     def table(self) -> VirtualTable:
@@ -518,6 +516,8 @@ class ImagesScreen(TableControls):
 
     @on(TabbedContent.TabActivated)
     def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id in TABS:
+            self._tab = str(event.pane.id)
         if not self._ready:
             return
         self.close_filter(clear=False)
