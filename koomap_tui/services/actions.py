@@ -76,17 +76,6 @@ class Outcome:
         return self.status == "ok"
 
 
-VERBS: dict[Op, str] = {
-    Op.START: "starting",
-    Op.START_AT_ONLY: "starting AT",
-    Op.STOP: "stopping",
-    Op.UPDATE: "updating",
-    Op.DELETE: "deleting",
-    Op.ARCHIVE: "archiving",
-    Op.UNARCHIVE: "unarchiving",
-}
-
-
 class ActionRunner:
     """Policy-gated, audited execution of operations; holds the pending markers."""
 
@@ -165,11 +154,13 @@ class ActionRunner:
         mark_pending: bool = True,
         capture: Callable[[], Any] | None = None,
         on_marked: Callable[[Target], None] | None = None,
+        verb: str | None = None,
     ) -> list[Outcome]:
         """Run `call` for each allowed target, one after the other, recording each outcome.
 
         `capture` returns a context manager collecting request ids (the client's
-        `capture_request_ids`); it is optional so that tests can run without a client.
+        `capture_request_ids`); it is optional so that tests can run without a client. `verb` is
+        the pending mark shown on the row while in flight (the catalogue's `pending`).
         """
         outcomes: list[Outcome] = []
         for target in targets:
@@ -191,7 +182,7 @@ class ActionRunner:
                 continue
             if mark_pending and is_mutating(op):
                 self.pending[(target.kind, target.id)] = Pending(
-                    op, target.state, self._clock(), VERBS.get(op, f"{op.value}…")
+                    op, target.state, self._clock(), verb or f"{op.value}…"
                 )
                 if on_marked is not None:
                     on_marked(target)

@@ -61,15 +61,17 @@ class FleetTask:
 
 @dataclass(frozen=True, slots=True)
 class WorkspaceCounts:
-    """One workspace's Real3D task counts as its overview said at `fetched_at` (wall time)."""
+    """One workspace's Real3D task counts as its overview said at `fetched_at` (wall time).
+
+    A count the overview left null is None ("not said"), never a made-up zero."""
 
     workspace_id: str
     workspace_name: str
-    total: int
-    running: int
-    success: int
-    failed: int
-    archived: int
+    total: int | None
+    running: int | None
+    success: int | None
+    failed: int | None
+    archived: int | None
     fetched_at: float
 
     @classmethod
@@ -86,7 +88,7 @@ class WorkspaceCounts:
         )
 
 
-def _counts(o: Real3DTaskOverview) -> tuple[int, ...]:
+def _counts(o: Real3DTaskOverview) -> tuple[int | None, ...]:
     return (o.total_count, o.running_count, o.success_count, o.failed_count, o.archived_count)
 
 
@@ -120,7 +122,7 @@ async def list_all_workspaces(client: KooMapClient) -> tuple[dict[str, Workspace
 @dataclass
 class _Space:
     name: str
-    overview: tuple[int, ...] | None = None
+    overview: tuple[int | None, ...] | None = None
     checked: float | None = None  # monotonic time of the last overview or read
     hot: bool = False
     read: bool = False  # its tasks have been read at least once
@@ -286,7 +288,7 @@ class FleetSource:
         space = self.sweeper.spaces[ws_id]
         counts = _counts(overview)
         if not space.read or counts != space.overview:
-            active, n = await self._read_active(ws_id) if overview.running_count else ([], 0)
+            active, n = await self._read_active(ws_id) if overview.running_count != 0 else ([], 0)
             ended, m = await self._read_ended(ws_id)
             requests += n + m
             self._rows[ws_id] = {t.task_id: self._row(ws_id, t) for t in [*ended, *active]}
@@ -353,13 +355,14 @@ class WorkspaceCountsSource:
         self._counts: dict[str, WorkspaceCounts] = {}
 
     def is_active(self, item: WorkspaceCounts) -> bool:
-        return item.running > 0
+        return (item.running or 0) > 0
 
     async def _look(self, ws_id: str) -> int:
         overview = await self.client.show_task_overview_in_workspace(ws_id)
         space = self.sweeper.spaces[ws_id]
         self._counts[ws_id] = WorkspaceCounts.of(ws_id, space.name, overview, self._now())
-        space.hot = overview.running_count > 0
+        # A null running count is not "nothing runs": keep looking at the fast pace.
+        space.hot = overview.running_count is None or overview.running_count > 0
         space.checked = self._clock()
         return 1
 

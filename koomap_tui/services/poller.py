@@ -274,7 +274,7 @@ class Poller(Generic[T]):
             requests=0,
             meta={},
         )
-        return backoff
+        return float(backoff)
 
     def _emit(self, **kw: Any) -> None:
         update: PollUpdate[T] = PollUpdate(

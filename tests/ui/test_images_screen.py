@@ -9,9 +9,11 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Input, TabbedContent
 
 from koomap_tui.api.models import ImageInfo
+from koomap_tui.domain.catalog import ASK_BEFORE_DOWNLOAD_BYTES
 from koomap_tui.domain.policy import Kind
 from koomap_tui.services.downloads import DownloadState
 from koomap_tui.session import build_downloads
@@ -59,7 +61,7 @@ async def open_data(pilot: Any, tab: str = "folders") -> ImagesScreen:
     screen = data_screen(pilot)
     await wait_for(pilot, lambda: screen._ready)
     screen.action_tab(tab)
-    await pilot.pause()
+    await wait_for(pilot, lambda: screen.active_tab == tab)  # the keys offered follow the tab
     await wait_for(pilot, lambda: screen.table_for(tab).total_row_count > 0)
     if tab == "images":
         await wait_for(
@@ -178,6 +180,15 @@ async def test_a_tab_asked_for_before_the_screen_is_ready_is_shown(dl_app: Any) 
         assert screen.active_tab == "products" and pilot.app.focused is products
 
 
+async def press_download(pilot: Pilot[Any], row: Any) -> None:
+    """`D`; a download above the size threshold asks first: answer yes."""
+    await pilot.press("D")
+    if (row.size or 0) > ASK_BEFORE_DOWNLOAD_BYTES:
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog))
+        assert "Large download" in screen_text(pilot)
+        await pilot.press("y")
+
+
 async def test_download_and_delete_refused_with_reasons(dl_app: Any, tmp_path: Path) -> None:
     seen = record_notices(dl_app)
     async with dl_app.run_test(size=(180, 45)) as pilot:
@@ -194,6 +205,7 @@ async def test_download_and_delete_refused_with_reasons(dl_app: Any, tmp_path: P
         assert any("cannot delete" in n and "准备中" in n for n in seen)
 
         screen.action_tab("images")
+        await wait_for(pilot, lambda: screen.active_tab == "images")
         await wait_for(
             pilot, lambda: all(r.image is not None for r in all_rows(screen.table_for("images")))
         )
@@ -207,9 +219,23 @@ async def test_download_and_delete_refused_with_reasons(dl_app: Any, tmp_path: P
         assert sum("迁入中" in n for n in seen) >= 2
         put_cursor(screen, "images", image_in("0"))
         await pilot.pause()
-        await pilot.press("d")  # allowed by the state, but no API deletes satellite images
+        # No API deletes satellite images: `d` is not offered on that tab (nor `D` on image
+        # sets), and pressing it anyway says so.
+        assert screen.check_action("delete", ()) is False
+        assert "delete" not in {
+            b.binding.action.partition("'")[2].rstrip("')")
+            for b in screen.active_bindings.values()
+            if b.enabled
+        }
+        await pilot.press("d")
         await pilot.pause()
-        assert any("cannot delete" in n and "no API" in n for n in seen)
+        assert any("cannot delete images from the console" in n for n in seen)
+        screen.action_tab("folders")
+        await wait_for(pilot, lambda: screen.active_tab == "folders")
+        assert (
+            screen.check_action("download", ()) is False
+            and screen.check_action("delete", ()) is False
+        )
         assert screen.downloads.all() == []
         assert not (tmp_path / "dl").exists()
 
@@ -222,7 +248,7 @@ async def test_allowed_download_completes_asks_before_overwriting_and_survives_l
         screen = await open_data(pilot, "products")
         row = put_cursor(screen, "products", product_in("available"))
         await pilot.pause()
-        await pilot.press("D")
+        await press_download(pilot, row)
         await wait_for(pilot, lambda: bool(screen.downloads.all()))
         manager = screen.downloads
         job = manager.all()[0]
@@ -237,8 +263,8 @@ async def test_allowed_download_completes_asks_before_overwriting_and_survives_l
         assert "done" in screen_text(pilot)
         assert any("Download complete" in n for n in seen)
 
-        await pilot.press("D")
-        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog))
+        await press_download(pilot, row)
+        await wait_for(pilot, lambda: "Overwrite" in screen_text(pilot))
         await pilot.press("n")
         await pilot.pause()
         assert len(manager.all()) == 1
@@ -323,9 +349,9 @@ async def test_cancel_stops_the_selected_items_download(make_app: Any, tmp_path:
     )
     async with app.run_test(size=(180, 45)) as pilot:
         screen = await open_data(pilot, "products")
-        put_cursor(screen, "products", product_in("available"))
+        row = put_cursor(screen, "products", product_in("available"))
         await pilot.pause()
-        await pilot.press("D")
+        await press_download(pilot, row)
         manager = screen.downloads
         await wait_for(pilot, lambda: any(p.done > 0 for p in manager.all()))
         assert screen.check_action("download", ()) is None  # already being downloaded

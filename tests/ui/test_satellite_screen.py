@@ -79,7 +79,7 @@ async def test_lists_states_overview_and_archive_toggle(make_app: Any) -> None:
         assert "archived 1" in text  # taskNumVo
         assert "华北_failed_L2" in text and "L2" in text
         for task in all_rows(table(pilot)):  # glyph + word + the theme's state colour
-            cell = screen._render_state(task)
+            cell = screen.state_cell(task)
             info = state_info(Kind.SATELLITE_TASK, task.task_status)
             assert cell.plain == f"{info.glyph} {info.state}" and str(cell.style)
         assert state_of(pilot, "华北_archived_L2") is None
@@ -149,7 +149,7 @@ async def test_stop_asks_and_shows_pending_then_stopping(make_app: Any, sim: Any
         await pilot.press("y")
         runner = app.ctx.runner
         await wait_for(pilot, lambda: runner.pending_for("satellite_task", key) is not None)  # type: ignore[arg-type]
-        cell = screen._render_state(screen.table.get_row(key)).plain
+        cell = screen.state_cell(screen.table.get_row(key)).plain
         assert "stopping" in cell and "⏳" in cell
         await pilot.press("x")  # refused while in flight
         await pilot.pause()

@@ -10,7 +10,7 @@ from typing import Any
 from textual.pilot import Pilot
 
 from koomap_tui.ui.navigation import navigate
-from koomap_tui.ui.screens.spur_forms import PromptDialog, SpurForm
+from koomap_tui.ui.screens.forms import PromptDialog, SpurForm
 from koomap_tui.ui.screens.spurs import SpursScreen
 from koomap_tui.ui.tablekit import all_rows
 from koomap_tui.ui.widgets.dialogs import ConfirmDialog

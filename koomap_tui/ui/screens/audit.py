@@ -1,18 +1,11 @@
-"""The audit trail of operator actions: filter it, export what is shown, watch it grow.
-
-The log is an append-only JSON-lines file that other consoles (other terminals, the CLI) may be
-writing too, so the screen tails the file itself rather than listening to this process's
-writes: a stat per tick (size, mtime, inode) and, when it grew, a read of only the new bytes.
-A shrunk or replaced file (rotation, truncation) is read again from the start.
-"""
+"""The audit trail of operator actions: filter it, export what is shown, watch it grow
+(`services.audit_tail` reads the file as other consoles append to it)."""
 
 from __future__ import annotations
 
 import asyncio
-import json
-import os
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
 
@@ -20,18 +13,18 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Horizontal, Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.containers import Grid, Vertical
+from textual.widget import Widget
+from textual.widgets import Input, Label, Select, Static
 
 from koomap_tui.services.audit import AuditLog, AuditRecord
+from koomap_tui.services.audit_tail import AuditTail, default_export_path, detail_text, record_text
 from koomap_tui.ui.format import inert
-from koomap_tui.ui.screens.base import ConsoleScreen
-from koomap_tui.ui.widgets.console_footer import ConsoleFooter
+from koomap_tui.ui.screens.forms import FormScreen
+from koomap_tui.ui.screens.listview import ListScreen, ResourceSpec
 from koomap_tui.ui.widgets.dialogs import ConfirmDialog
 from koomap_tui.ui.widgets.freshness import HINTS
-from koomap_tui.ui.widgets.header_bar import HeaderBar
-from koomap_tui.ui.widgets.virtual_table import Column, VirtualTable
+from koomap_tui.ui.widgets.virtual_table import Column
 
 TAIL_INTERVAL = 0.5  # seconds between stats of the log file
 OUTCOME_LOOK: dict[str, tuple[str, str]] = {
@@ -55,88 +48,10 @@ class Row:
     rec: AuditRecord
 
 
-class AuditTail:
-    """Incremental reader of the audit file: `poll()` returns new records, or None."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.offset = 0
-        self._sig: tuple[int, int, int] | None = None
-        self.reset_seen = False
-
-    def poll(self) -> list[AuditRecord] | None:
-        try:
-            st = os.stat(self.path)
-        except FileNotFoundError:
-            if self.offset:
-                self.offset, self._sig, self.reset_seen = 0, None, True
-                return []
-            return None
-        sig = (st.st_size, st.st_mtime_ns, st.st_ino)
-        if sig == self._sig:
-            return None
-        replaced = self._sig is not None and self._sig[2] != st.st_ino
-        if st.st_size < self.offset or replaced:
-            self.offset, self.reset_seen = 0, True
-        self._sig = sig
-        with self.path.open("rb") as handle:
-            handle.seek(self.offset)
-            data = handle.read()
-        # Only whole lines: a record being written right now is read on the next tick.
-        end = data.rfind(b"\n") + 1
-        self.offset += end
-        records: list[AuditRecord] = []
-        for line in data[:end].splitlines():
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                obj = json.loads(line.decode("utf-8", errors="replace"))
-            except json.JSONDecodeError:
-                continue  # a torn line after a crash
-            if isinstance(obj, dict):
-                records.append(AuditRecord.from_dict(obj))
-        return records
-
-
-def _detail(rec: AuditRecord) -> str:
-    if isinstance(rec.detail, dict):
-        return json.dumps(rec.detail, ensure_ascii=False)
-    return rec.detail or ""
-
-
-def matches(rec: AuditRecord, needle: str, outcome: str | None) -> bool:
-    if outcome is not None and rec.outcome != outcome:
-        return False
-    if not needle:
-        return True
-    hay = " ".join(
-        [
-            rec.time, rec.profile, rec.operator, rec.operation, *rec.targets, rec.outcome,
-            rec.request_id or "", rec.error_code or "", _detail(rec),
-        ]
-    ).lower()  # fmt: skip
-    return needle.lower() in hay
-
-
-def default_export_path(fmt: str, cwd: Path | None = None) -> Path:
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    return (cwd or Path.cwd()) / f"koomap-audit-{stamp}.{fmt}"
-
-
-class ExportDialog(ModalScreen[tuple[Path, str] | None]):
+class ExportDialog(FormScreen[tuple[Path, str]]):
     """Asks where to export and as what; the caller asks before overwriting."""
 
-    DEFAULT_CSS = """
-    ExportDialog { align: center middle; }
-    ExportDialog > Vertical { width: 90; max-width: 100%; height: auto; border: thick $primary;
-        background: $surface; padding: 0 1; }
-    ExportDialog Grid { grid-size: 2; grid-columns: 10 1fr; height: auto; grid-rows: 3; }
-    ExportDialog Label { padding: 1 0 0 0; }
-    ExportDialog #export-error { color: $error; height: auto; }
-    ExportDialog Horizontal { height: 3; align: right middle; }
-    """
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    SAVE_LABEL = "Export"
 
     def __init__(self, count: int, cwd: Path | None = None) -> None:
         super().__init__()
@@ -154,10 +69,7 @@ class ExportDialog(ModalScreen[tuple[Path, str] | None]):
                 )  # fmt: skip
                 yield Label("Path")
                 yield Input(str(default_export_path("csv", self.cwd)), id="path")
-            yield Static("", id="export-error")
-            with Horizontal():
-                yield Button("Cancel", id="cancel")
-                yield Button("Export", id="export", variant="primary")
+            yield from self.buttons()
 
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()
@@ -169,51 +81,44 @@ class ExportDialog(ModalScreen[tuple[Path, str] | None]):
         if path.suffix in (".csv", ".jsonl"):
             box.value = str(path.with_suffix(f".{event.value}"))
 
-    def action_export(self) -> None:
-        text = self.query_one("#path", Input).value.strip()
-        fmt = str(self.query_one("#format", Select).value)
+    def build(self) -> tuple[Path, str]:
+        text = self.value("path")
         if not text:
-            self.query_one("#export-error", Static).update("give a path")
-            return
+            raise ValueError("give a path")
         path = Path(text).expanduser()
         if not path.is_absolute():
             path = (self.cwd or Path.cwd()) / path
         if path.is_dir():
-            self.query_one("#export-error", Static).update(f"{path} is a directory")
-            return
+            raise ValueError(f"{path} is a directory")
         if not path.parent.is_dir():
-            self.query_one("#export-error", Static).update(f"no such directory: {path.parent}")
-            return
-        self.dismiss((path, fmt))
-
-    @on(Input.Submitted, "#path")
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_export()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "export":
-            self.action_export()
-        else:
-            self.action_cancel()
+            raise ValueError(f"no such directory: {path.parent}")
+        return path, str(self.value("format"))
 
 
-class AuditScreen(ConsoleScreen):
+class AuditScreen(ListScreen):
     BREADCRUMB = "audit"
     view_key = "audit"
+    SHOW_FRESHNESS = False  # the log is tailed, not polled
+    QUICK_NAME = "outcome"
+    SPEC = ResourceSpec(
+        kind=None,
+        table_id="audit",
+        key=lambda r: str(r.seq),
+        label=lambda r: r.rec.operation,
+        search=lambda r: record_text(r.rec),
+        state=lambda r: r.rec.outcome,
+        quick={
+            "1": ("all", None),
+            "2": ("ok", frozenset({"ok"})),
+            "3": ("error", frozenset({"error"})),
+            "4": ("unknown", frozenset({"unknown"})),
+            "5": ("denied", frozenset({"denied"})),
+        },
+        empty_text="(no recorded actions)",
+        filter_hint="filter (Enter keeps, Esc clears)",
+    )
     BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
-        Binding("escape", "back", "Back", show=False),
-        Binding("slash", "filter", "Filter", key_display="/"),
         Binding("e", "export", "Export"),
-        Binding("1", "quick('1')", "All"),
-        Binding("2", "quick('2')", "OK"),
-        Binding("3", "quick('3')", "Errors"),
-        Binding("4", "quick('4')", "Unknown"),
-        Binding("5", "quick('5')", "Denied"),
-        Binding("r", "reload", "Reload", show=False),
     ]
 
     def __init__(self, *, export_dir: Path | None = None) -> None:
@@ -221,21 +126,13 @@ class AuditScreen(ConsoleScreen):
         self.export_dir = export_dir
         self.tail: AuditTail | None = None
         self._seq = 0
-        self._text = ""
-        self._quick = "1"
         self._reading = False
         self._read_error = False
 
-    def compose(self) -> ComposeResult:
-        yield HeaderBar(id="header")
-        with Vertical(id="body"):
-            yield Static("", id="summary")
-            yield VirtualTable(self._columns(), id="audit", empty_text="(no recorded actions)")
-            yield Input(placeholder="filter (Enter keeps, Esc clears)", id="filter")
+    def compose_extra(self) -> Iterable[Widget]:
         yield Static(Text(f"esc back  {HINTS[0]}", style="dim", justify="right"), id="hint")
-        yield ConsoleFooter()
 
-    def _columns(self) -> list[Column]:
+    def columns(self) -> list[Column]:
         return [
             Column("time", "Time (UTC)", 23, render=lambda r: Text(inert(r.rec.time)), sort_key=lambda r: (r.rec.time, r.seq)),
             Column("profile", "Profile", 10, priority=4, render=lambda r: Text(inert(r.rec.profile))),
@@ -245,7 +142,7 @@ class AuditScreen(ConsoleScreen):
             Column("outcome", "Outcome", 9, render=self._render_outcome, sort_key=lambda r: r.rec.outcome),
             Column("request", "Request id", 34, priority=6, render=lambda r: Text(inert(r.rec.request_id or "—"))),
             Column("code", "Error code", 14, priority=3, render=lambda r: Text(inert(r.rec.error_code or ""))),
-            Column("detail", "Detail", 40, min_width=16, max_width=80, priority=7, render=lambda r: Text(inert(_detail(r.rec)), style="dim")),
+            Column("detail", "Detail", 40, min_width=16, max_width=80, priority=7, render=lambda r: Text(inert(detail_text(r.rec)), style="dim")),
         ]  # fmt: skip
 
     def _render_outcome(self, row: Row) -> Text:
@@ -253,18 +150,11 @@ class AuditScreen(ConsoleScreen):
         return Text(f"{glyph} {inert(row.rec.outcome)}", style=style)
 
     @property
-    def table(self) -> VirtualTable:
-        return self.query_one("#audit", VirtualTable)
-
-    @property
     def audit(self) -> AuditLog | None:
         return self.kapp.ctx.audit
 
-    def on_mount(self) -> None:
-        self.query_one("#filter", Input).display = False
-        self.table.focus()
+    def mounted(self) -> None:
         self.table.sort_by("time", reverse=True)  # newest first
-        self._update_summary()
         if self.audit is not None:
             self.tail = AuditTail(self.audit.path)
             self.set_interval(TAIL_INTERVAL, self.poll_file)
@@ -299,13 +189,14 @@ class AuditScreen(ConsoleScreen):
             added[str(self._seq)] = Row(self._seq, rec)
         if added:
             self.table.apply_changes(added=added)
-        self._update_summary()
+        self.update_summary()
 
-    async def action_reload(self) -> None:
+    def action_refresh(self) -> None:
+        """Read the whole log again (another console may have rotated it)."""
         if self.tail is not None:
             self.tail = AuditTail(self.tail.path)
             self.table.set_rows([])
-            await self.poll_file()
+            self.call_later(self.poll_file)
 
     def shown_records(self) -> list[AuditRecord]:
         """The records the filters let through, oldest first like the log (what an export
@@ -314,60 +205,11 @@ class AuditScreen(ConsoleScreen):
         rows = sorted((table.get_row(k) for k in table.keys_in_order()), key=lambda r: r.seq)
         return [row.rec for row in rows]
 
-    def _update_summary(self) -> None:
+    def summary_items(self) -> list[Text]:
         if self.audit is None:
-            self.query_one("#summary", Static).update(
-                Text("The audit log is off for this session (no audit file).", style="yellow")
-            )
-            return
+            return [Text("The audit log is off for this session (no audit file).", style="yellow")]
         table = self.table
-        label, _ = QUICK[self._quick]
-        text = Text(f"{table.row_count} of {table.total_row_count} record(s) · {self.audit.path}")
-        flags = [f"outcome: {label}"]
-        if self._text:
-            flags.append(f"/{self._text}")
-        text.append("  [" + " ".join(flags) + "]", style="dim")
-        self.query_one("#summary", Static).update(text)
-
-    # -- filtering -------------------------------------------------------------------------
-    def action_quick(self, key: str) -> None:
-        self._quick = key
-        self._apply_filter()
-
-    def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.display = True
-        box.value = self._text
-        box.focus()
-
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self._text = event.value.strip()
-        self._apply_filter()
-
-    @on(Input.Submitted, "#filter")
-    def _filter_submitted(self) -> None:
-        self.query_one("#filter", Input).display = False
-        self.table.focus()
-
-    def _apply_filter(self) -> None:
-        needle = self._text
-        _, outcome = QUICK[self._quick]
-        if not needle and outcome is None:
-            self.table.set_filter(None)
-        else:
-            self.table.set_filter(lambda row: matches(row.rec, needle, outcome))
-        self._update_summary()
-
-    def action_back(self) -> None:
-        box = self.query_one("#filter", Input)
-        if box.display:
-            box.display = False
-            self._text = ""
-            self._apply_filter()
-            self.table.focus()
-            return
-        self.kapp.go_back()
+        return [Text(f"{table.row_count} of {table.total_row_count} record(s) · {self.audit.path}")]
 
     # -- export ----------------------------------------------------------------------------
     def action_export(self) -> None:

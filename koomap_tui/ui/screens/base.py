@@ -1,25 +1,35 @@
 """Conventions every console screen shares.
 
 * Polling: a screen names its sources; the hub runs their pollers only while the screen shows.
-* Gating: a screen maps actions to policy operations (`GATED`) and says what is selected
-  (`gate_targets`). The footer dims a key the selection's state does not allow, and pressing
-  it tells the operator why (lazygit's "disabled reason"), instead of silently doing nothing.
+* Actions: a screen lists its rows of the action catalogue (`ACTIONS`, `domain.catalog`) and
+  says what they apply to (`selection`, `parent_targets`). Everything else is derived here:
+  the bindings, the footer dimming a key the selection's state does not allow, the refusal text
+  when it is pressed anyway (lazygit's "disabled reason"), the help rows, the confirmation, the
+  call through `ActionRunner.run` and the outcome notices.
+
+A key press is judged once, on the selection at that instant (the table's cursor row or marks
+as they are when the key is handled), and the same targets are then acted on.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+import contextlib
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, cast
 
-from textual import events
+from textual import events, work
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.screen import Screen
 
-from koomap_tui.domain.policy import Decision, Kind, Op
-from koomap_tui.domain.states import state_key
-from koomap_tui.services.actions import Target
+from koomap_tui.domain.catalog import Action, Confirm, Scope, offered
+from koomap_tui.domain.policy import Decision, Kind
+from koomap_tui.domain.states import KIND_NOUN, state_key
+from koomap_tui.services.actions import Outcome, Target
 from koomap_tui.services.poller import Poller, PollSource, PollUpdate
+from koomap_tui.ui.format import inert
+from koomap_tui.ui.outcomes import report_outcomes
+from koomap_tui.ui.widgets.dialogs import ConfirmDialog, TypedConfirmDialog
 from koomap_tui.ui.widgets.freshness import FreshnessBar
 from koomap_tui.ui.widgets.header_bar import HeaderBar
 
@@ -34,10 +44,36 @@ TEXTUAL_ACTIONS = frozenset(
 )
 
 
-class ConsoleScreen(Screen[None]):
-    """Base class: polling lifecycle, policy-gated bindings, breadcrumb."""
+HelpRow = tuple[str, str, bool, str | None]
 
-    GATED: ClassVar[dict[str, Op]] = {}
+
+def action_bindings(actions: Iterable[Action]) -> list[Binding]:
+    """One binding per action name (a name may serve several kinds, e.g. download)."""
+    seen: dict[str, Action] = {}
+    for action in actions:
+        if offered(action):
+            seen.setdefault(action.name, action)
+    return [Binding(a.key, f"act('{a.name}')", a.label, show=a.show) for a in seen.values()]
+
+
+def names_of(targets: list[Target]) -> str:
+    shown = ", ".join(inert(t.label or t.id) for t in targets[:3])
+    return shown + (f" and {len(targets) - 3} more" if len(targets) > 3 else "")
+
+
+class Gate(NamedTuple):
+    """A key's judgement: the catalogue row, the decision, and the targets it allows."""
+
+    action: Action | None
+    decision: Decision
+    targets: list[Target]
+
+
+class ConsoleScreen(Screen[None]):
+    """Base class: polling lifecycle, catalogue actions, breadcrumb."""
+
+    ACTIONS: ClassVar[tuple[Action, ...]] = ()
+    POLL_ERROR_TITLE: ClassVar[str] = "Poll failed"
     BREADCRUMB: ClassVar[str] = ""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -124,7 +160,7 @@ class ConsoleScreen(Screen[None]):
             bar.freshness = update.freshness
         if update.error is not None:
             if not getattr(self, "_poll_failing", False):
-                self.notify(str(update.error), title="Poll failed", severity="error")
+                self.notify(str(update.error), title=self.POLL_ERROR_TITLE, severity="error")
             self._poll_failing = True
             return False
         self._poll_failing = False
@@ -143,23 +179,103 @@ class ConsoleScreen(Screen[None]):
             table.apply_changes({k: update.items[k] for k in update.added}, changed, update.removed)
         return True
 
-    # -- gating ----------------------------------------------------------------------------
-    def gate_targets(self) -> list[Target]:
-        """The items the gated actions would apply to (marked rows, else the cursor row)."""
+    # -- actions -----------------------------------------------------------------------------
+    def selection(self) -> list[Target]:
+        """What row actions apply to, read now: the marked rows, else the cursor row."""
         return []
 
-    def decide(self, op: Op) -> Decision:
+    def cursor_id(self) -> str | None:
+        """The id of the item under the cursor (a target that is not it is confirmed)."""
+        return None
+
+    def parent_targets(self) -> list[Target]:
+        """What parent-scoped actions (create…) apply to: the workspace, the task."""
+        return []
+
+    def hidden_ids(self) -> set[str]:
+        """Ids of selected items the operator cannot see (marked, filtered out)."""
+        return set()
+
+    def shown_kinds(self) -> set[Kind]:
+        return {a.kind for a in self.ACTIONS}
+
+    def no_target_reason(self, action: Action) -> str:
+        return "nothing selected"
+
+    def extra_denial(self, action: Action, targets: list[Target]) -> str | None:
+        """A refusal the state table cannot know (a name in use, nothing to generate from)."""
+        return None
+
+    def question_note(self, action: Action, targets: list[Target]) -> str:
+        """What the confirmation adds for this view (what else goes away)."""
+        return ""
+
+    def call_args(self) -> dict[str, Any]:
+        """Arguments every call of this view needs (the workspace, the parent task)."""
+        return {}
+
+    def open_form(
+        self, action: Action, targets: list[Target], proceed: Callable[[dict[str, Any]], None]
+    ) -> None:
+        """Collect a FORM action's arguments and call `proceed(params)` when submitted."""
+        self.notify(f"{action.label}: no form here", severity="warning")
+
+    def after_action(
+        self, action: Action, outcomes: list[Outcome], params: Mapping[str, Any]
+    ) -> None:
+        """What a view does with an outcome beyond the notice (focus the new row…)."""
+
+    def targets_changed(self, targets: Iterable[Target]) -> None:
+        """Repaint the rows of `targets` (their pending mark came or went)."""
+
+    def refresh_data(self) -> None:
+        pollers = self.kapp.hub.pollers
+        for key, _ in self._subscriptions:
+            if key in pollers:
+                pollers[key].refresh_now()
+
+    def resolve(self, name: str) -> Action | None:
+        """The catalogue row behind `name` for what is shown now; None when not offered."""
+        rows = [a for a in self.ACTIONS if a.name == name and offered(a)]
+        rows = [a for a in rows if a.kind in self.shown_kinds()]
+        if len(rows) > 1:
+            with contextlib.suppress(NoMatches):
+                kinds = {t.kind for t in self.selection()}
+                rows = [a for a in rows if a.kind in kinds] or rows
+        return rows[0] if rows else None
+
+    def gate(self, name: str) -> Gate:
+        """Judge `name` on the selection as it is now: asks the policy once per target."""
+        action = self.resolve(name)
+        if action is None:
+            nouns = ", ".join(f"{KIND_NOUN[k]}s" for k in sorted(self.shown_kinds()))
+            return Gate(None, Decision(False, f"cannot {name} {nouns} from the console"), [])
         try:
-            targets = self.gate_targets()
+            if action.scope is Scope.PARENT:
+                targets = self.parent_targets()
+            else:
+                targets = [t for t in self.selection() if t.kind is action.kind]
+                if not action.bulk and len(targets) > 1:
+                    cursor = self.cursor_id()
+                    targets = [t for t in targets if t.id == cursor] or targets[:1]
         except NoMatches:  # the footer asks before compose has finished
-            return Decision(False, "still loading")
+            return Gate(action, Decision(False, "still loading"), [])
         if not targets:
-            return Decision(False, "nothing selected")
+            return Gate(action, Decision(False, self.no_target_reason(action)), [])
         runner = self.kapp.ctx.runner
-        decisions = [runner.decide(t, op) for t in targets]
-        if any(d.allowed for d in decisions):
-            return Decision(True, None)
-        return decisions[0]
+        decisions = [runner.decide(t, action.op) for t in targets]
+        allowed = [t for t, d in zip(targets, decisions, strict=True) if d.allowed]
+        if not allowed:
+            return Gate(action, decisions[0], [])
+        denial = self.extra_denial(action, allowed)
+        if denial is not None:
+            return Gate(action, Decision(False, denial), [])
+        return Gate(action, Decision(True), allowed)
+
+    def _gated_name(self, action: str, parameters: tuple[object, ...]) -> str | None:
+        if action == "act" and parameters:
+            return str(parameters[0])
+        return action if any(a.name == action for a in self.ACTIONS) else None
 
     def refresh_gates(self) -> None:
         """Re-dim footer keys only when a gate decision changed.
@@ -167,53 +283,134 @@ class ConsoleScreen(Screen[None]):
         `refresh_bindings` rebuilds the whole footer, which profiling showed to cost more than
         the rest of a poll cycle; the decisions themselves are cheap.
         """
-        signature = tuple(self.decide(op).allowed for op in self.GATED.values())
+        names = dict.fromkeys(a.name for a in self.ACTIONS)
+        signature = tuple((gate.action, gate.decision.allowed) for gate in map(self.gate, names))
         if signature != getattr(self, "_gate_signature", None):
             self._gate_signature = signature
             self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        op = self.GATED.get(action)
-        if op is None:
+        name = self._gated_name(action, parameters)
+        if name is None:
             return True
-        return True if self.decide(op).allowed else None
+        gate = self.gate(name)
+        if gate.action is None:
+            return False  # not offered on this view (or this tab): no key at all
+        return True if gate.decision.allowed else None
 
     def on_key(self, event: events.Key) -> None:
-        """A gated key whose action is disabled: say why instead of ignoring it."""
-        for binding in self._bindings_for_key(event.key):
-            op = self.GATED.get(binding.action)
-            if op is None:
+        """A catalogue key: judged and acted on here, once, on the selection of this instant."""
+        for binding in self._bindings.key_to_bindings.get(event.key, ()):
+            name = self._gated_name(binding.action.partition("(")[0], _params(binding.action))
+            if name is None:
                 continue
-            decision = self.decide(op)
-            if not decision.allowed:
-                event.stop()
-                event.prevent_default()
-                self.notify(
-                    decision.reason or "not allowed", title=binding.description, severity="warning"
-                )
-                return
+            event.stop()
+            event.prevent_default()
+            self.press(name, binding.description)
+            return
 
-    def _bindings_for_key(self, key: str) -> list[Binding]:
-        return list(self._bindings.key_to_bindings.get(key, ()))
+    def action_act(self, name: str) -> None:
+        self.press(name, name)
 
-    def help_rows(self, *, focused: bool = True) -> list[tuple[str, str, bool, str | None]]:
+    def press(self, name: str, title: str = "") -> None:
+        gate = self.gate(name)
+        if gate.action is None or not gate.decision.allowed:
+            reason = gate.decision.reason or "not allowed"
+            self.notify(reason, title=title or name, severity="warning")
+            return
+        self.begin(gate.action, gate.targets)
+
+    def begin(
+        self, action: Action, targets: list[Target], params: dict[str, Any] | None = None
+    ) -> None:
+        """Confirm as the catalogue says (and whenever a target is not the cursor row), then run."""
+        params = dict(params or {})
+        if action.confirm is Confirm.FORM and "form_done" not in params:
+
+            def submitted(values: dict[str, Any]) -> None:
+                self.begin(action, targets, {**values, "form_done": True})
+
+            self.open_form(action, targets, submitted)
+            return
+        cursor = self.cursor_id()
+        elsewhere = action.scope is Scope.ROW and any(t.id != cursor for t in targets)
+        if action.confirm in (Confirm.NONE, Confirm.FORM) and not elsewhere:
+            self.execute(action, targets, params)
+            return
+        question = action.ask(names_of(targets), len(targets)) + self.question_note(action, targets)
+        if elsewhere:
+            hidden = len(self.hidden_ids() & {t.id for t in targets})
+            question += f"\n\n{len(targets)} marked row(s): " + ", ".join(
+                inert(t.label or t.id) for t in targets
+            )
+            if hidden:
+                question += f"\n{hidden} of them hidden by the filter."
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self.execute(action, targets, params)
+
+        if action.confirm is Confirm.TYPED:
+            single = len(targets) == 1
+            noun = KIND_NOUN[action.kind]
+            expected = (
+                (targets[0].label or targets[0].id)
+                if single
+                else f"{action.name} {len(targets)} {noun}s"
+            )
+            prompt = f"{question} Type its name:" if single else f"{question} Type '{expected}':"
+            self.app.push_screen(TypedConfirmDialog(prompt, expected), answered)
+        else:
+            self.app.push_screen(ConfirmDialog(question, danger=action.dangerous), answered)
+
+    @work(exclusive=False, exit_on_error=False, group="actions")
+    async def execute(self, action: Action, targets: list[Target], params: dict[str, Any]) -> None:
+        await self.perform(action, targets, params)
+
+    async def perform(
+        self, action: Action, targets: list[Target], params: dict[str, Any]
+    ) -> list[Outcome]:
+        ctx = self.kapp.ctx
+        args = {**self.call_args(), **params}
+        call = action.call
+        assert call is not None, action
+        outcomes: list[Outcome] = await ctx.runner.run(
+            action.op,
+            targets,
+            lambda t: call(ctx.client, t.id, args),
+            operation=action.operation,
+            capture=ctx.client.capture_request_ids,
+            mark_pending=action.mark_pending,
+            on_marked=lambda t: self.targets_changed([t]),
+            verb=args.get("pending", action.pending),
+        )
+        self.targets_changed(targets)
+        labels = ", ".join(inert(o.target.label) for o in outcomes if o.ok)
+        done = args.get("done") or f"{action.done}: {labels}"
+        noun = KIND_NOUN[action.kind]
+        report_outcomes(self.notify, action.operation, outcomes, done, check_what=f"the {noun}")
+        self.after_action(action, outcomes, args)
+        self.refresh_data()
+        return outcomes
+
+    # -- help ------------------------------------------------------------------------------
+    def help_rows(self, *, focused: bool = True) -> list[HelpRow]:
         """Every binding of this screen, then (unless `focused=False`) of the focused widget (a
         table's movement, mark and open keys); one row per action with its keys joined
-        ("↑/k"); gated ones say whether and why they are disabled. Hidden bindings are listed
-        too: help is where the keys the footer has no room for are found."""
+        ("↑/k"); catalogue actions say whether and why they are disabled; one not offered here
+        is left out. Hidden bindings are listed too: help is where the keys the footer has no
+        room for are found."""
         rows = self._binding_rows(self)
         if focused and self.focused is not None:
             rows += self.focused_help_rows(exclude={row[1] for row in rows})
         return rows
 
-    def focused_help_rows(
-        self, exclude: set[str] | None = None
-    ) -> list[tuple[str, str, bool, str | None]]:
+    def focused_help_rows(self, exclude: set[str] | None = None) -> list[HelpRow]:
         if self.focused is None:
             return []
         return [row for row in self._binding_rows(self.focused) if row[1] not in (exclude or ())]
 
-    def _binding_rows(self, node: Any) -> list[tuple[str, str, bool, str | None]]:
+    def _binding_rows(self, node: Any) -> list[HelpRow]:
         keys: dict[str, list[str]] = {}
         described: dict[str, Binding] = {}
         for bindings in node._bindings.key_to_bindings.values():
@@ -221,10 +418,21 @@ class ConsoleScreen(Screen[None]):
                 if binding.description and binding.action not in TEXTUAL_ACTIONS:
                     keys.setdefault(binding.action, []).append(self.app.get_key_display(binding))
                     described.setdefault(binding.action, binding)
-        rows: list[tuple[str, str, bool, str | None]] = []
+        rows: list[HelpRow] = []
         for action, binding in described.items():
-            op = self.GATED.get(action)
-            decision = self.decide(op) if op is not None else Decision(True, None)
+            name = self._gated_name(action.partition("(")[0], _params(action))
+            decision = Decision(True)
+            if name is not None and node is self:
+                gate = self.gate(name)
+                if gate.action is None:
+                    continue
+                decision = gate.decision
             shown = "/".join(dict.fromkeys(keys[action]))
             rows.append((shown, binding.description, decision.allowed, decision.reason))
         return rows
+
+
+def _params(action: str) -> tuple[object, ...]:
+    """The parameter of "act('start')" (the only parameterised action form used here)."""
+    _, _, rest = action.partition("(")
+    return (rest.rstrip(")").strip("'\""),) if rest else ()

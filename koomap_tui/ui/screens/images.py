@@ -9,23 +9,23 @@ go on when the operator leaves this screen; the panel at the bottom shows them.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Static, TabbedContent, TabPane
+from textual.widgets import Input, Static, TabbedContent, TabPane
 
 from koomap_tui.api.models import Folder, ImageInfo
-from koomap_tui.domain.policy import Decision, Kind, Op
+from koomap_tui.domain.catalog import ASK_BEFORE_DOWNLOAD_BYTES, Action, actions_for
+from koomap_tui.domain.policy import Kind, Op
 from koomap_tui.domain.states import state_info, state_key
-from koomap_tui.services.actions import Outcome, Target
+from koomap_tui.services.actions import Target
 from koomap_tui.services.downloads import (
     DestinationExists,
     DownloadError,
@@ -48,11 +48,12 @@ from koomap_tui.services.sources.data import (
 )
 from koomap_tui.ui.format import fmt_bytes, fmt_time, inert
 from koomap_tui.ui.polling import PollUpdated
-from koomap_tui.ui.screens.base import ConsoleScreen
+from koomap_tui.ui.screens.base import action_bindings
+from koomap_tui.ui.screens.listview import TableControls
 from koomap_tui.ui.tablekit import refresh_rows, row_or_none
 from koomap_tui.ui.themes import state_style
 from koomap_tui.ui.widgets.console_footer import ConsoleFooter
-from koomap_tui.ui.widgets.dialogs import ConfirmDialog, TypedConfirmDialog
+from koomap_tui.ui.widgets.dialogs import ConfirmDialog
 from koomap_tui.ui.widgets.downloads_panel import DownloadsPanel
 from koomap_tui.ui.widgets.freshness import FreshnessBar
 from koomap_tui.ui.widgets.header_bar import HeaderBar
@@ -60,15 +61,19 @@ from koomap_tui.ui.widgets.state_text import pending_cell
 from koomap_tui.ui.widgets.virtual_table import Column, VirtualTable
 
 TABS = ("folders", "products", "images")
-NO_IMAGE_DELETE = "cannot delete: KooMap has no API to delete {what}; use the KooMap web console"
-NO_FOLDER_DOWNLOAD = (
-    "cannot download: an image set is a directory in your own OBS bucket ({path}) and OBS "
-    "directory listing is not supported here; use obsutil or OBS Browser"
-)
+TAB_KINDS = {
+    "folders": {Kind.FOLDER},
+    "products": {Kind.PRODUCT, Kind.REFINE_PRODUCT},
+    "images": {Kind.SATELLITE_IMAGE},
+}
+ACTIONS = actions_for(Kind.PRODUCT, Kind.REFINE_PRODUCT, Kind.SATELLITE_IMAGE)
 
 
 def _status(value: object) -> str:
     return state_key(value)
+
+
+# -- poll sources (Textual-free) -----------------------------------------------------------------
 
 
 # -- messages and helpers -------------------------------------------------------------------------
@@ -97,7 +102,7 @@ def download_dir(ctx: Any) -> Path:
 # -- the screen -----------------------------------------------------------------------------------
 
 
-class ImagesScreen(ConsoleScreen):
+class ImagesScreen(TableControls):
     DEFAULT_CSS = """
     ImagesScreen #tabs {
         height: 1fr;
@@ -110,16 +115,16 @@ class ImagesScreen(ConsoleScreen):
     view_key = "images"
     BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
         Binding("escape", "back", "Back", show=False),
-        Binding("D", "download", "Download"),
-        Binding("d", "delete", "Delete"),
+        *action_bindings(ACTIONS),
         Binding("c", "cancel_download", "Cancel dl"),
         Binding("C", "clear_downloads", "Clear done", show=False),
         Binding("r", "refresh", "Refresh"),
+        *TableControls.CONTROL_KEYS,
         Binding("1", "tab('folders')", "Image sets", show=False),
         Binding("2", "tab('products')", "Products", show=False),
         Binding("3", "tab('images')", "Satellite", show=False),
     ]
-    GATED: ClassVar[dict[str, Op]] = {"download": Op.DOWNLOAD, "delete": Op.DELETE}
+    ACTIONS = ACTIONS
 
     def __init__(self) -> None:
         super().__init__()
@@ -130,8 +135,9 @@ class ImagesScreen(ConsoleScreen):
         self._errors: set[str] = set()
         self._ready = False
         self._early: dict[str, Any] = {}
-        self._gates: tuple[object, ...] = ()
         self._tab_asked: str | None = None  # a `1`-`3` pressed before the tabs were ready
+        self._gates: tuple[object, ...] = ()
+        self._tab = "folders"
 
     # -- layout ----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -146,6 +152,9 @@ class ImagesScreen(ConsoleScreen):
                 with TabPane("3 Satellite images 卫星影像", id="images"):
                     yield VirtualTable(self._image_columns(), id="t-images", flash_seconds=0)
             yield DownloadsPanel(id="downloads")
+            yield Input(
+                placeholder="filter by name, id or alias (Enter keeps, Esc clears)", id="filter"
+            )
         yield FreshnessBar(id="freshness")
         yield ConsoleFooter()
 
@@ -215,6 +224,7 @@ class ImagesScreen(ConsoleScreen):
 
     # -- lifecycle -------------------------------------------------------------------------
     def on_mount(self) -> None:
+        self.query_one("#filter", Input).display = False
         client = self.kapp.ctx.client
         self.sources = {
             "folders": FolderSource(client),
@@ -258,7 +268,7 @@ class ImagesScreen(ConsoleScreen):
             elif poller.items:  # a previous visit's data, until the next cycle
                 self._seed(tab, poller.items)
         self.set_interval(5.0, self._check_pending_timeouts)
-        self._update_summary()
+        self.update_summary()
         self.refresh_gates()
 
     def _focus_table(self) -> None:
@@ -281,26 +291,29 @@ class ImagesScreen(ConsoleScreen):
 
     @property
     def active_tab(self) -> str:
-        with contextlib.suppress(Exception):
-            active = self.query_one("#tabs", TabbedContent).active
-            if active in TABS:
-                return active
-        return "folders"
+        """The tab shown (kept here, not read back from the widget, which is briefly unset
+        while it switches: the keys a tab offers must not flicker)."""
+        return self._tab
 
     @property
     def table(self) -> VirtualTable:
         return self.table_for(self.active_tab)
 
     def table_for(self, tab: str) -> VirtualTable:
-        return self.query_one(f"#t-{tab}", VirtualTable)
+        table: VirtualTable = self.query_one(f"#t-{tab}", VirtualTable)
+        return table
 
     @on(TabbedContent.TabActivated)
     def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id in TABS:
+            self._tab = str(event.pane.id)
         if not self._ready:
             return
+        self.close_filter(clear=False)
+        self.apply_filter()
         self._focus_table()
         self._check_viewport()
-        self._update_summary()
+        self.update_summary()
         self.refresh_gates()
 
     def action_tab(self, tab: str) -> None:
@@ -309,7 +322,21 @@ class ImagesScreen(ConsoleScreen):
         else:  # typed in the same burst as `:images⏎`: kept, not lost
             self._tab_asked = tab
 
+    def search_text(self, row: Any) -> str:
+        if isinstance(row, Folder):
+            return f"{row.folder_name or ''} {row.folder_code} {row.folder_alias or ''}"
+        if isinstance(row, ProductRow):
+            return f"{row.name} {row.id} {row.task_name}"
+        image = row.image if isinstance(row, ImageRow) else None
+        return (
+            ""
+            if image is None
+            else f"{image.image_name or ''} {image.image_id} {image.image_alias or ''}"
+        )
+
     def action_back(self) -> None:
+        if self.close_filter(clear=True):
+            return
         self.kapp.go_back()
 
     def action_refresh(self) -> None:
@@ -335,7 +362,7 @@ class ImagesScreen(ConsoleScreen):
             return
         self._apply(tab, update)
         if tab == self.active_tab:
-            self._update_summary()
+            self.update_summary()
             self.refresh_gates()
 
     def _seed(self, tab: str, items: Mapping[str, Any]) -> None:
@@ -419,7 +446,7 @@ class ImagesScreen(ConsoleScreen):
         if self.sources["images"].set_view(int(keys[0]), int(keys[-1])):
             self.pollers["images"].refresh_now()
 
-    def _update_summary(self) -> None:
+    def update_summary(self) -> None:
         tab = self.active_tab
         table = self.table_for(tab)
         text = Text()
@@ -455,39 +482,39 @@ class ImagesScreen(ConsoleScreen):
             )
         return None
 
-    def gate_targets(self) -> list[Target]:
+    def selection(self) -> list[Target]:
         target = self.target_of(self.current())
         return [target] if target is not None else []
 
-    def decide(self, op: Op) -> Decision:
-        row = self.current()
-        if row is None:
-            if not self._ready:
-                return Decision(False, "still loading")
-            loading = isinstance(row_or_none(self.table, self.table.cursor_key), ImageRow)
-            return Decision(False, "this row is still loading" if loading else "nothing selected")
-        decision = super().decide(op)
-        if not decision.allowed:
-            return decision
-        if op is Op.DELETE and isinstance(row, Folder | ImageInfo):
-            what = "image sets" if isinstance(row, Folder) else "satellite images"
-            return Decision(False, NO_IMAGE_DELETE.format(what=what))
-        if op is Op.DOWNLOAD:
-            if isinstance(row, Folder):
-                return Decision(False, NO_FOLDER_DOWNLOAD.format(path=inert(row.obs_path)))
-            if obs_locator(self.kapp.ctx) is None:
-                return Decision(
-                    False, "cannot download: no OBS endpoint is configured (obs_base_url)"
-                )
-            target = self.target_of(row)
-            if target is not None and self.downloads.active_for(target.kind, target.id):
-                return Decision(False, f"{inert(target.label)} is already being downloaded")
-        return decision
+    def cursor_id(self) -> str | None:
+        target = self.target_of(self.current())
+        return None if target is None else target.id
+
+    def shown_kinds(self) -> set[Kind]:
+        return TAB_KINDS[self.active_tab]
+
+    def no_target_reason(self, action: Action) -> str:
+        if not self._ready:
+            return "still loading"
+        loading = isinstance(row_or_none(self.table, self.table.cursor_key), ImageRow)
+        return "this row is still loading" if loading else "nothing selected"
+
+    def extra_denial(self, action: Action, targets: list[Target]) -> str | None:
+        if action.op is not Op.DOWNLOAD:
+            return None
+        if obs_locator(self.kapp.ctx) is None:
+            return "cannot download: no OBS endpoint is configured (obs_base_url)"
+        if self.downloads.active_for(targets[0].kind, targets[0].id):
+            return f"{inert(targets[0].label)} is already being downloaded"
+        return None
+
+    def targets_changed(self, targets: Any) -> None:
+        refresh_rows(self.table_for("products"), {product_key(t.kind, t.id) for t in targets})
 
     def refresh_gates(self) -> None:
         """Redraw the footer only when a gated key's state changed (a Footer recompose costs
         tens of milliseconds, and three pollers report several times a second)."""
-        signature = (self.active_tab, *(self.decide(op) for op in self.GATED.values()))
+        signature = (self.active_tab, *(self.gate(n).decision for n in ("download", "delete")))
         if signature != self._gates:
             self._gates = signature
             self.refresh_bindings()
@@ -500,13 +527,8 @@ class ImagesScreen(ConsoleScreen):
     @on(VirtualTable.Selected)
     def _selected(self, message: VirtualTable.Selected) -> None:
         """Enter on a product or an image downloads it (through the same gate as `D`)."""
-        if self.active_tab == "folders":
-            return
-        decision = self.decide(Op.DOWNLOAD)
-        if not decision.allowed:
-            self.notify(decision.reason or "not allowed", title="Download", severity="warning")
-            return
-        self.action_download()
+        if self.active_tab != "folders":
+            self.press("download", "Download")
 
     # -- downloads -------------------------------------------------------------------------
     def download_request(self, row: Any) -> DownloadRequest:
@@ -520,12 +542,30 @@ class ImagesScreen(ConsoleScreen):
             return image_request(row, locator, download_dir(ctx))
         raise DownloadError("nothing to download here")
 
-    def action_download(self) -> None:
-        row = self.current()
+    def begin(
+        self, action: Action, targets: list[Target], params: dict[str, Any] | None = None
+    ) -> None:
+        if action.op is Op.DOWNLOAD:
+            self.download(self.current(), confirmed=bool(params))
+        else:
+            super().begin(action, targets, params)
+
+    def download(self, row: Any, *, confirmed: bool = False) -> None:
+        """Asks first when the download is large or would overwrite files, then starts it."""
         try:
             request = self.download_request(row)
         except DownloadError as exc:
             self.notify(str(exc), title="Download", severity="warning")
+            return
+        size = row.size if isinstance(row, ProductRow) else None
+        if not confirmed and size is not None and size > ASK_BEFORE_DOWNLOAD_BYTES:
+
+            def large(ok: bool | None) -> None:
+                if ok:
+                    self.download(row, confirmed=True)
+
+            question = f"Download {inert(request.label)} ({fmt_bytes(size)}) to {request.dest_dir}?"
+            self.app.push_screen(ConfirmDialog(question, "Large download"), large)
             return
         existing = self.downloads.existing(request)
         if not existing:
@@ -586,57 +626,3 @@ class ImagesScreen(ConsoleScreen):
             self.notify(f"{inert(p.label)}: cancelled (start it again to resume)")
         if p.state.finished:
             self.refresh_gates()
-
-    # -- delete ----------------------------------------------------------------------------
-    def action_delete(self) -> None:
-        row = self.current()
-        if not isinstance(row, ProductRow):
-            return
-        noun = "product" if row.kind is Kind.PRODUCT else "refined product"
-        name = row.name
-
-        def answered(ok: bool | None) -> None:
-            if ok:
-                self.run_delete(row)
-
-        self.app.push_screen(
-            TypedConfirmDialog(
-                f"Delete {noun} {inert(name)}? This cannot be undone. Type its name:", name
-            ),
-            answered,
-        )
-
-    @work(exclusive=False, exit_on_error=False, group="actions")
-    async def run_delete(self, row: ProductRow) -> None:
-        ctx = self.kapp.ctx
-        client = ctx.client
-        target = Target(row.kind, row.id, row.state, row.name)
-        if row.kind is Kind.PRODUCT:
-            operation = "DeleteReal3DProduct"
-
-            async def call(t: Target) -> Any:
-                return await client.delete_real3d_product(t.id)
-        else:
-            operation = "DeleteReal3DRefineProduct"
-
-            async def call(t: Target) -> Any:
-                return await client.delete_real3d_refine_product(t.id)
-
-        table = self.table_for("products")
-        outcomes: list[Outcome] = await ctx.runner.run(
-            Op.DELETE,
-            [target],
-            call,
-            operation=operation,
-            capture=client.capture_request_ids,
-            on_marked=lambda t: refresh_rows(table, {product_key(t.kind, t.id)}),
-        )
-        for o in outcomes:
-            if o.ok:
-                self.notify(f"delete: {inert(o.target.label)} requested")
-            else:
-                self.notify(
-                    inert(o.message), title=f"{operation} failed", severity="error", timeout=10
-                )
-        refresh_rows(table, {product_key(row.kind, row.id)})
-        self.pollers["products"].refresh_now()

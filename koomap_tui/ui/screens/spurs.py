@@ -12,18 +12,20 @@ here or not). Both lists are kept per task in a small JSON file, see docs/spurs-
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Static
 
 from koomap_tui.api.models import Real3DTask, SpurInfo, SpurInfoDetail
+from koomap_tui.domain.catalog import Action, actions_for
 from koomap_tui.domain.gcp_import import (
     GcpImportError,
     RowError,
@@ -31,20 +33,19 @@ from koomap_tui.domain.gcp_import import (
     workbench_from_json,
     workbench_to_json,
 )
-from koomap_tui.domain.policy import ATTR_MODELING_TYPE, ATTR_TASK_TYPE, Kind, Op
+from koomap_tui.domain.policy import Kind, Op
 from koomap_tui.domain.states import state_info, state_key
 from koomap_tui.services.actions import Outcome, Target
 from koomap_tui.services.sources import Real3DTaskSource
 from koomap_tui.services.sources.spurs import GroupKey, SpurSource, point_key, spur_key
 from koomap_tui.ui.format import inert
-from koomap_tui.ui.outcomes import report_outcomes
 from koomap_tui.ui.polling import PollUpdated
-from koomap_tui.ui.screens.base import ConsoleScreen
-from koomap_tui.ui.screens.spur_forms import PerActionGates, PromptDialog, SpurForm
+from koomap_tui.ui.screens.base import ConsoleScreen, action_bindings
+from koomap_tui.ui.screens.forms import PromptDialog, SpurForm
+from koomap_tui.ui.screens.task_detail import task_attrs
 from koomap_tui.ui.tablekit import all_rows, refresh_rows, row_or_none
-from koomap_tui.ui.themes import state_style
+from koomap_tui.ui.themes import state_style, theme_style
 from koomap_tui.ui.widgets.console_footer import ConsoleFooter
-from koomap_tui.ui.widgets.dialogs import ConfirmDialog
 from koomap_tui.ui.widgets.freshness import FreshnessBar
 from koomap_tui.ui.widgets.header_bar import HeaderBar
 from koomap_tui.ui.widgets.state_text import pending_cell
@@ -52,6 +53,8 @@ from koomap_tui.ui.widgets.virtual_table import Column, VirtualTable
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 MAX_SHOWN_ERRORS = 8
+
+ACTIONS = tuple(a for a in actions_for(Kind.REAL3D_TASK) if a.op is Op.EDIT_SPURS)
 
 
 def _text(value: Any) -> str:
@@ -84,7 +87,7 @@ class PointRow:
         return "|".join(str(v) for v in self.key)
 
 
-class SpursScreen(PerActionGates, ConsoleScreen):
+class SpursScreen(ConsoleScreen):
     BREADCRUMB = "spurs"
     DEFAULT_CSS = """
     SpursScreen #top { height: 1fr; }
@@ -97,17 +100,11 @@ class SpursScreen(PerActionGates, ConsoleScreen):
         Binding("escape", "back", "Back"),
         Binding("o", "open_image", "Image"),
         Binding("f", "forget_image", "Forget image", show=False),
-        Binding("a", "add", "Add spur"),
-        Binding("d", "delete", "Delete spur"),
-        Binding("m", "marker", "Marker"),
+        *action_bindings(ACTIONS),
         Binding("i", "import_points", "Import GCPs"),
         Binding("r", "refresh", "Refresh"),
     ]
-    GATED: ClassVar[dict[str, Op]] = {
-        "add": Op.EDIT_SPURS,
-        "delete": Op.EDIT_SPURS,
-        "marker": Op.EDIT_SPURS,
-    }
+    ACTIONS = ACTIONS
 
     def __init__(self, workspace_id: str, task: Real3DTask) -> None:
         super().__init__()
@@ -176,7 +173,7 @@ class SpursScreen(PerActionGates, ConsoleScreen):
 
     def _render_image_count(self, row: ImageRow) -> Text:
         if row.error is not None:
-            return Text("✗ err", style=self.app.theme_variables.get("error", "red"))
+            return Text("✗ err", style=theme_style(self.app.theme_variables, "error"))
         return Text("…" if row.spurs is None else str(row.spurs))
 
     def _render_spur_id(self, spur: SpurInfoDetail) -> Text:
@@ -188,7 +185,7 @@ class SpursScreen(PerActionGates, ConsoleScreen):
         if point.count is None:
             return Text("…", style="dim")
         noun = "image" if point.count == 1 else "images"
-        style = "" if point.count else self.app.theme_variables.get("warning", "yellow")
+        style = "" if point.count else theme_style(self.app.theme_variables, "warning")
         return Text(f"{point.count} {noun}", style=style)
 
     def _render_source(self, point: PointRow) -> Text:
@@ -271,12 +268,7 @@ class SpursScreen(PerActionGates, ConsoleScreen):
             item_id or t.task_id,
             state_key(t.task_status),
             label=label or t.task_name or t.task_id,
-            attrs={
-                ATTR_TASK_TYPE: state_key(t.task_type) if t.task_type is not None else "",
-                ATTR_MODELING_TYPE: state_key(t.modeling_type)
-                if t.modeling_type is not None
-                else "",
-            },
+            attrs=task_attrs(t),
         )
 
     def selected_spur(self) -> SpurInfoDetail | None:
@@ -294,26 +286,29 @@ class SpursScreen(PerActionGates, ConsoleScreen):
     def selected_point(self) -> PointRow | None:
         return row_or_none(self.points_table, self.points_table.cursor_key)  # type: ignore[no-any-return]
 
-    def action_targets(self, action: str) -> list[Target]:
-        if action == "delete":
-            spur = self.selected_spur()
-            if spur is None:
-                return []
-            return [self.task_target(spur.id, f"spur {spur.id} on image {spur.image_code}")]
+    def selection(self) -> list[Target]:
+        spur = self.selected_spur()
+        if spur is None:
+            return []
+        return [self.task_target(spur.id, f"spur {spur.id} on image {spur.image_code}")]
+
+    def cursor_id(self) -> str | None:
+        spur = self.selected_spur()
+        return None if spur is None else spur.id
+
+    def parent_targets(self) -> list[Target]:
         return [self.task_target()]
 
-    def no_target_reason(self, action: str) -> str:
+    def no_target_reason(self, action: Action) -> str:
         return "select a spur on an image first (o opens an image by its code)"
 
     def known_spur_total(self) -> int:
         return len(all_rows(self.spurs_table))
 
-    def extra_denial(self, action: str) -> str | None:
-        if action == "delete":
-            spur = self.selected_spur()
-            if spur is not None and spur.id in self.deleting:
-                return "this spur is already being deleted"
-        if action == "marker":
+    def extra_denial(self, action: Action, targets: list[Target]) -> str | None:
+        if action.name == "delete" and targets[0].id in self.deleting:
+            return "this spur is already being deleted"
+        if action.name == "marker":
             if not self.loaded:
                 return "wait until the spurs have loaded"
             if self.known_spur_total() == 0 and not any(self.counts.values()):
@@ -323,8 +318,11 @@ class SpursScreen(PerActionGates, ConsoleScreen):
                 )
         return None
 
-    def gate_targets(self) -> list[Target]:
-        return [self.task_target()]
+    def question_note(self, action: Action, targets: list[Target]) -> str:
+        spur = self.selected_spur()
+        if spur is None:
+            return ""
+        return f" (pixel {_text(spur.point_width)}, {_text(spur.point_height)})"
 
     # -- polling ---------------------------------------------------------------------------
     def on_poll_updated(self, message: PollUpdated) -> None:
@@ -444,7 +442,7 @@ class SpursScreen(PerActionGates, ConsoleScreen):
         if decision.allowed:
             text.append("\nediting allowed", style="dim")
         else:
-            text.append(f"\n{decision.reason}", style=variables.get("warning", "yellow"))
+            text.append(f"\n{decision.reason}", style=theme_style(variables, "warning"))
         if self.source is not None and not self.source.images:
             text.append(
                 "\nNo image known yet: the API cannot list a task's images. Press o and type an "
@@ -453,11 +451,11 @@ class SpursScreen(PerActionGates, ConsoleScreen):
         for code, error in list(self.image_errors.items())[:3]:
             text.append(
                 f"\nimage {inert(code)}: {inert(error)} (f forgets it)",
-                style=variables.get("error", "red"),
+                style=theme_style(variables, "error"),
             )
         if self.import_errors:
             text.append("\nLast import refused, nothing imported:\n", style="bold")
-            text.append("\n".join(self.import_errors), style=variables.get("error", "red"))
+            text.append("\n".join(self.import_errors), style=theme_style(variables, "error"))
         self.query_one("#spur-summary", Static).update(text)
 
     # -- actions ---------------------------------------------------------------------------
@@ -511,7 +509,9 @@ class SpursScreen(PerActionGates, ConsoleScreen):
         self.poller.refresh_now()
         self.notify(f"image {inert(code)} forgotten (its spurs stay on the server)")
 
-    def action_add(self) -> None:
+    def open_form(
+        self, action: Action, targets: list[Target], proceed: Callable[[dict[str, Any]], None]
+    ) -> None:
         prefill: dict[str, str] = {}
         image = self.selected_image()
         if image:
@@ -528,30 +528,9 @@ class SpursScreen(PerActionGates, ConsoleScreen):
 
         def submitted(body: SpurInfo | None) -> None:
             if body is not None:
-                self.add_spur(body)
+                proceed({"body": body, "done": f"spur added on image {inert(body.image_code)}"})
 
         self.app.push_screen(SpurForm(t.task_id, t.task_name or t.task_id, prefill), submitted)
-
-    def action_delete(self) -> None:
-        spur = self.selected_spur()
-        if spur is None:
-            return
-
-        def answered(ok: bool | None) -> None:
-            if ok:
-                self.delete_spur(spur)
-
-        self.app.push_screen(
-            ConfirmDialog(
-                f"Delete spur {inert(spur.id)} on image {inert(spur.image_code)} "
-                f"(pixel {_text(spur.point_width)}, {_text(spur.point_height)})?",
-                danger=True,
-            ),
-            answered,
-        )
-
-    def action_marker(self) -> None:
-        self.create_marker()
 
     def action_import_points(self) -> None:
         def answered(path: str | None) -> None:
@@ -604,66 +583,24 @@ class SpursScreen(PerActionGates, ConsoleScreen):
         self.notify(f"imported {len(points)} control points{replaced}", timeout=5)
         self.poller.refresh_now()
 
-    # -- workers ---------------------------------------------------------------------------
-    async def _run(self, target: Target, operation: str, call: Any) -> Outcome:
-        ctx = self.kapp.ctx
-        outcomes: list[Outcome] = await ctx.runner.run(
-            Op.EDIT_SPURS,
-            [target],
-            lambda _t: call(),
-            operation=operation,
-            mark_pending=False,  # the task's state does not change: a mark would never clear
-            capture=ctx.client.capture_request_ids,
-        )
-        outcome = outcomes[0]
-        if not outcome.ok:  # success is announced by the caller, with what was added
-            report_outcomes(self.notify, operation, outcomes, check_what="the spurs")
-        return outcome
+    # -- outcomes ------------------------------------------------------------------------
+    async def perform(
+        self, action: Action, targets: list[Target], params: dict[str, Any]
+    ) -> list[Outcome]:
+        ids = {t.id for t in targets} if action.name == "delete" else set()
+        self.deleting |= ids
+        refresh_rows(self.spurs_table, ids)
+        outcomes = await super().perform(action, targets, params)
+        failed = {o.target.id for o in outcomes if not o.ok and o.status != "unknown"}
+        self.deleting -= ids & failed
+        refresh_rows(self.spurs_table, ids)
+        return outcomes
 
-    @work(exclusive=False, exit_on_error=False, group="actions")
-    async def add_spur(self, body: SpurInfo) -> None:
-        client = self.kapp.ctx.client
-        outcome = await self._run(
-            self.task_target(), "AddSpurPoint", lambda: client.add_spur_point(body)
-        )
-        if outcome.ok:
+    def after_action(self, action: Action, outcomes: list[Outcome], params: Any) -> None:
+        body = params.get("body")
+        if action.name == "add" and body is not None and any(o.ok for o in outcomes):
             self.remember_image(body.image_code)
             self.images_table.move_cursor_to_key(body.image_code)
-            spur = outcome.result
-            ident = inert(getattr(spur, "id", ""))
-            self.notify(f"spur {ident} added on image {inert(body.image_code)}", timeout=4)
-            self.poller.refresh_now()
-            self.task_poller.refresh_now()
-
-    @work(exclusive=False, exit_on_error=False, group="actions")
-    async def delete_spur(self, spur: SpurInfoDetail) -> None:
-        client = self.kapp.ctx.client
-        target = self.task_target(spur.id, f"spur {spur.id} on image {spur.image_code}")
-        self.deleting.add(spur.id)
-        refresh_rows(self.spurs_table, {spur.id})
-        outcome = await self._run(
-            target, "DeleteSpurPoint", lambda: client.delete_spur_point(spur.id)
-        )
-        if outcome.ok:
-            self.notify(f"deleted spur {inert(spur.id)}", timeout=4)
-        elif outcome.status != "unknown":
-            self.deleting.discard(spur.id)
-            refresh_rows(self.spurs_table, {spur.id})
-        self.poller.refresh_now()
-
-    @work(exclusive=True, exit_on_error=False, group="marker")
-    async def create_marker(self) -> None:
-        client = self.kapp.ctx.client
-        task_id = self.task_obj.task_id
-        outcome = await self._run(
-            self.task_target(), "CreateMarkerInfo", lambda: client.create_marker_info(task_id)
-        )
-        if outcome.ok:
-            self.notify(
-                "marker file generated from all spurs of the task; start the task for full "
-                "modeling to use it",
-                timeout=6,
-            )
 
 
 __all__ = ["SpurSource", "SpursScreen"]

@@ -9,51 +9,35 @@ the published API has no such operation.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from koomap_tui.api.errors import KooMapError
 from koomap_tui.api.models import Real3DSubTask, Real3DSubTaskCreate, Real3DTask
-from koomap_tui.domain.policy import (
-    ATTR_MODELING_TYPE,
-    ATTR_SUBTASK_COUNT,
-    ATTR_TASK_TYPE,
-    MAX_SUBTASKS_PER_TASK,
-    Kind,
-    Op,
-)
+from koomap_tui.domain.catalog import Action, actions_for, row
+from koomap_tui.domain.policy import ATTR_SUBTASK_COUNT, MAX_SUBTASKS_PER_TASK, Kind, Op
 from koomap_tui.domain.states import state_info, state_key
-from koomap_tui.services.actions import Outcome, Target
+from koomap_tui.services.actions import Target
+from koomap_tui.services.poller import PollUpdate
 from koomap_tui.services.sources import Real3DTaskSource, SubTaskSource
 from koomap_tui.ui.format import duration_between, fmt_duration, fmt_percent, fmt_time, inert
-from koomap_tui.ui.outcomes import report_outcomes
-from koomap_tui.ui.polling import PollUpdated
-from koomap_tui.ui.screens.base import ConsoleScreen
-from koomap_tui.ui.screens.spur_forms import PerActionGates, SubtaskNameForm, UploadMarkDialog
-from koomap_tui.ui.tablekit import all_rows, refresh_rows, row_or_none
-from koomap_tui.ui.themes import state_style
-from koomap_tui.ui.widgets.console_footer import ConsoleFooter
-from koomap_tui.ui.widgets.dialogs import ConfirmDialog, TypedConfirmDialog
-from koomap_tui.ui.widgets.freshness import FreshnessBar
-from koomap_tui.ui.widgets.header_bar import HeaderBar
+from koomap_tui.ui.screens.base import action_bindings
+from koomap_tui.ui.screens.forms import SubtaskNameForm, UploadMarkDialog
+from koomap_tui.ui.screens.listview import ListScreen, ResourceSpec
+from koomap_tui.ui.screens.task_detail import TASKS
+from koomap_tui.ui.tablekit import refresh_rows
+from koomap_tui.ui.themes import state_style, theme_style
 from koomap_tui.ui.widgets.progress import progress_cell
-from koomap_tui.ui.widgets.state_text import pending_cell
-from koomap_tui.ui.widgets.virtual_table import Column, VirtualTable
+from koomap_tui.ui.widgets.virtual_table import Column
 
-OPERATIONS = {
-    Op.CREATE_SUBTASK: "CreateReal3DSubTask",
-    Op.START: "StartReal3DSubTask",
-    Op.STOP: "StopReal3DSubTask",
-    Op.DELETE: "DeleteReal3DSubTask",
-    Op.UPLOAD: "UpdateSubTaskUploadStatus(sim)",
-}
+ACTIONS = (row(Kind.REAL3D_TASK, Op.CREATE_SUBTASK), *actions_for(Kind.SUBTASK))
 UPLOAD_VERBS = {
     "UPLOADING": "marking upload started",
     "UPLOAD_SUCCESS": "marking upload finished",
@@ -88,53 +72,33 @@ class SubtaskDetail(ModalScreen[None]):
         self.dismiss(None)
 
 
-class SubtasksScreen(PerActionGates, ConsoleScreen):
+class SubtasksScreen(ListScreen):
     BREADCRUMB = "subtasks"
+    SPEC = ResourceSpec.of(
+        Kind.SUBTASK, "subtasks", "subtask_id subtask_name subtask_status", empty_text="loading…"
+    )
+    ACTIONS = ACTIONS
     BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
-        Binding("escape", "back", "Back"),
-        Binding("n", "create", "New"),
-        Binding("u", "upload", "Upload"),
-        Binding("s", "start", "Start"),
-        Binding("x", "stop", "Stop"),
-        Binding("d", "delete", "Delete"),
+        *action_bindings(ACTIONS),
         Binding("c", "copy_path", "Copy path"),
-        Binding("r", "refresh", "Refresh"),
     ]
-    GATED: ClassVar[dict[str, Op]] = {
-        "create": Op.CREATE_SUBTASK,
-        "upload": Op.UPLOAD,
-        "start": Op.START,
-        "stop": Op.STOP,
-        "delete": Op.DELETE,
-    }
 
     def __init__(self, workspace_id: str, task: Real3DTask) -> None:
         super().__init__()
         self.workspace_id = workspace_id
         self.task_obj = task
         self.view_key = f"subtasks:{task.task_id}"
-        self.source: SubTaskSource | None = None
-        self.task_source: Real3DTaskSource | None = None
-        self.loaded = False
+        self.task_poller: Any = None
         self.refine_status: dict[str, str] = {}
         self.refine_error: str | None = None
 
     def crumb(self) -> str:
         return f"subtasks of {inert(self.task_obj.task_name or self.task_obj.task_id)}"
 
-    # -- layout ----------------------------------------------------------------------------
-    def compose(self) -> ComposeResult:
-        yield HeaderBar(id="header")
-        with Vertical(id="body"):
-            yield Static("", id="summary")
-            yield VirtualTable(self._columns(), id="subtasks", empty_text="loading…")
-        yield FreshnessBar(id="freshness")
-        yield ConsoleFooter()
-
-    def _columns(self) -> list[Column]:
+    def columns(self) -> list[Column]:
         return [
             Column("name", "Name", 20, min_width=16, max_width=36, render=lambda s: Text(inert(s.subtask_name)), sort_key=lambda s: (s.subtask_name or "").lower()),
-            Column("state", "State", 18, render=self._render_state, sort_key=lambda s: state_key(s.subtask_status)),
+            Column("state", "State", 18, render=self.state_cell, sort_key=lambda s: state_key(s.subtask_status)),
             Column("progress", "Progress", 16, render=lambda s: progress_cell(s.subtask_progress, 10)),
             Column("product", "Refined product", 24, min_width=16, priority=3, render=self._render_product),
             Column("model_path", "Model path (upload to)", 34, min_width=16, priority=5, render=lambda s: Text(inert(s.model_path) or "—")),
@@ -143,16 +107,6 @@ class SubtasksScreen(PerActionGates, ConsoleScreen):
             Column("duration", "Duration", 9, align="right", priority=2, render=lambda s: Text(fmt_duration(duration_between(s.exec_start_time, s.exec_stop_time)))),
             Column("failure", "Failure", 50, min_width=24, priority=1, render=self._render_failure),
         ]  # fmt: skip
-
-    def _render_state(self, sub: Real3DSubTask) -> Text:
-        runner = self.kapp.ctx.runner
-        variables = self.app.theme_variables
-        pending = runner.pending_for(Kind.SUBTASK, sub.subtask_id)
-        if pending is not None:
-            return pending_cell(pending.verb, variables, expired=pending.expired(runner.now()))
-        state = state_key(sub.subtask_status)
-        info = state_info(Kind.SUBTASK, state)
-        return Text(f"{info.glyph} {inert(state)}", style=state_style(variables, info.slug))
 
     def _render_product(self, sub: Real3DSubTask) -> Text:
         pid = sub.refine_product_id
@@ -169,73 +123,53 @@ class SubtasksScreen(PerActionGates, ConsoleScreen):
     def _render_failure(self, sub: Real3DSubTask) -> Text:
         if not sub.fail_message:
             return Text("")
-        return Text(inert(sub.fail_message), style=self.app.theme_variables.get("error", "red"))
+        return Text(inert(sub.fail_message), style=theme_style(self.app.theme_variables, "error"))
 
-    @property
-    def table(self) -> VirtualTable:
-        return self.query_one("#subtasks", VirtualTable)
-
-    def on_mount(self) -> None:
-        self.table.focus()
+    def make_source(self) -> SubTaskSource:
         client = self.kapp.ctx.client
-        self.source = SubTaskSource(client, self.workspace_id, self.task_obj.task_id)
-        self.poller = self.attach_source(self.source)
-        self.task_source = Real3DTaskSource(client, self.workspace_id)
-        self.task_poller = self.attach_source(self.task_source)
-        header = self.query_one(HeaderBar)
-        header.workspace = (
-            self.kapp.current_workspace[1] if self.kapp.current_workspace else self.workspace_id
-        )
-        self.set_interval(5.0, self._check_pending_timeouts)
-        self._update_summary()
+        self.task_poller = self.attach_source(Real3DTaskSource(client, self.workspace_id))
+        return SubTaskSource(client, self.workspace_id, self.task_obj.task_id)
 
-    # -- parent task -----------------------------------------------------------------------
+    def polled(self, update: PollUpdate[Any]) -> None:
+        self.table.empty_text = self._empty_text()
+        self.table.refresh()
+        if (
+            len(update.added) == len(update.items)
+            or update.added
+            or update.changed
+            or update.removed
+        ):
+            self.load_refine_products()
+
+    def other_update(self, update: PollUpdate[Any]) -> None:
+        task = None if update.error is not None else update.items.get(self.task_obj.task_id)
+        if task is not None:
+            self.task_obj = task
+            self.update_summary()
+            self.refresh_gates()
+
+    # -- targets ---------------------------------------------------------------------------
     @property
     def is_nerf(self) -> bool:
         return state_key(self.task_obj.modeling_type) == "Nerf"
 
-    def parent_target(self) -> Target:
-        t = self.task_obj
-        attrs = {
-            ATTR_TASK_TYPE: state_key(t.task_type) if t.task_type is not None else "",
-            ATTR_MODELING_TYPE: state_key(t.modeling_type) if t.modeling_type is not None else "",
-        }
+    def parent_targets(self) -> list[Target]:
+        target = TASKS.target(self.task_obj)
         if self.loaded:
-            attrs[ATTR_SUBTASK_COUNT] = str(len(all_rows(self.table)))
-        return Target(
-            Kind.REAL3D_TASK,
-            t.task_id,
-            state_key(t.task_status),
-            label=t.task_name or t.task_id,
-            attrs=attrs,
-        )
+            attrs = {**target.attrs, ATTR_SUBTASK_COUNT: str(len(self.rows()))}
+            target = Target(target.kind, target.id, target.state, target.label, attrs)
+        return [target]
 
-    def subtask_target(self, sub: Real3DSubTask) -> Target:
-        return Target(
-            Kind.SUBTASK,
-            sub.subtask_id,
-            state_key(sub.subtask_status),
-            label=sub.subtask_name or sub.subtask_id,
-        )
+    def call_args(self) -> dict[str, Any]:
+        return {"workspace_id": self.workspace_id, "task_id": self.task_obj.task_id}
 
-    # -- gating ----------------------------------------------------------------------------
-    def selected(self) -> Real3DSubTask | None:
-        table = self.table
-        return row_or_none(table, table.cursor_key)  # type: ignore[no-any-return]
-
-    def action_targets(self, action: str) -> list[Target]:
-        if action == "create":
-            return [self.parent_target()]
-        sub = self.selected()
-        return [] if sub is None else [self.subtask_target(sub)]
-
-    def no_target_reason(self, action: str) -> str:
+    def no_target_reason(self, action: Action) -> str:
         return "no subtask selected" if self.loaded else "subtasks are still loading"
 
-    def extra_denial(self, action: str) -> str | None:
-        if action == "create" and not self.loaded:
+    def extra_denial(self, action: Action, targets: list[Target]) -> str | None:
+        if action.op is Op.CREATE_SUBTASK and not self.loaded:
             return "wait until the subtasks have loaded (names must be unique)"
-        if action == "upload" and not self._upload_status_available():
+        if action.op is Op.UPLOAD and not self._upload_status_available():
             return (
                 "recording the upload status needs the simulator's upload-status call; the "
                 "published API has none (upload to model_path with your OBS tool)"
@@ -246,15 +180,49 @@ class SubtasksScreen(PerActionGates, ConsoleScreen):
         ctx = self.kapp.ctx
         return bool(ctx.demo or ctx.sim is not None or ctx.sim_upload_status)
 
-    def gate_targets(self) -> list[Target]:
-        sub = self.selected()
-        return [] if sub is None else [self.subtask_target(sub)]
+    def open_form(
+        self, action: Action, targets: list[Target], proceed: Callable[[dict[str, Any]], None]
+    ) -> None:
+        if action.op is Op.CREATE_SUBTASK:
+            names = [s.subtask_name or "" for s in self.rows()]
 
-    @on(VirtualTable.Selected)
-    def _show_detail(self, message: VirtualTable.Selected) -> None:
-        sub = row_or_none(self.table, message.key)
-        if sub is not None:
-            self.app.push_screen(SubtaskDetail(self.detail_text(sub)))
+            def named(body: Real3DSubTaskCreate | None) -> None:
+                # The list may have changed while the form was open: check again before sending.
+                if body is None:
+                    return
+                taken = {(s.subtask_name or "").casefold() for s in self.rows()}
+                if body.subtask_name.casefold() in taken:
+                    self.notify(f"{inert(body.subtask_name)!r} already exists in this task",
+                                title="Create subtask", severity="warning")  # fmt: skip
+                    return
+                proceed({"body": body, "done": f"created subtask {inert(body.subtask_name)}"})
+
+            task_name = self.task_obj.task_name or self.task_obj.task_id
+            self.app.push_screen(SubtaskNameForm(task_name, names), named)
+            return
+        sub = self.current()
+        if sub is None:
+            return
+
+        def chosen(status: str | None) -> None:
+            if status is not None:
+                label = inert(sub.subtask_name or sub.subtask_id)
+                proceed({"status": status, "pending": UPLOAD_VERBS[status],
+                         "done": f"{label}: upload recorded as {status}"})  # fmt: skip
+
+        dialog = UploadMarkDialog(
+            sub.subtask_name or sub.subtask_id, state_key(sub.subtask_status), sub.model_path or ""
+        )
+        self.app.push_screen(dialog, chosen)
+
+    def question_note(self, action: Action, targets: list[Target]) -> str:
+        sub = self.current()
+        if action.op is not Op.DELETE or sub is None or not sub.refine_product_id:
+            return ""
+        return f" (refined product {inert(sub.refine_product_id)})"
+
+    def open_row(self, row: Any) -> None:
+        self.app.push_screen(SubtaskDetail(self.detail_text(row)))
 
     def detail_text(self, sub: Real3DSubTask) -> Text:
         """Every field of one subtask, untruncated (model_path and fail_message are long)."""
@@ -278,47 +246,11 @@ class SubtasksScreen(PerActionGates, ConsoleScreen):
             text.append(f"{inert(value)}\n")
         return text
 
-    @on(VirtualTable.CursorMoved)
-    def _cursor_moved(self) -> None:
-        self.refresh_gates()
-
-    # -- polling ---------------------------------------------------------------------------
-    def on_poll_updated(self, message: PollUpdated) -> None:
-        message.stop()
-        update = message.update
-        if self.task_source is not None and update.source == self.task_source.key:
-            self._parent_update(update)
-            return
-        if self.source is None or update.source != self.source.key:
-            return
-        first = not self.loaded
-        if not self.apply_poll(
-            update, self.table, Kind.SUBTASK, lambda s: s.subtask_status, replace=first
-        ):
-            return
-        self.loaded = True
-        added = update.added
-        self.table.empty_text = self._empty_text()
-        self.table.refresh()
-        if first or added or update.changed or update.removed:
-            self.load_refine_products()
-        self._update_summary()
-        self.refresh_gates()
-
-    def _parent_update(self, update: Any) -> None:
-        if update.error is not None:
-            return
-        task = update.items.get(self.task_obj.task_id)
-        if task is not None:
-            self.task_obj = task
-            self._update_summary()
-            self.refresh_gates()
-
     @work(exclusive=True, exit_on_error=False, group="refine-products")
     async def load_refine_products(self) -> None:
         """Status of each subtask's refined product (ListReal3DRefineProducts by task name)."""
         client = self.kapp.ctx.client
-        wanted = {s.refine_product_id for s in all_rows(self.table) if s.refine_product_id}
+        wanted = {s.refine_product_id for s in self.rows() if s.refine_product_id}
         found: dict[str, str] = {}
         try:
             if self.task_obj.task_name:
@@ -338,17 +270,11 @@ class SubtasksScreen(PerActionGates, ConsoleScreen):
         else:
             self.refine_error = None
             self.refine_status = found
-        refresh_rows(self.table, {s.subtask_id for s in all_rows(self.table)})
-
-    def _check_pending_timeouts(self) -> None:
-        expired = self.kapp.ctx.runner.expired()
-        keys = {k for kind, k in expired if kind is Kind.SUBTASK}
-        if keys:
-            refresh_rows(self.table, keys)
+        refresh_rows(self.table, {s.subtask_id for s in self.rows()})
 
     # -- summary and empty state -----------------------------------------------------------
     def create_decision_text(self) -> str:
-        decision = self.decide_action("create")
+        decision = self.gate("create").decision
         return "n: create allowed" if decision.allowed else f"n: {decision.reason}"
 
     def _empty_text(self) -> str:
@@ -358,193 +284,40 @@ class SubtasksScreen(PerActionGates, ConsoleScreen):
                 "no refinement subtasks: they exist only for Nerf tasks "
                 f"(this one is {state_key(t.modeling_type) or 'of unknown type'})"
             )
-        decision = self.decide_action("create")
+        decision = self.gate("create").decision
         if decision.allowed:
             return "no refinement subtasks yet; press n to create one"
         return f"no refinement subtasks; {decision.reason}"
 
-    def _update_summary(self) -> None:
+    def summary_items(self) -> list[Text]:
         t = self.task_obj
-        variables = self.app.theme_variables
         state = state_key(t.task_status)
         info = state_info(Kind.REAL3D_TASK, state)
-        count = len(all_rows(self.table)) if self.loaded else None
+        count = len(self.rows()) if self.loaded else None
         text = Text.assemble(
             ("Refinement subtasks of ", "bold"),
             (inert(t.task_name or t.task_id), "bold"),
             f"  ·  {inert(state_key(t.modeling_type)) or '?'}  ·  ",
-            (f"{info.glyph} {inert(state)}", state_style(variables, info.slug)),
+            (f"{info.glyph} {inert(state)}", state_style(self.app.theme_variables, info.slug)),
             f"  ·  {'…' if count is None else count} of {MAX_SUBTASKS_PER_TASK}",
         )
         text.append(f"\n{self.create_decision_text()}", style="dim")
         if self.refine_error:
             text.append(f"  ·  refined products unavailable: {inert(self.refine_error)}")
-        self.query_one("#summary", Static).update(text)
+        return [text]
 
-    # -- actions ---------------------------------------------------------------------------
     def action_back(self) -> None:
         self.app.pop_screen()
 
     def action_refresh(self) -> None:
-        self.poller.refresh_now()
-        self.task_poller.refresh_now()
+        super().action_refresh()
         self.load_refine_products()
-        self.notify("refreshing…", timeout=1.5)
 
     def action_copy_path(self) -> None:
         """The upload target, for the operator's OBS tool (OSC 52: works over SSH too)."""
-        sub = self.selected()
+        sub = self.current()
         if sub is None or not sub.model_path:
             self.notify("no model_path to copy", severity="warning")
             return
         self.app.copy_to_clipboard(sub.model_path)
         self.notify(f"copied {inert(sub.model_path)}", timeout=4)
-
-    def action_create(self) -> None:
-        names = [s.subtask_name or "" for s in all_rows(self.table)]
-
-        def submitted(body: Real3DSubTaskCreate | None) -> None:
-            if body is not None:
-                self.create_subtask(body)
-
-        self.app.push_screen(
-            SubtaskNameForm(self.task_obj.task_name or self.task_obj.task_id, names), submitted
-        )
-
-    def action_start(self) -> None:
-        sub = self.selected()
-        if sub is not None:
-            self.run_subtask_op(Op.START, sub)
-
-    def action_stop(self) -> None:
-        sub = self.selected()
-        if sub is None:
-            return
-        name = inert(sub.subtask_name or sub.subtask_id)
-
-        def answered(ok: bool | None) -> None:
-            if ok:
-                self.run_subtask_op(Op.STOP, sub)
-
-        self.app.push_screen(
-            ConfirmDialog(f"Stop refinement subtask {name}? Its running work is lost."), answered
-        )
-
-    def action_delete(self) -> None:
-        sub = self.selected()
-        if sub is None:
-            return
-        expected = sub.subtask_name or sub.subtask_id
-        product = (
-            f" Its refined product {inert(sub.refine_product_id)} is deleted too."
-            if sub.refine_product_id
-            else " Its refined product (if any) is deleted too."
-        )
-        prompt = f"Delete refinement subtask {inert(expected)}?{product} Type its name:"
-
-        def answered(ok: bool | None) -> None:
-            if ok:
-                self.run_subtask_op(Op.DELETE, sub)
-
-        self.app.push_screen(TypedConfirmDialog(prompt, expected), answered)
-
-    def action_upload(self) -> None:
-        sub = self.selected()
-        if sub is None:
-            return
-
-        def chosen(status: str | None) -> None:
-            if status is not None:
-                self.run_subtask_op(Op.UPLOAD, sub, status=status)
-
-        self.app.push_screen(
-            UploadMarkDialog(
-                sub.subtask_name or sub.subtask_id,
-                state_key(sub.subtask_status),
-                sub.model_path or "",
-            ),
-            chosen,
-        )
-
-    # -- workers ---------------------------------------------------------------------------
-    @work(exclusive=False, exit_on_error=False, group="actions")
-    async def create_subtask(self, body: Real3DSubTaskCreate) -> None:
-        # The list may have changed while the form was open: check again before sending.
-        name = body.subtask_name.casefold()
-        if any((s.subtask_name or "").casefold() == name for s in all_rows(self.table)):
-            self.notify(
-                f"{inert(body.subtask_name)!r} already exists in this task",
-                title="Create subtask",
-                severity="warning",
-            )
-            return
-        ctx = self.kapp.ctx
-        client = ctx.client
-        ws = self.workspace_id
-
-        async def call(target: Target) -> Any:
-            return await client.create_real3d_subtask(ws, target.id, body)
-
-        outcomes = await ctx.runner.run(
-            Op.CREATE_SUBTASK,
-            [self.parent_target()],
-            call,
-            operation=OPERATIONS[Op.CREATE_SUBTASK],
-            mark_pending=False,  # the parent's state does not change: a mark would never clear
-            capture=client.capture_request_ids,
-        )
-        self.report(Op.CREATE_SUBTASK, outcomes, f"created subtask {inert(body.subtask_name)}")
-        self.poller.refresh_now()
-
-    @work(exclusive=False, exit_on_error=False, group="actions")
-    async def run_subtask_op(self, op: Op, sub: Real3DSubTask, **kw: Any) -> None:
-        await self.perform(op, sub, **kw)
-
-    async def perform(self, op: Op, sub: Real3DSubTask, **kw: Any) -> list[Outcome]:
-        ctx = self.kapp.ctx
-        client = ctx.client
-        ws, task_id = self.workspace_id, self.task_obj.task_id
-
-        async def call(target: Target) -> Any:
-            if op is Op.START:
-                return await client.start_real3d_subtask(ws, task_id, target.id)
-            if op is Op.STOP:
-                return await client.stop_real3d_subtask(ws, task_id, target.id)
-            if op is Op.DELETE:
-                return await client.delete_real3d_subtask(ws, task_id, target.id)
-            if op is Op.UPLOAD:
-                return await client.sim_update_subtask_upload_status(
-                    ws, task_id, target.id, kw["status"]
-                )
-            raise ValueError(op)
-
-        def marked(target: Target) -> None:
-            if op is Op.UPLOAD:
-                pending = ctx.runner.pending_for(target.kind, target.id)
-                if pending is not None:
-                    pending.verb = UPLOAD_VERBS[kw["status"]]
-            refresh_rows(self.table, {target.id})
-
-        target = self.subtask_target(sub)
-        outcomes: list[Outcome] = await ctx.runner.run(
-            op,
-            [target],
-            call,
-            operation=OPERATIONS[op],
-            capture=client.capture_request_ids,
-            on_marked=marked,
-        )
-        refresh_rows(self.table, {target.id})
-        label = inert(target.label)
-        done = {
-            Op.START: f"start requested: {label}",
-            Op.STOP: f"stop requested: {label}",
-            Op.DELETE: f"deleted: {label} (and its refined product)",
-            Op.UPLOAD: f"{label}: upload recorded as {kw.get('status')}",
-        }[op]
-        self.report(op, outcomes, done)
-        self.poller.refresh_now()
-        return outcomes
-
-    def report(self, op: Op, outcomes: list[Outcome], done: str) -> None:
-        report_outcomes(self.notify, OPERATIONS[op], outcomes, done, check_what="the list")

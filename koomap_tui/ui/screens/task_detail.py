@@ -1,8 +1,12 @@
-"""Task detail: every field of one Real3D task, its subtasks summary, and the table's actions."""
+"""Task detail: every field of one Real3D task, its subtasks summary, and the table's actions.
+
+Also what the task table and the detail share: the task spec and the task actions.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rich.table import Table
@@ -14,9 +18,11 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from koomap_tui.api.errors import KooMapError
-from koomap_tui.api.models import Real3DTask
-from koomap_tui.domain.policy import Kind, Op
+from koomap_tui.api.models import Real3DTask, Real3DTaskUpdate
+from koomap_tui.domain.catalog import Action, actions_for
+from koomap_tui.domain.policy import ATTR_MODELING_TYPE, ATTR_TASK_TYPE, Kind, Op
 from koomap_tui.domain.states import state_key
+from koomap_tui.services.actions import Outcome, Target
 from koomap_tui.services.sources import Real3DTaskSource
 from koomap_tui.ui.format import (
     duration_between,
@@ -27,39 +33,82 @@ from koomap_tui.ui.format import (
     progress_bar,
 )
 from koomap_tui.ui.polling import PollUpdated
-from koomap_tui.ui.screens.base import ConsoleScreen
-from koomap_tui.ui.task_actions import TaskActions
+from koomap_tui.ui.screens.base import ConsoleScreen, action_bindings
+from koomap_tui.ui.screens.forms import TaskUpdateForm
+from koomap_tui.ui.screens.listview import ResourceSpec
+from koomap_tui.ui.themes import theme_style
 from koomap_tui.ui.widgets.console_footer import ConsoleFooter
 from koomap_tui.ui.widgets.freshness import FreshnessBar
 from koomap_tui.ui.widgets.header_bar import HeaderBar
 from koomap_tui.ui.widgets.state_text import state_cell
 
 
-class TaskDetailScreen(TaskActions, ConsoleScreen):
+def task_attrs(t: Real3DTask) -> dict[str, str]:
+    return {
+        ATTR_TASK_TYPE: state_key(t.task_type) if t.task_type is not None else "",
+        ATTR_MODELING_TYPE: state_key(t.modeling_type) if t.modeling_type is not None else "",
+    }
+
+
+TASKS = ResourceSpec.of(
+    Kind.REAL3D_TASK,
+    "tasks",
+    "task_id task_name task_status",
+    attrs=task_attrs,
+    quick={
+        "1": ("all", None),
+        "2": ("active", frozenset({"PENDING", "STARTING", "RUNNING", "STOPPING"})),
+        "3": ("failed", frozenset({"START_FAILED", "FAILED"})),
+        "4": ("finished", frozenset({"SUCCESS", "STOP_SUCCESS", "BUNDLE_SUCCESS", "ARCHIVED"})),
+        "5": ("idle", frozenset({"INIT", "STOP_SUCCESS", "BUNDLE_SUCCESS"})),
+    },
+)
+_TASK_OPS = (Op.START, Op.START_AT_ONLY, Op.STOP, Op.UPDATE, Op.DELETE, Op.ARCHIVE, Op.UNARCHIVE)
+TASK_ACTIONS = tuple(a for a in actions_for(Kind.REAL3D_TASK) if a.op in _TASK_OPS)
+
+
+class TaskMixin(ConsoleScreen):
+    """What the task table and the task detail do alike."""
+
+    workspace_id: str
+
+    def call_args(self) -> dict[str, Any]:
+        return {"workspace_id": self.workspace_id}
+
+    def open_form(
+        self, action: Action, targets: list[Target], proceed: Callable[[dict[str, Any]], None]
+    ) -> None:
+        task = self.task_of(targets[0].id)
+        if task is None:
+            return
+
+        def submitted(body: Real3DTaskUpdate | None) -> None:
+            if body is not None:
+                proceed({"body": body})
+
+        self.app.push_screen(TaskUpdateForm(task), submitted)
+
+    def task_of(self, task_id: str) -> Real3DTask | None:
+        raise NotImplementedError
+
+    def watch_task(self, t: Real3DTask) -> None:
+        watched = self.kapp.toggle_watch(
+            self.workspace_id, t.task_id, t.task_name or t.task_id, state_key(t.task_status)
+        )
+        self.notify(("watching " if watched else "stopped watching ") + inert(t.task_name))
+
+
+class TaskDetailScreen(TaskMixin):
     BREADCRUMB = "task"
+    ACTIONS = TASK_ACTIONS
     BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
         Binding("escape", "back", "Back"),
-        Binding("s", "start", "Start"),
-        Binding("a", "start_at", "AT-only"),
-        Binding("x", "stop", "Stop"),
-        Binding("e", "update", "Edit"),
-        Binding("d", "delete", "Delete"),
-        Binding("z", "archive", "Archive"),
-        Binding("Z", "unarchive", "Unarchive", show=False),
+        *action_bindings(TASK_ACTIONS),
         Binding("w", "watch", "Watch"),
         Binding("r", "refresh", "Refresh"),
         Binding("S", "subtasks", "Subtasks"),
         Binding("p", "spurs", "Spurs"),
     ]
-    GATED: ClassVar[dict[str, Op]] = {
-        "start": Op.START,
-        "start_at": Op.START_AT_ONLY,
-        "stop": Op.STOP,
-        "update": Op.UPDATE,
-        "delete": Op.DELETE,
-        "archive": Op.ARCHIVE,
-        "unarchive": Op.UNARCHIVE,
-    }
 
     def __init__(
         self, workspace_id: str, task: Real3DTask, source: Real3DTaskSource | None = None
@@ -92,15 +141,23 @@ class TaskDetailScreen(TaskActions, ConsoleScreen):
         self.load_subtasks()
 
     # -- data ------------------------------------------------------------------------------
-    def selected_tasks(self) -> list[Real3DTask]:
-        return [] if self.gone else [self.task_obj]
+    def selection(self) -> list[Target]:
+        return [] if self.gone else [TASKS.target(self.task_obj)]
 
-    def gate_targets(self) -> list[Any]:
-        return [self.task_target(t) for t in self.selected_tasks()]
+    def cursor_id(self) -> str | None:
+        return self.task_obj.task_id
 
-    def refresh_task_rows(self, keys: set[str]) -> None:
+    def task_of(self, task_id: str) -> Real3DTask | None:
+        return self.task_obj
+
+    def targets_changed(self, targets: Any) -> None:
         self.render_detail()
         self.refresh_gates()
+
+    def after_action(self, action: Action, outcomes: list[Outcome], params: Any) -> None:
+        if action.op is Op.DELETE and any(o.ok for o in outcomes):
+            self.gone = True
+            self.render_detail()
 
     def on_poll_updated(self, message: PollUpdated) -> None:
         message.stop()
@@ -157,7 +214,7 @@ class TaskDetailScreen(TaskActions, ConsoleScreen):
         if pending is not None:
             state.append(f"   ⏳ {pending.verb}", style="bold")
         if self.gone:
-            state = Text("deleted (no longer listed)", style=variables.get("error", "red"))
+            state = Text("deleted (no longer listed)", style=theme_style(variables, "error"))
         row("Name", t.task_name)
         row("Id", t.task_id)
         row("State", state)
@@ -195,7 +252,7 @@ class TaskDetailScreen(TaskActions, ConsoleScreen):
         )
         row("Subtasks", self.subtask_summary)
         if t.fail_message:
-            row("Failure", Text(inert(t.fail_message), style=variables.get("error", "red")))
+            row("Failure", Text(inert(t.fail_message), style=theme_style(variables, "error")))
         self.query_one("#detail", Static).update(grid)
 
     # -- actions ---------------------------------------------------------------------------
@@ -207,21 +264,10 @@ class TaskDetailScreen(TaskActions, ConsoleScreen):
         self.load_subtasks()
 
     def action_watch(self) -> None:
-        t = self.task_obj
-        watched = self.kapp.toggle_watch(
-            self.workspace_id, t.task_id, t.task_name or t.task_id, state_key(t.task_status)
-        )
-        self.notify(("watching " if watched else "stopped watching ") + inert(t.task_name))
+        self.watch_task(self.task_obj)
 
     def action_subtasks(self) -> None:
         self.kapp.navigate("sub")
 
     def action_spurs(self) -> None:
         self.kapp.navigate("spurs")
-
-    @work(exclusive=False, exit_on_error=False, group="actions")
-    async def run_task_op(self, op: Op, tasks: list[Real3DTask], **kw: Any) -> None:
-        outcomes = await self.perform(op, tasks, **kw)
-        if op is Op.DELETE and any(o.ok for o in outcomes):
-            self.gone = True
-            self.render_detail()

@@ -9,24 +9,19 @@ same unit), and a trend column built from the samples this screen has taken whil
 from __future__ import annotations
 
 from collections import deque
-from typing import ClassVar
+from collections.abc import Iterable
+from typing import Any, ClassVar
 
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.widgets import Static
+from textual.widget import Widget
 
+from koomap_tui.services.poller import PollUpdate
 from koomap_tui.services.sources.usage import UsageRow, UsageSource
 from koomap_tui.ui.format import fmt_time, inert
-from koomap_tui.ui.polling import PollUpdated
-from koomap_tui.ui.screens.base import ConsoleScreen
-from koomap_tui.ui.tablekit import all_rows
+from koomap_tui.ui.screens.listview import ListScreen, ResourceSpec
 from koomap_tui.ui.widgets.chart import BarChart, BarItem, fmt_number, sparkline
-from koomap_tui.ui.widgets.console_footer import ConsoleFooter
-from koomap_tui.ui.widgets.freshness import FreshnessBar
-from koomap_tui.ui.widgets.header_bar import HeaderBar
-from koomap_tui.ui.widgets.virtual_table import Column, VirtualTable
+from koomap_tui.ui.widgets.virtual_table import Column
 
 HISTORY = 60  # samples kept per item for the trend column
 CHART_NOTE = (
@@ -43,34 +38,33 @@ def usage_text(row: UsageRow) -> str:
     return f"{fmt_number(row.usage)} / {fmt_number(row.capacity)} {row.unit}"
 
 
-class UsageScreen(ConsoleScreen):
+class UsageScreen(ListScreen):
     BREADCRUMB = "usage"
     view_key = "usage"
+    POLL_ERROR_TITLE = "Usage query failed"
     DEFAULT_CSS = """
     UsageScreen #usage { height: auto; max-height: 60%; }
     UsageScreen #chart { margin-top: 1; }
     """
-    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
-        Binding("escape", "back", "Back", show=False),
-        Binding("r", "refresh", "Refresh"),
-    ]
+    SPEC = ResourceSpec(
+        kind=None,
+        table_id="usage",
+        key=lambda r: r.key,
+        label=lambda r: r.measure,
+        search=lambda r: f"{r.service} {r.usage_type} {r.measure} {r.subtype}",
+        empty_text="(loading usage…)",
+        filter_hint="filter by service, type, measure (Enter keeps, Esc clears)",
+    )
+    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = []
 
     def __init__(self) -> None:
         super().__init__()
         self.history: dict[str, deque[float | None]] = {}
-        self.source: UsageSource | None = None
-        self._had_error = False
 
-    def compose(self) -> ComposeResult:
-        yield HeaderBar(id="header")
-        with Vertical(id="body"):
-            yield Static("", id="summary")
-            yield VirtualTable(self._columns(), id="usage", empty_text="(loading usage…)")
-            yield BarChart("Usage per item", id="chart")
-        yield FreshnessBar(id="freshness")
-        yield ConsoleFooter()
+    def compose_extra(self) -> Iterable[Widget]:
+        yield BarChart("Usage per item", id="chart")
 
-    def _columns(self) -> list[Column]:
+    def columns(self) -> list[Column]:
         return [
             Column("service", "Service", 9, render=lambda r: Text(r.service)),
             Column("type", "Type", 6, render=lambda r: Text(inert(r.usage_type))),
@@ -92,56 +86,31 @@ class UsageScreen(ConsoleScreen):
         samples = list(self.history.get(row.key, ()))
         return Text(sparkline(samples, 16), style="cyan")
 
-    @property
-    def table(self) -> VirtualTable:
-        return self.query_one("#usage", VirtualTable)
+    def make_source(self) -> UsageSource:
+        return UsageSource(self.kapp.ctx.client)
 
-    def on_mount(self) -> None:
-        self.table.focus()
-        self.source = UsageSource(self.kapp.ctx.client)
-        self.poller = self.attach_source(self.source)
-
-    def on_poll_updated(self, message: PollUpdated) -> None:
-        message.stop()
-        update = message.update
-        if self.source is None or update.source != self.source.key:
-            return
-        self.query_one(FreshnessBar).freshness = update.freshness
-        if update.error is not None:
-            if not self._had_error:
-                self.notify(str(update.error), title="Usage query failed", severity="error")
-            self._had_error = True
-            return
-        self._had_error = False
+    def polled(self, update: PollUpdate[Any]) -> None:
         for key, row in update.items.items():
             self.history.setdefault(key, deque(maxlen=HISTORY)).append(row.usage)
-        self.table.set_rows(update.items.items())
-        rows = list(update.items.values())
-        self.query_one(BarChart).set_items(
-            [
-                BarItem(f"{r.service} {r.subtype or r.measure}"[:24], r.usage, r.unit, r.capacity)
-                for r in rows
-            ],
-            CHART_NOTE,
-        )
-        near = [r for r in rows if (r.fraction or 0) >= 0.9]
+        bars = [
+            BarItem(f"{r.service} {r.subtype or r.measure}"[:24], r.usage, r.unit, r.capacity)
+            for r in update.items.values()
+        ]
+        self.query_one(BarChart).set_items(bars, CHART_NOTE)
+
+    def summary_items(self) -> list[Text]:
+        rows = self.rows()
         text = Text(
             f"{len(rows)} usage items · Real3D {sum(r.service == 'Real3D' for r in rows)}"
             f" · satellite {sum(r.service == 'Satellite' for r in rows)}"
         )
+        near = [r for r in rows if (r.fraction or 0) >= 0.9]
         if near:
             text.append(f" · {len(near)} at or above 90% of capacity", style="bold red")
-        self.query_one("#summary", Static).update(text)
+        return [text]
 
     def samples(self) -> dict[str, list[float | None]]:
         return {k: list(v) for k, v in self.history.items()}
 
     def row_list(self) -> list[UsageRow]:
-        return list(all_rows(self.table))
-
-    def action_refresh(self) -> None:
-        self.poller.refresh_now()
-        self.notify("refreshing…", timeout=1.5)
-
-    def action_back(self) -> None:
-        self.kapp.go_back()
+        return self.rows()

@@ -3,41 +3,37 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.widgets import Static
 
 from koomap_tui.api.errors import KooMapError
-from koomap_tui.api.models import Real3DTaskOverview, Workspace, WorkspaceCreate, WorkspaceUpdate
+from koomap_tui.api.models import Real3DTaskOverview, Workspace
+from koomap_tui.domain.catalog import Action, actions_for
 from koomap_tui.domain.policy import (
     ATTR_PINNED_COUNT,
     ATTR_STAR,
     ATTR_TASK_COUNT,
     ATTR_WORKSPACE_COUNT,
-    Decision,
     Kind,
     Op,
 )
-from koomap_tui.services.actions import Outcome, Target
+from koomap_tui.services.actions import Target
+from koomap_tui.services.poller import PollUpdate
 from koomap_tui.services.sources import WorkspaceSource
 from koomap_tui.ui.format import fmt_time, inert
-from koomap_tui.ui.polling import PollUpdated
-from koomap_tui.ui.screens.base import ConsoleScreen
+from koomap_tui.ui.screens.base import action_bindings
+from koomap_tui.ui.screens.forms import WorkspaceForm
+from koomap_tui.ui.screens.listview import ListScreen, ResourceSpec
 from koomap_tui.ui.screens.tasks import TasksScreen
-from koomap_tui.ui.screens.workspace_form import WorkspaceForm
-from koomap_tui.ui.tablekit import refresh_rows, row_or_none
-from koomap_tui.ui.widgets.console_footer import ConsoleFooter
-from koomap_tui.ui.widgets.dialogs import TypedConfirmDialog
-from koomap_tui.ui.widgets.freshness import FreshnessBar
-from koomap_tui.ui.widgets.header_bar import HeaderBar
+from koomap_tui.ui.tablekit import refresh_rows
 from koomap_tui.ui.widgets.virtual_table import Column, VirtualTable
 
 OVERVIEW_CONCURRENCY = 4
+ACTIONS = tuple(a for a in actions_for(Kind.WORKSPACE) if a.op is not Op.CREATE_TASK)
 
 
 def pinned_first(ws: Workspace) -> tuple[int, float]:
@@ -45,39 +41,29 @@ def pinned_first(ws: Workspace) -> tuple[int, float]:
     return (0 if ws.star else 1, -created)
 
 
-class WorkspacesScreen(ConsoleScreen):
+class WorkspacesScreen(ListScreen):
     BREADCRUMB = "workspaces"
     view_key = "ws"
+    SPEC = ResourceSpec(
+        kind=Kind.WORKSPACE,
+        table_id="workspaces",
+        key=lambda w: w.workspace_id,
+        label=lambda w: w.workspace_name or w.workspace_id,
+        search=lambda w: (
+            f"{w.workspace_name or ''} {w.workspace_id} {w.workspace_description or ''}"
+        ),
+        filter_hint="filter by name, id or description (Enter keeps, Esc clears)",
+    )
+    ACTIONS = ACTIONS
     BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
-        Binding("n", "create", "New"),
-        Binding("e", "edit", "Edit"),
-        Binding("p", "pin", "Pin"),
-        Binding("P", "unpin", "Unpin", show=False),
-        Binding("d", "delete", "Delete"),
-        Binding("r", "refresh", "Refresh"),
+        *action_bindings(ACTIONS)
     ]
-    GATED: ClassVar[dict[str, Op]] = {
-        "create": Op.CREATE,
-        "edit": Op.UPDATE,
-        "pin": Op.PIN,
-        "unpin": Op.UNPIN,
-        "delete": Op.DELETE,
-    }
 
     def __init__(self) -> None:
         super().__init__()
         self.overviews: dict[str, Real3DTaskOverview] = {}
-        self._loading: set[str] = set()
 
-    def compose(self) -> ComposeResult:
-        yield HeaderBar(id="header")
-        with Vertical(id="body"):
-            yield Static("", id="summary")
-            yield VirtualTable(self._columns(), id="workspaces")
-        yield FreshnessBar(id="freshness")
-        yield ConsoleFooter()
-
-    def _columns(self) -> list[Column]:
+    def columns(self) -> list[Column]:
         return [
             Column("star", "★", 2, render=lambda w: Text("★" if w.star else " "), sort_key=pinned_first),
             Column("name", "Name", 26, min_width=20, max_width=40, render=lambda w: Text(inert(w.workspace_name)), sort_key=lambda w: (w.workspace_name or "").lower()),
@@ -96,41 +82,22 @@ class WorkspacesScreen(ConsoleScreen):
             f" / {ov.failed_count} / {ov.archived_count}"
         )
 
-    @property
-    def table(self) -> VirtualTable:
-        return self.query_one("#workspaces", VirtualTable)
+    def make_source(self) -> WorkspaceSource:
+        return WorkspaceSource(self.kapp.ctx.client)
 
-    def on_mount(self) -> None:
-        self.table.focus()
+    def mounted(self) -> None:
         self.table.sort_by("star", False)
-        self.source = WorkspaceSource(self.kapp.ctx.client)
-        self.poller = self.attach_source(self.source)
         self.kapp.hub.set_intervals()
 
-    def on_poll_updated(self, message: PollUpdated) -> None:
-        message.stop()
-        update = message.update
-        if update.source != self.source.key:
-            return
-        self.query_one(FreshnessBar).freshness = update.freshness
-        if update.error is not None:
-            return
+    def polled(self, update: PollUpdate[Any]) -> None:
         for key in update.added | set(update.changed):
             self.overviews.pop(key, None)
-        self.table.apply_changes(
-            {k: update.items[k] for k in update.added},
-            {k: update.items[k] for k in update.changed},
-            update.removed,
-        )
-
-        pinned = sum(1 for w in update.items.values() if w.star)
-        self.query_one("#summary", Static).update(
-            Text(
-                f"{len(update.items)} workspaces · {pinned} pinned (max 4) · Enter opens its tasks"
-            )
-        )
         self.load_overviews()
-        self.refresh_gates()
+
+    def summary_items(self) -> list[Text]:
+        rows = self.rows()
+        pinned = sum(1 for w in rows if w.star)
+        return [Text(f"{len(rows)} workspaces · {pinned} pinned (max 4) · Enter opens its tasks")]
 
     @work(exclusive=True, exit_on_error=False, group="overviews")
     async def load_overviews(self) -> None:
@@ -150,131 +117,54 @@ class WorkspacesScreen(ConsoleScreen):
         await asyncio.gather(*(one(k) for k in keys))
         self.refresh_gates()
 
-    # -- gating ----------------------------------------------------------------------------
-    def _attrs(self, ws: Workspace | None) -> dict[str, object]:
-        items = self.poller.items if hasattr(self, "poller") else {}
-        attrs: dict[str, object] = {
-            ATTR_WORKSPACE_COUNT: len(items),
-            ATTR_PINNED_COUNT: sum(1 for w in items.values() if w.star),
+    # -- targets ---------------------------------------------------------------------------
+    def _attrs(self, ws: Workspace | None) -> dict[str, str]:
+        rows = self.rows()
+        attrs = {
+            ATTR_WORKSPACE_COUNT: str(len(rows)),
+            ATTR_PINNED_COUNT: str(sum(1 for w in rows if w.star)),
         }
         if ws is not None:
-            attrs[ATTR_STAR] = ws.star or 0
+            attrs[ATTR_STAR] = str(ws.star or 0)
             ov = self.overviews.get(ws.workspace_id)
             if ov is not None:
-                attrs[ATTR_TASK_COUNT] = ov.total_count
+                attrs[ATTR_TASK_COUNT] = str(ov.total_count)
         return attrs
 
-    def current(self) -> Workspace | None:
-        key = self.table.cursor_key
-        return row_or_none(self.table, key)
+    def selection(self) -> list[Target]:
+        ws = self.current()  # one workspace at a time, never the marked ones
+        if ws is None:
+            return []
+        return [Target(Kind.WORKSPACE, ws.workspace_id, "", self.SPEC.label(ws), self._attrs(ws))]
 
-    def gate_targets(self) -> list[Target]:
-        ws = self.current()
-        return [
-            Target(
-                Kind.WORKSPACE,
-                ws.workspace_id if ws else "(new)",
-                "",
-                label=(ws.workspace_name or "") if ws else "",
-                attrs={k: str(v) for k, v in self._attrs(ws).items()},
-            )
-        ]
+    def parent_targets(self) -> list[Target]:
+        return [Target(Kind.WORKSPACE, "(new)", "", "", self._attrs(None))]
 
-    def decide(self, op: Op) -> Any:
-        if op is not Op.CREATE and self.current() is None:
-            return Decision(False, "no workspace selected")
-        return super().decide(op)
+    def no_target_reason(self, action: Action) -> str:
+        return "no workspace selected"
 
-    # -- actions ---------------------------------------------------------------------------
-    @on(VirtualTable.Selected)
-    def _open(self, message: VirtualTable.Selected) -> None:
-        ws = row_or_none(self.table, message.key)
-        if ws is not None:
-            self.app.push_screen(TasksScreen(ws.workspace_id, ws.workspace_name))
+    def _names(self) -> set[str]:
+        return {(w.workspace_name or "").lower() for w in self.rows()}
+
+    def open_form(
+        self, action: Action, targets: list[Target], proceed: Callable[[dict[str, Any]], None]
+    ) -> None:
+        ws = self.current() if action.op is Op.UPDATE else None
+        taken = self._names() - ({(ws.workspace_name or "").lower()} if ws else set())
+
+        def done(body: Any) -> None:
+            if body is not None:
+                proceed({"body": body, "done": f"{action.done}: {inert(body.workspace_name)}"})
+
+        self.app.push_screen(WorkspaceForm(ws, taken), done)
+
+    def open_row(self, row: Any) -> None:
+        self.app.push_screen(TasksScreen(row.workspace_id, row.workspace_name))
 
     @on(VirtualTable.CursorMoved)
     def _moved(self) -> None:
-        self.refresh_gates()
         self.load_overviews()
 
     def action_refresh(self) -> None:
         self.overviews.clear()
-        self.poller.refresh_now()
-
-    def _names(self) -> set[str]:
-        return {(w.workspace_name or "").lower() for w in self.poller.items.values()}
-
-    def action_create(self) -> None:
-        def done(body: Any) -> None:
-            if body is not None:
-                self.run_op(Op.CREATE, None, body=body)
-
-        self.app.push_screen(WorkspaceForm(None, self._names()), done)
-
-    def action_edit(self) -> None:
-        ws = self.current()
-        if ws is None:
-            return
-
-        def done(body: Any) -> None:
-            if body is not None:
-                self.run_op(Op.UPDATE, ws, body=body)
-
-        taken = self._names() - {(ws.workspace_name or "").lower()}
-        self.app.push_screen(WorkspaceForm(ws, taken), done)
-
-    def action_pin(self) -> None:
-        ws = self.current()
-        if ws is not None:
-            self.run_op(Op.PIN, ws, body=WorkspaceUpdate(star=1))
-
-    def action_unpin(self) -> None:
-        ws = self.current()
-        if ws is not None:
-            self.run_op(Op.UNPIN, ws, body=WorkspaceUpdate(star=0))
-
-    def action_delete(self) -> None:
-        ws = self.current()
-        if ws is None:
-            return
-        name = ws.workspace_name or ws.workspace_id
-
-        def answered(ok: bool | None) -> None:
-            if ok:
-                self.run_op(Op.DELETE, ws)
-
-        self.app.push_screen(
-            TypedConfirmDialog(f"Delete workspace {inert(name)}? Type its name:", name), answered
-        )
-
-    @work(exclusive=False, exit_on_error=False, group="actions")
-    async def run_op(self, op: Op, ws: Workspace | None, body: Any = None) -> None:
-        ctx = self.kapp.ctx
-        client = ctx.client
-        target = self.gate_targets()[0] if ws is not None else Target(
-            Kind.WORKSPACE, "(new)", "", label=getattr(body, "workspace_name", "") or "",
-            attrs={k: str(v) for k, v in self._attrs(None).items()},
-        )  # fmt: skip
-
-        async def call(t: Target) -> Any:
-            if op is Op.CREATE:
-                assert isinstance(body, WorkspaceCreate)
-                return await client.create_common_workspace(body)
-            if op is Op.DELETE:
-                return await client.delete_common_workspace(t.id)
-            return await client.update_common_workspace(t.id, body)
-
-        name = {
-            Op.CREATE: "CreateCommonWorkspace",
-            Op.DELETE: "DeleteCommonWorkspace",
-        }.get(op, "UpdateCommonWorkspace")
-        outcomes: list[Outcome] = await ctx.runner.run(
-            op, [target], call, operation=name, capture=client.capture_request_ids,
-            mark_pending=False,
-        )  # fmt: skip
-        for o in outcomes:
-            if o.ok:
-                self.notify(f"{op.value}: {inert(o.target.label)} done")
-            else:
-                self.notify(inert(o.message), title=f"{name} failed", severity="error", timeout=10)
-        self.poller.refresh_now()
+        super().action_refresh()
