@@ -474,8 +474,12 @@ class ImagesScreen(TableControls):
         self.call_after_refresh(self._first_paint)
 
     def _first_paint(self) -> None:
-        # The tab panes mount after the screen itself; poll updates wait for them.
-        if not self.query("#t-images") or not self.query(DownloadsPanel):
+        # The tab panes mount after the screen itself, and the tabs activate their first pane
+        # after that: poll updates and tab switches wait for both (else the first activation
+        # would undo an early switch).
+        tabs = self.query("#tabs").results(TabbedContent)
+        active = next((str(t.active) for t in tabs), "")
+        if not self.query("#t-images") or not self.query(DownloadsPanel) or not active:
             self.call_after_refresh(self._first_paint)
             return
         self._ready = True
@@ -516,8 +520,11 @@ class ImagesScreen(TableControls):
 
     @on(TabbedContent.TabActivated)
     def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
-        if event.pane.id in TABS:
-            self._tab = str(event.pane.id)
+        # The widget's state now, not the event's pane: the first activation ("folders") can
+        # arrive after the operator (or a test) has already switched tabs.
+        active = str(self.query_one("#tabs", TabbedContent).active)
+        if active in TABS:
+            self._tab = active
         if not self._ready:
             return
         self.close_filter(clear=False)
@@ -529,6 +536,7 @@ class ImagesScreen(TableControls):
 
     def action_tab(self, tab: str) -> None:
         if self._ready:
+            self._tab = tab
             self.query_one("#tabs", TabbedContent).active = tab
 
     def search_text(self, row: Any) -> str:
