@@ -59,7 +59,9 @@ async def test_a_key_is_judged_once_on_the_row_under_the_cursor_then(make_app: A
             return original(target, op)
 
         runner.decide = counting  # type: ignore[method-assign]
-        app.screen.refresh_bindings = lambda: None  # type: ignore[method-assign]  # footer asks too
+        # The footer and each poll's re-dimming ask too: only the key press is counted here.
+        app.screen.refresh_bindings = lambda: None  # type: ignore[method-assign]
+        app.screen.refresh_gates = lambda: None  # type: ignore[method-assign]
         await pilot.press("s")
         await wait_for(pilot, lambda: any("start requested" in m for _, m in app.recent_notices))
         starts = [a for a in asked if a[1] == "start"]

@@ -258,6 +258,7 @@ class ImagesScreen(TableControls):
             return
         self._ready = True
         if self._tab_asked is not None:
+            self._tab = self._tab_asked
             tabs.first(TabbedContent).active = self._tab_asked
         self.query_one(DownloadsPanel).replace_all(self.downloads.all())
         self._focus_table()
@@ -305,8 +306,11 @@ class ImagesScreen(TableControls):
 
     @on(TabbedContent.TabActivated)
     def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
-        if event.pane.id in TABS:
-            self._tab = str(event.pane.id)
+        # The widget's state now, not the event's pane: the first activation ("folders") can
+        # arrive after the operator (or a test) has already switched tabs.
+        active = str(self.query_one("#tabs", TabbedContent).active)
+        if active in TABS:
+            self._tab = active
         if not self._ready:
             return
         self.close_filter(clear=False)
@@ -318,6 +322,7 @@ class ImagesScreen(TableControls):
 
     def action_tab(self, tab: str) -> None:
         if self._ready:
+            self._tab = tab
             self.query_one("#tabs", TabbedContent).active = tab
         else:  # typed in the same burst as `:images⏎`: kept, not lost
             self._tab_asked = tab
