@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,7 +38,7 @@ def workspace_id(sim: SimServer, name: str) -> str:
     return asyncio.run(lookup())
 
 
-def demo_args(tmp_path: Path, *extra: str) -> object:
+def demo_args(tmp_path: Path, *extra: str) -> argparse.Namespace:
     return cli.build_parser().parse_args(
         ["--demo", "--audit-file", str(tmp_path / "audit.jsonl"), *extra]
     )
