@@ -151,6 +151,7 @@ class KooMapApp(App[None]):
         self.theme = self.ctx.theme if self.ctx.theme in names else "koomap-dark"
         if self.ctx.remember is not None:
             self.theme_changed_signal.subscribe(self, self._remember_theme)
+            self.screen_change_signal.subscribe(self, self._remember_view)
         self._start_history()
         for warning in self.ctx.warnings:
             self.notify(str(warning), title="Configuration", severity="warning", timeout=12)
@@ -248,9 +249,14 @@ class KooMapApp(App[None]):
         if self.ctx.remember is not None:
             self.ctx.remember.update(theme=getattr(theme, "name", None) or self.theme)
 
-    def _remember_view(self, command: str) -> None:
-        view = navigation.find_view(command)
-        if view is not None and self.ctx.remember is not None:
+    def _remember_view(self, screen: Screen[Any]) -> None:
+        """A view came to the top (by `:name`, Enter or Esc): remember which. Views say what
+        they show in `view_key` ("tasks:<id>", "usage"); dialogs and help have none."""
+        key = getattr(screen, "view_key", None)
+        if not isinstance(key, str) or self.ctx.remember is None:
+            return
+        view = navigation.find_view(key.split(":", 1)[0])
+        if view is not None:
             self.ctx.remember.update(view=view.name)
 
     @work(exit_on_error=False, group="workspace-names")
@@ -436,10 +442,7 @@ class KooMapApp(App[None]):
     def navigate(self, command: str) -> bool:
         """Switch to the named view (`:name`); screens switch views through this, never by
         importing the navigation table (which imports them)."""
-        done = navigation.navigate(self, command)
-        if done:
-            self._remember_view(command)
-        return done
+        return navigation.navigate(self, command)
 
     def go_back(self) -> None:
         """Esc from a view: pop it; from the root task table, up to the workspaces."""

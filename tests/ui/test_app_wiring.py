@@ -184,6 +184,8 @@ async def test_view_workspace_and_theme_are_remembered_and_restored(
         theme = app.theme
         await pilot.press("colon", *"usage", "enter")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "UsageScreen")
+        await pilot.press("question_mark")  # help is not a view: not remembered
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
     state = RememberStore(tmp_path / "remember.json", "k").state
     assert state.view == "usage" and state.theme == theme
     assert state.workspace_name == "survey_east_2024" and state.workspace_id
@@ -202,6 +204,18 @@ async def test_view_workspace_and_theme_are_remembered_and_restored(
         assert again.theme == theme
         assert again.current_workspace == (state.workspace_id, "survey_east_2024")
         assert [type(s).__name__ for s in again.screen_stack][-2:] == ["TasksScreen", "UsageScreen"]
+
+
+async def test_going_back_is_remembered_too(sim: Any, tmp_path: Path) -> None:
+    memory = RememberStore(tmp_path / "remember.json", "k")
+    app = app_with(sim, tmp_path, remember=memory)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_workspace(pilot, "survey_east_2024")  # Enter, not `:tasks`
+        await wait_for(pilot, lambda: memory.state.view == "tasks")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "WorkspacesScreen")
+        await wait_for(pilot, lambda: memory.state.view == "ws")
+    assert RememberStore(tmp_path / "remember.json", "k").state.view == "ws"
 
 
 async def test_a_remembered_view_that_needs_a_task_is_not_restored(
