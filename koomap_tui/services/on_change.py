@@ -5,7 +5,9 @@ the program as data on its standard input, not as code. The change is one JSON o
 
     {"task_id": ..., "name": ..., "workspace": ..., "from": ..., "to": ..., "time": ...}
 
-Each run has its own daemon thread, so the UI never waits for it, and a timeout after which the
+Runs happen one after the other in one daemon thread fed by a queue, so the UI never waits for
+them and the program sees a task's changes in the order they happened (PENDING → RUNNING before
+RUNNING → FAILED), never a burst of parallel copies. Each run has a timeout after which the
 program's whole process group is killed (a shell script's children too). The outcome goes to a
 callback (called in that thread): the UI shows failures as a notice; they are logged here.
 """
@@ -16,16 +18,20 @@ import contextlib
 import json
 import logging
 import os
+import queue
 import signal
 import subprocess
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 10.0
+#: Changes waiting to be run; beyond this the newest are dropped (and logged), never waited for.
+QUEUE_LIMIT = 200
 #: How much of the program's standard error a failure notice quotes.
 STDERR_LIMIT = 200
 
@@ -66,8 +72,11 @@ def _last_line(data: bytes) -> str:
     return line[:STDERR_LIMIT]
 
 
+_STOP = object()
+
+
 class OnChangeRunner:
-    """Runs `argv` once per change, each in its own thread, with a timeout."""
+    """Runs `argv` once per change, in order, in one worker thread, each with a timeout."""
 
     def __init__(self, argv: Sequence[str], timeout: float = DEFAULT_TIMEOUT) -> None:
         if not argv or not argv[0]:
@@ -76,31 +85,49 @@ class OnChangeRunner:
         self.timeout = timeout
         self._lock = threading.Lock()
         self._running: set[subprocess.Popen[bytes]] = set()
-        self._threads: set[threading.Thread] = set()
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_LIMIT)
+        self._thread: threading.Thread | None = None
+        self._closed = False
+        self.dropped = 0
 
     @property
     def program(self) -> str:
         return os.path.basename(self.argv[0])
 
     def submit(self, change: Change, done: Callable[[RunResult], None] | None = None) -> None:
-        """Run for `change` in a new daemon thread; `done` gets the result in that thread."""
-
-        def target() -> None:
-            result = self.run(change)
-            try:
-                if done is not None:
-                    done(result)
-            finally:
-                with self._lock:
-                    self._threads.discard(threading.current_thread())
-
-        thread = threading.Thread(target=target, name="koomap-on-change", daemon=True)
+        """Queue a run for `change`; `done` gets its result in the worker thread. Never blocks."""
+        if self._closed:
+            return
+        try:
+            self._queue.put_nowait((change, done))
+        except queue.Full:
+            self.dropped += 1
+            log.warning("on-change command queue full; change of task %s dropped", change.task_id)
+            return
         with self._lock:
-            self._threads.add(thread)
-        thread.start()
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._work, name="koomap-on-change", daemon=True
+                )
+                self._thread.start()
+
+    def _work(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is _STOP:
+                return
+            change, done = item
+            result = self.run(change)
+            if done is not None:
+                try:
+                    done(result)
+                except Exception:
+                    log.exception("on-change result listener failed")
 
     def run(self, change: Change) -> RunResult:
         """Run the program once, blocking; never raises."""
+        if self._closed:
+            return RunResult(change, False, "not run: the console is exiting")
         try:
             proc = subprocess.Popen(
                 self.argv,
@@ -142,12 +169,19 @@ class OnChangeRunner:
         return RunResult(change, False, reason)
 
     def close(self, timeout: float = 2.0) -> None:
-        """Kill programs still running (the console is exiting) and wait briefly for threads."""
+        """Drop what is queued, kill the program still running (the console is exiting) and
+        wait briefly for the worker."""
+        self._closed = True
+        with contextlib.suppress(queue.Empty):
+            while True:
+                self._queue.get_nowait()
+        with contextlib.suppress(queue.Full):
+            self._queue.put_nowait(_STOP)
         with self._lock:
             running = list(self._running)
-            threads = list(self._threads)
+            thread = self._thread
         for proc in running:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(proc.pid, signal.SIGKILL)
-        for thread in threads:
+        if thread is not None:
             thread.join(timeout)

@@ -72,13 +72,23 @@ START_VIEWS = frozenset({"ws", "tasks", "sat", "images", "usage", "audit"})
 AWAY_LISTED = 8
 
 
+#: Order of the away notice: what needs a look first.
+AWAY_ORDER = ("failed", "stopped", "finished", "changed")
+
+
 def away_text(changes: list[AwayChange]) -> str:
-    """One notice for what changed while no console watched: counts, then the items."""
+    """One notice for what changed while no console watched: counts, then the items, failures
+    first."""
+
+    def rank(outcome: str) -> int:
+        return AWAY_ORDER.index(outcome) if outcome in AWAY_ORDER else len(AWAY_ORDER)
+
     counts: dict[str, int] = {}
     for change in changes:
         counts[change.outcome] = counts.get(change.outcome, 0) + 1
-    head = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+    head = ", ".join(f"{counts[o]} {o}" for o in sorted(counts, key=rank))
     lines = [head]
+    changes = sorted(changes, key=lambda c: rank(c.outcome))
     for change in changes[:AWAY_LISTED]:
         name = change.name or change.item_id
         lines.append(f"{name}: {change.before} → {change.after}")

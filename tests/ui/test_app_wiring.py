@@ -275,3 +275,18 @@ async def test_y_copies_the_selected_id_with_osc52(sim: Any, tmp_path: Path) -> 
         await pilot.press("y")
         await wait_for(pilot, lambda: any("nothing to copy here" in n for n in notices(pilot)))
         assert app.clipboard == "a1b2c3"
+
+
+def test_the_away_notice_puts_failures_first_and_stays_short() -> None:
+    from koomap_tui.services.history import AwayChange
+    from koomap_tui.ui.app import AWAY_LISTED, away_text
+
+    def change(name: str, outcome: str, after: str) -> AwayChange:
+        return AwayChange("real3d_task", name, name, "w", outcome, "RUNNING", after, 0.0)
+
+    changes = [change(f"ok_{i}", "finished", "SUCCESS") for i in range(AWAY_LISTED + 2)]
+    changes.append(change("broken", "failed", "FAILED"))
+    lines = away_text(changes).splitlines()
+    assert lines[0] == f"1 failed, {AWAY_LISTED + 2} finished"
+    assert lines[1] == "broken: RUNNING → FAILED"
+    assert len(lines) == 1 + AWAY_LISTED + 1 and lines[-1] == "and 3 more (:history)"

@@ -89,3 +89,48 @@ def test_submit_runs_in_another_thread_and_reports_the_result(tmp_path: Path) ->
 def test_an_empty_command_is_refused() -> None:
     with pytest.raises(ValueError):
         OnChangeRunner([])
+
+
+def test_changes_are_run_one_after_the_other_in_order(tmp_path: Path) -> None:
+    out = tmp_path / "log.jsonl"
+    code = (
+        "import sys, json; c = json.load(sys.stdin); "
+        "open(sys.argv[1], 'a').write(c['from'] + '>' + c['to'] + '\\n')"
+    )
+    runner = OnChangeRunner([sys.executable, "-c", code, str(out)])
+    results: list[RunResult] = []
+    all_done = threading.Event()
+
+    def record(result: RunResult) -> None:
+        results.append(result)
+        if len(results) == 3:
+            all_done.set()
+
+    steps = [("PENDING", "STARTING"), ("STARTING", "RUNNING"), ("RUNNING", "FAILED")]
+    for before, after in steps:
+        runner.submit(Change("t", "n", "w", before, after, "2026-01-01T00:00:00Z"), record)
+    assert all_done.wait(60)
+    runner.close()
+    assert out.read_text().splitlines() == [f"{a}>{b}" for a, b in steps]
+    assert [r.change.to_state for r in results] == ["STARTING", "RUNNING", "FAILED"]
+
+
+def test_close_kills_a_running_program(tmp_path: Path) -> None:
+    import time
+
+    import psutil
+
+    pid_file = tmp_path / "pid"
+    code = "import os, sys, time; open(sys.argv[1], 'w').write(str(os.getpid())); time.sleep(600)"
+    runner = OnChangeRunner([sys.executable, "-c", code, str(pid_file)], timeout=600)
+    runner.submit(CHANGE)
+    deadline = time.monotonic() + 30
+    while not (pid_file.exists() and pid_file.read_text()):
+        assert time.monotonic() < deadline, "the program never started"
+        time.sleep(0.05)
+    pid = int(pid_file.read_text())
+    runner.close(timeout=30)
+    assert runner._thread is not None and not runner._thread.is_alive()
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    runner.submit(CHANGE)  # after close: ignored, nothing started
+    assert runner._queue.empty()
