@@ -152,3 +152,22 @@ def test_the_flag_list_names_the_new_options() -> None:
     text = cli.build_parser().format_help()
     assert "--on-change CMD" in text and "--on-change-timeout SECONDS" in text
     assert "name or id" in text
+
+
+def test_a_workspace_name_in_the_config_is_resolved_and_an_unknown_one_stops_the_start(
+    sim: SimServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = profile_args(tmp_path, monkeypatch, sim, 'workspace = "river_corridor"')
+    ctx = cli.build_context(args, None)
+    assert ctx.workspace_id == workspace_id(sim, "river_corridor")
+    assert ctx.workspace_name == "river_corridor"
+
+    config = tmp_path / "config.toml"
+    config.write_text(f'[profiles.lab]\nendpoint = "{sim.base_url}"\nworkspace = "no_such_ws"\n')
+    code = cli.main(["--config", str(config), "--audit-file", str(tmp_path / "a.jsonl")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert "workspace in the configuration: no workspace named" in err
