@@ -13,6 +13,7 @@ import getpass
 import logging
 import os
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -58,12 +59,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--interval", type=_positive_float, help="poll interval in seconds while items run"
     )
-    p.add_argument("--workspace", help="open this workspace id directly")
+    p.add_argument("--workspace", help="open this workspace (its name or id) directly")
     p.add_argument(
         "--insecure", action="store_true", help="do not verify TLS certificates (shows a warning)"
     )
     p.add_argument(
         "--bell", action="store_true", help="ring the terminal bell when a watched task changes"
+    )
+    p.add_argument(
+        "--on-change",
+        metavar="CMD",
+        help="run CMD (split like a command line, run without a shell) for each change of a "
+        "watched task, with the change as JSON on its standard input",
+    )
+    p.add_argument(
+        "--on-change-timeout",
+        type=_positive_float,
+        metavar="SECONDS",
+        help="kill the --on-change command after this long (default 10)",
     )
     p.add_argument("--log-file", type=Path, help="write a log (never secrets) to this file")
     p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
@@ -141,21 +154,85 @@ def check_theme(name: str | None, where: str) -> None:
         raise UsageError(f"unknown theme {name!r} ({where}); choose one of: {', '.join(names)}")
 
 
-def build_context(args: argparse.Namespace, sim: Any) -> Any:
-    """Assemble client, runner and audit log for the console from flags, config and env."""
+def on_change_command(args: argparse.Namespace, session: Any) -> Any:
+    """The `--on-change` runner (the flag wins over the config's `on_change`), or None."""
+    import shlex
+
+    from koomap_tui.services.on_change import OnChangeRunner
+
+    argv: list[str] = list(session.on_change)
+    if args.on_change is not None:
+        try:
+            argv = shlex.split(args.on_change)
+        except ValueError as exc:
+            raise UsageError(f"--on-change: {exc}") from None
+        if not argv:
+            raise UsageError("--on-change: no program given")
+    if not argv:
+        return None
+    return OnChangeRunner(argv, timeout=args.on_change_timeout or session.on_change_timeout)
+
+
+def start_workspace(args: argparse.Namespace, session: Any) -> tuple[str | None, str | None]:
+    """The workspace to open at start as (id, name): the flag, else the remembered one, else
+    the config's. A name is resolved now; an unknown one is a usage error."""
+    from koomap_tui.services.resolve import WorkspaceNotFound
+    from koomap_tui.session import resolve_start_workspace
+
+    ref = args.workspace or session.workspace_id
+    if not ref:
+        return None, None
+    where = "--workspace" if args.workspace else "workspace in the configuration"
+    try:
+        return resolve_start_workspace(session, ref)
+    except WorkspaceNotFound as exc:
+        raise UsageError(f"{where}: {exc}") from None
+
+
+def build_context(args: argparse.Namespace, sim: Any, history_dir: Path | None = None) -> Any:
+    """Assemble client, runner and audit log for the console from flags, config and env.
+
+    Precedence of what opens at start: flags, then what the last run remembered
+    (services/remember.py), then the configuration."""
+    from koomap_tui.services import remember
     from koomap_tui.services.actions import ActionRunner
     from koomap_tui.services.audit import AuditLog
-    from koomap_tui.session import demo_session, profile_session
+    from koomap_tui.session import build_history, demo_session, profile_session
     from koomap_tui.ui.context import ConsoleContext
 
     if sim is not None:
         session = demo_session(sim, args)
     else:
         session = profile_session(args, ask_password=_ask_password)
+    memory: remember.RememberStore | None = None
+    if session.remember:
+        # The demo's simulator gets a new port each run: remember it under one name.
+        endpoint = "demo" if sim is not None else session.endpoint_url
+        memory = remember.RememberStore(
+            remember.default_path(), remember.session_key(session.profile, endpoint)
+        )
+    recalled = memory.state if memory is not None else remember.Remembered()
+    workspace_id, workspace_name = (
+        start_workspace(args, session) if args.workspace else (None, None)
+    )
+    start_view = None
+    if workspace_id is None:
+        start_view = recalled.view
+        if recalled.workspace_id:
+            workspace_id, workspace_name = recalled.workspace_id, recalled.workspace_name
+        elif session.workspace_id:
+            workspace_id, workspace_name = start_workspace(args, session)
     audit = AuditLog(args.audit_file or default_audit_path())
     runner = ActionRunner(
         audit, profile=session.profile, operator=session.operator, read_only=session.read_only
     )
+    history = None
+    if sim is None:
+        history = build_history(session)
+    elif history_dir is not None:  # the demo: a scratch file, never the operator's history
+        history = build_history(session, history_dir)
+    if history is not None:
+        runner.on_record = history.record_action
     return ConsoleContext(
         client=session.client,
         runner=runner,
@@ -169,12 +246,17 @@ def build_context(args: argparse.Namespace, sim: Any) -> Any:
         tls_off=session.tls_off,
         fast_interval=args.interval or session.fast_interval,
         slow_interval=max(session.slow_interval, args.interval or 0),
-        workspace_id=args.workspace or session.workspace_id,
-        theme=args.theme or session.theme,
+        workspace_id=workspace_id,
+        workspace_name=workspace_name,
+        theme=args.theme or recalled.theme or session.theme,
         warnings=session.warnings,
         downloads=session.downloads,
         bell=args.bell,
         sim=sim,
+        history=history,
+        on_change=on_change_command(args, session),
+        remember=memory,
+        start_view=start_view,
     )
 
 
@@ -224,14 +306,20 @@ def run_console(args: argparse.Namespace) -> int:
     check_audit_file(args.audit_file or default_audit_path())
     with contextlib.ExitStack() as stack:
         sim = stack.enter_context(demo_simulator(args.seed, args.speed)) if args.demo else None
+        scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="koomap-demo-")))
         try:
-            ctx = build_context(args, sim)
+            ctx = build_context(args, sim, scratch)
         except CredentialsError as exc:
             if args.demo or not _offer_demo(args, exc):
                 return EXIT_USAGE
             args.demo = True
             sim = stack.enter_context(demo_simulator(args.seed, args.speed))
-            ctx = build_context(args, sim)
+            ctx = build_context(args, sim, scratch)
+        # The app closes these at exit; this covers an exit before it mounted.
+        if ctx.history is not None:
+            stack.callback(ctx.history.close)
+        if ctx.on_change is not None:
+            stack.callback(ctx.on_change.close)
         if not args.theme:
             check_theme(ctx.theme, "theme in the configuration")
         app = KooMapApp(ctx, driver_class=console_driver_class())

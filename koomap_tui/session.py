@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr
@@ -25,7 +27,19 @@ from koomap_tui.logsafe import register_secret
 from koomap_tui.services.downloads import DownloadManager, build_downloads
 from koomap_tui.services.guard import guard
 
-__all__ = ["Session", "build_downloads", "demo_session", "profile_session"]
+if TYPE_CHECKING:
+    from koomap_tui.services.history import HistoryStore
+
+__all__ = [
+    "Session",
+    "build_downloads",
+    "build_history",
+    "demo_session",
+    "profile_session",
+    "resolve_start_workspace",
+]
+
+_WORKSPACE_ID = re.compile(r"^[0-9a-fA-F]{32}$")
 
 #: Where the auth classes keep their secrets (SecretStr attributes).
 _SECRET_ATTRS = ("_sk", "_password", "_token", "_security_token")
@@ -47,6 +61,16 @@ class Session:
     theme: str = "koomap-dark"
     warnings: tuple[str, ...] = ()
     downloads: DownloadManager = field(kw_only=True)
+    #: The full endpoint URL: history and remembered state are kept per profile and endpoint.
+    endpoint_url: str = ""
+    history: bool = True
+    history_days: int = 90
+    on_change: tuple[str, ...] = ()
+    on_change_timeout: float = 10.0
+    remember: bool = True
+    #: A second client like `client` (same auth and limits) for work done before the console's
+    #: event loop runs (resolving `--workspace NAME`); an httpx client belongs to one loop.
+    client_factory: Callable[[], KooMapClient] | None = None
 
 
 def _host(url: str) -> str:
@@ -96,6 +120,8 @@ def demo_session(sim: Any, args: argparse.Namespace) -> Session:
     read_only = bool(args.read_only)
     client = KooMapClient(sim.base_url, auth, qps=10.0)
     return Session(
+        endpoint_url=sim.base_url,
+        client_factory=lambda: KooMapClient(sim.base_url, auth, qps=10.0),
         client=guard(client, read_only),
         profile="demo",
         operator=DEMO_USER,
@@ -116,15 +142,26 @@ def profile_session(args: argparse.Namespace, ask_password: Callable[[str], str]
     profile = settings.profile
     setup = config.build_auth(settings, prompt=ask_password)
     register_auth_secrets(setup.auth)
-    client = KooMapClient(
-        profile.endpoint,
-        setup.auth,
-        qps=profile.qps,
-        connect_timeout=profile.connect_timeout,
-        read_timeout=profile.read_timeout,
-        verify=profile.verify_tls,
-    )
+
+    def make_client() -> KooMapClient:
+        return KooMapClient(
+            profile.endpoint,
+            setup.auth,
+            qps=profile.qps,
+            connect_timeout=profile.connect_timeout,
+            read_timeout=profile.read_timeout,
+            verify=profile.verify_tls,
+        )
+
+    client = make_client()
     return Session(
+        endpoint_url=profile.endpoint,
+        client_factory=make_client,
+        history=profile.history,
+        history_days=profile.history_days,
+        on_change=tuple(profile.on_change or ()),
+        on_change_timeout=profile.on_change_timeout,
+        remember=profile.remember,
         client=guard(client, profile.read_only),
         profile=settings.name,
         operator=profile.user or getpass.getuser(),
@@ -140,3 +177,46 @@ def profile_session(args: argparse.Namespace, ask_password: Callable[[str], str]
         warnings=tuple(settings.warnings) + tuple(setup.warnings),
         downloads=build_downloads(read_only=profile.read_only, tls_off=not profile.verify_tls),
     )
+
+
+def build_history(session: Session, directory: Path | None = None) -> HistoryStore | None:
+    """The session's history store (not started), or None when history is off.
+
+    `directory`: keep the file there instead of the platform state dir (the demo keeps its
+    history in a temporary directory: its simulator starts afresh each run, so yesterday's
+    states would read as changes "while you were away")."""
+    from koomap_tui.services.history import HistoryStore, default_history_path, history_path
+
+    if not session.history:
+        return None
+    if directory is not None:
+        path = history_path(directory, session.profile, session.endpoint_url)
+    else:
+        path = default_history_path(session.profile, session.endpoint_url)
+    return HistoryStore(path, retention_days=session.history_days)
+
+
+def looks_like_id(ref: str) -> bool:
+    return bool(_WORKSPACE_ID.match(ref.strip()))
+
+
+def resolve_start_workspace(session: Session, ref: str) -> tuple[str, str | None]:
+    """`--workspace NAME|ID` as (id, name). An id is taken as is, without a request (the task
+    table says if it does not exist); a name is looked up now, on a client of its own.
+
+    Raises `WorkspaceNotFound` (no such name, or several) or the client's errors."""
+    import asyncio
+
+    from koomap_tui.services.resolve import resolve_workspace
+
+    text = ref.strip()
+    if looks_like_id(text) or session.client_factory is None:
+        return text, None
+
+    async def lookup() -> tuple[str, str | None]:
+        assert session.client_factory is not None
+        async with session.client_factory() as client:
+            ws = await resolve_workspace(client, text)
+        return ws.workspace_id, ws.workspace_name
+
+    return asyncio.run(lookup())

@@ -81,6 +81,12 @@ class ProfileConfig(BaseModel):
     workspace: str | None = None
     history: bool = True
     history_days: int = 90
+    #: Run for every change of a watched task: an argument list (never a shell), the change as
+    #: JSON on standard input (services/on_change.py).
+    on_change: list[str] | None = None
+    on_change_timeout: float = 10.0
+    #: Keep the last view, workspace and theme across restarts (services/remember.py).
+    remember: bool = True
     ak: str | None = Field(default=None, repr=False)
     sk: SecretStr | None = None
     security_token: SecretStr | None = None
@@ -116,6 +122,22 @@ class ProfileConfig(BaseModel):
             raise ValueError("must be between 1 and 3650 days")
         return value
 
+    @field_validator("on_change")
+    @classmethod
+    def _on_change(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and (not value or not value[0].strip()):
+            raise ValueError(
+                'must be a list naming a program first, e.g. ["notify-send", "koomap"]'
+            )
+        return value
+
+    @field_validator("on_change_timeout")
+    @classmethod
+    def _on_change_timeout(cls, value: float) -> float:
+        if not 0 < value <= 600:
+            raise ValueError("must be above 0 and at most 600 seconds")
+        return value
+
     @field_validator("connect_timeout", "read_timeout")
     @classmethod
     def _timeout(cls, value: float) -> float:
@@ -143,7 +165,11 @@ class ProfileConfig(BaseModel):
 
 FIELDS: tuple[str, ...] = tuple(ProfileConfig.model_fields)
 #: Settings an environment variable may override (secrets come from their own variables).
-ENV_FIELDS: tuple[str, ...] = tuple(f for f in FIELDS if f not in {"ak", "sk", "security_token"})
+#: `on_change` is an argument list: a file or flag sets it, never a one-string variable that
+#: would need shell-like splitting.
+ENV_FIELDS: tuple[str, ...] = tuple(
+    f for f in FIELDS if f not in {"ak", "sk", "security_token", "on_change"}
+)
 
 
 def env_var(field: str) -> str:

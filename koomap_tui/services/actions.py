@@ -22,7 +22,7 @@ from typing import Any
 
 from koomap_tui.api.errors import KooMapError, TransportError
 from koomap_tui.domain.policy import Decision, Kind, Op, check, is_mutating
-from koomap_tui.services.audit import AuditLog
+from koomap_tui.services.audit import AuditLog, AuditRecord
 from koomap_tui.services.audit import Outcome as AuditOutcome
 
 PENDING_TIMEOUT = 120.0
@@ -96,6 +96,9 @@ class ActionRunner:
         self.pending: dict[tuple[Kind, str], Pending] = {}
         #: Why the audit log cannot be written, while it cannot ("audit failing" state).
         self.audit_error: str | None = None
+        #: Told of every outcome record once it is written (the history keeps them); must be
+        #: cheap (it runs on the event loop) and its failures never reach the action.
+        self.on_record: Callable[[AuditRecord], None] | None = None
 
     @property
     def audit_failing(self) -> bool:
@@ -245,7 +248,7 @@ class ActionRunner:
             return True
         error = outcome.error
         try:
-            await self.audit.arecord(
+            record = await self.audit.arecord(
                 profile=self.profile,
                 operator=self.operator,
                 operation=operation,
@@ -259,4 +262,9 @@ class ActionRunner:
         except OSError as exc:
             self._audit_failed(exc)
             return False
+        if self.on_record is not None:
+            try:
+                self.on_record(record)
+            except Exception:
+                log.exception("audit listener failed")
         return True

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from koomap_tui.sim.clock import DEFAULT_EPOCH
-from koomap_tui.sim.scenarios import SCALE_DEFAULTS, SCENARIOS
+from koomap_tui.sim.scenarios import FLEET_DEFAULTS, SCALE_DEFAULTS, SCENARIOS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,6 +19,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", type=int, default=7, help="seed of the scenario and of all random outcomes"
     )
     p.add_argument("--scenario", default="demo", choices=SCENARIOS)
+    p.add_argument(
+        "--live",
+        action="store_true",
+        help="demo only: keep producing work for as long as it runs (what koomap-tui --demo "
+        "serves): tasks started, succeeding, failing, stopped; imports; products",
+    )
     p.add_argument(
         "--speed", type=float, default=1.0, help="virtual seconds per real second (0 = frozen)"
     )
@@ -51,6 +57,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="satellite images (<= 100000)",
     )
     g.add_argument("--scale-folders", type=int, default=SCALE_DEFAULTS["folders"])
+    g = p.add_argument_group("fleet scenario (many workspaces, few busy)")
+    g.add_argument("--fleet-workspaces", type=int, default=FLEET_DEFAULTS["workspaces"])
+    g.add_argument(
+        "--fleet-tasks",
+        type=int,
+        default=FLEET_DEFAULTS["tasks_per_workspace"],
+        help="tasks per workspace (<= 500)",
+    )
+    g.add_argument(
+        "--fleet-busy",
+        type=int,
+        default=FLEET_DEFAULTS["busy_workspaces"],
+        help="workspaces the running tasks are spread over",
+    )
+    g.add_argument("--fleet-running", type=int, default=FLEET_DEFAULTS["running_tasks"])
+    g.add_argument("--fleet-failures", type=int, default=FLEET_DEFAULTS["recent_failures"])
     g = p.add_argument_group("OBS objects")
     g.add_argument("--obs-min-size", type=int, default=64 * 1024)
     g.add_argument("--obs-max-size", type=int, default=2 * 1024 * 1024)
@@ -106,8 +128,34 @@ def _error_rates(items: Sequence[str]) -> dict[int, float]:
     return rates
 
 
+def scenario_params(args: argparse.Namespace) -> dict[str, object]:
+    """The chosen scenario's own parameters (the scale and fleet ones share names)."""
+    if args.scenario == "scale":
+        return {
+            "workspaces": args.scale_workspaces,
+            "tasks_per_workspace": args.scale_tasks,
+            "active_tasks": args.scale_active,
+            "images": args.scale_images,
+            "folders": args.scale_folders,
+        }
+    if args.scenario == "fleet":
+        return {
+            "workspaces": args.fleet_workspaces,
+            "tasks_per_workspace": args.fleet_tasks,
+            "busy_workspaces": args.fleet_busy,
+            "running_tasks": args.fleet_running,
+            "recent_failures": args.fleet_failures,
+        }
+    if args.scenario == "demo" and args.live:
+        return {"live": True}
+    return {}
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.live and args.scenario != "demo":
+        parser.error("--live works with --scenario demo only")
     import uvicorn
 
     from koomap_tui.sim.app import build_app
@@ -118,13 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     config = SimConfig(
         seed=args.seed,
         scenario=args.scenario,
-        scenario_params={
-            "workspaces": args.scale_workspaces,
-            "tasks_per_workspace": args.scale_tasks,
-            "active_tasks": args.scale_active,
-            "images": args.scale_images,
-            "folders": args.scale_folders,
-        },
+        scenario_params=scenario_params(args),
         speed=args.speed,
         epoch=args.epoch,
         qps_limit=args.qps_limit,
@@ -168,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         "\n".join(
             [
-                f"koomap-sim: scenario {args.scenario}, seed {args.seed}, speed {args.speed}x",
+                f"koomap-sim: scenario {args.scenario}{' (live)' if args.live else ''}, "
+                f"seed {args.seed}, speed {args.speed}x",
                 f"  base URL (KooMap, IAM and OBS): {base}",
                 f"  admin API (loopback only):      {base}/_sim/status",
                 "  demo tenant (public simulator credentials):",

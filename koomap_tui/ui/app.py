@@ -1,4 +1,9 @@
-"""KooMapApp: screens, global bindings, themes, command palette, watches."""
+"""KooMapApp: screens, global bindings, themes, command palette, watches.
+
+App-wide services live here, outside the screens: the history store is fed by a tap on every
+poller (ui/polling.py) and says "since you were last here"; the `--on-change` command runs for
+watched tasks; the last view, workspace and theme are remembered; `y` copies the selected id.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from koomap_tui.domain.states import state_key
+from koomap_tui.services.on_change import RunResult, change_now
 from koomap_tui.services.sources.real3d import WatchedTasksSource
 from koomap_tui.ui import navigation
 from koomap_tui.ui.context import ConsoleContext
@@ -27,6 +33,7 @@ from koomap_tui.ui.keyboard import KeyRouter
 from koomap_tui.ui.polling import PollerHub, PollUpdated
 
 if TYPE_CHECKING:
+    from koomap_tui.services.history import AwayChange
     from koomap_tui.ui.screens.help import HelpRow
 
 log = logging.getLogger(__name__)
@@ -57,6 +64,39 @@ def arm_exit_watchdog(
     timer.start()
 
 
+#: Sources whose items the history keeps (Real3D tasks, subtasks, satellite tasks).
+HISTORY_SOURCES = ("real3d:", "subtasks:", "satellite:", "watches", "fleet")
+#: Views that can open at start without a selected task (see `_open_start_view`).
+START_VIEWS = frozenset({"ws", "tasks", "sat", "images", "usage", "audit"})
+#: How many away changes the "since you were last here" notice names before "and N more".
+AWAY_LISTED = 8
+
+
+#: Order of the away notice: what needs a look first.
+AWAY_ORDER = ("failed", "stopped", "finished", "changed")
+
+
+def away_text(changes: list[AwayChange]) -> str:
+    """One notice for what changed while no console watched: counts, then the items, failures
+    first."""
+
+    def rank(outcome: str) -> int:
+        return AWAY_ORDER.index(outcome) if outcome in AWAY_ORDER else len(AWAY_ORDER)
+
+    counts: dict[str, int] = {}
+    for change in changes:
+        counts[change.outcome] = counts.get(change.outcome, 0) + 1
+    head = ", ".join(f"{counts[o]} {o}" for o in sorted(counts, key=rank))
+    lines = [head]
+    changes = sorted(changes, key=lambda c: rank(c.outcome))
+    for change in changes[:AWAY_LISTED]:
+        name = change.name or change.item_id
+        lines.append(f"{name}: {change.before} → {change.after}")
+    if len(changes) > AWAY_LISTED:
+        lines.append(f"and {len(changes) - AWAY_LISTED} more (:history)")
+    return "\n".join(lines)
+
+
 @dataclass
 class Watch:
     workspace_id: str
@@ -75,6 +115,7 @@ class KooMapApp(App[None]):
         Binding("question_mark", "help", "Help (this list)", key_display="?", show=False),
         Binding("colon", "command_mode", "Command mode", key_display=":", show=False),
         Binding("ctrl+t", "cycle_theme", "Next theme", show=False),
+        Binding("y", "copy_id", "Copy the selected id", show=False),
     ]
 
     def __init__(self, ctx: ConsoleContext, **kwargs: Any) -> None:
@@ -83,7 +124,10 @@ class KooMapApp(App[None]):
         self.hub = PollerHub(ctx.fast_interval, ctx.slow_interval)
         self.watches: dict[str, Watch] = {}
         self._watch_source: WatchedTasksSource | None = None
-        self.current_workspace: tuple[str, str] | None = None  # (id, name)
+        self._current_workspace: tuple[str, str] | None = None  # (id, name)
+        self._console_loop: asyncio.AbstractEventLoop | None = None
+        #: Notices the history has already given (each is said once per session).
+        self._history_said: set[str] = set()
         # What was said, even after a toast expired (tests and a slow reader both need it).
         self.recent_notices: deque[tuple[str, str]] = deque(maxlen=200)
         self.keys = KeyRouter(self)
@@ -108,12 +152,17 @@ class KooMapApp(App[None]):
     async def on_mount(self) -> None:
         from koomap_tui.ui.themes import register_all
 
+        self._console_loop = asyncio.get_running_loop()
         self._install_signal_handlers()
         self.set_interval(10.0, self._prune_footer_watchers)
         await self.ctx.client.__aenter__()
 
         names = register_all(self)
         self.theme = self.ctx.theme if self.ctx.theme in names else "koomap-dark"
+        if self.ctx.remember is not None:
+            self.theme_changed_signal.subscribe(self, self._remember_theme)
+            self.screen_change_signal.subscribe(self, self._remember_view)
+        self._start_history()
         for warning in self.ctx.warnings:
             self.notify(str(warning), title="Configuration", severity="warning", timeout=12)
         if self.ctx.tls_off:
@@ -127,15 +176,98 @@ class KooMapApp(App[None]):
         poller = self.hub.get(self._watch_source)
         poller.subscribe(self._on_watch_update)
         self.hub.shown(self._watch_source.key)
-        if self.ctx.workspace_id:
+        self._open_start_view()
+
+    def _open_start_view(self) -> None:
+        """The workspace's task table (or the workspaces), then the remembered view if any."""
+        view = self.ctx.start_view if self.ctx.start_view in START_VIEWS else None
+        workspace = self.ctx.workspace_id
+        if workspace:
+            name = self.ctx.workspace_name or workspace
+            self._current_workspace = (workspace, name)
+        if workspace and view != "ws":
             from koomap_tui.ui.screens.tasks import TasksScreen
 
-            self.push_screen(TasksScreen(self.ctx.workspace_id))
+            self.push_screen(TasksScreen(workspace, self.ctx.workspace_name))
             self._read_workspace_names()  # no workspaces view yet: the palette still offers them
         else:
             from koomap_tui.ui.screens.workspaces import WorkspacesScreen
 
             self.push_screen(WorkspacesScreen())
+        if view is not None and view not in ("ws", "tasks"):
+            self.call_after_refresh(self.navigate, view)
+
+    # -- history ---------------------------------------------------------------------------
+    def _start_history(self) -> None:
+        history = self.ctx.history
+        if history is None:
+            return
+        history.on_away = self._away_from_writer
+        history.start()
+        self.hub.add_tap(self._history_tap)
+        self._say_history_notice()
+
+    def _history_tap(self, update: Any) -> None:
+        """Every poll passes here, on the event loop: hand the kept kinds to the writer."""
+        history = self.ctx.history
+        if history is not None and update.source.startswith(HISTORY_SOURCES):
+            history.observe(update)
+
+    @work(exit_on_error=False, group="history-notice")
+    async def _say_history_notice(self) -> None:
+        history = self.ctx.history
+        if history is None:
+            return
+        # Opening happens in the writer thread; wait for it off the event loop.
+        await asyncio.to_thread(history.wait_ready, 30.0)
+        if history.notice and history.notice not in self._history_said:
+            self._history_said.add(history.notice)
+            self.notify(history.notice, title="History", severity="warning", timeout=12)
+
+    def _away_from_writer(self, changes: list[AwayChange]) -> None:
+        """Called in the history's writer thread: hand over to the event loop, never wait."""
+        loop = self._console_loop
+        if loop is None or loop.is_closed():
+            return
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody to tell
+            loop.call_soon_threadsafe(self._show_away, list(changes))
+
+    def _show_away(self, changes: list[AwayChange]) -> None:
+        if not changes:
+            return
+        failed = any(c.outcome == "failed" for c in changes)
+        self.notify(
+            away_text(changes),
+            title="Since you were last here",
+            severity="warning" if failed else "information",
+            timeout=20,
+        )
+
+    # -- remembered state ------------------------------------------------------------------
+    @property
+    def current_workspace(self) -> tuple[str, str] | None:
+        """The workspace the operator is in, as (id, name); remembered for the next start."""
+        return self._current_workspace
+
+    @current_workspace.setter
+    def current_workspace(self, value: tuple[str, str] | None) -> None:
+        self._current_workspace = value
+        if value is not None and self.ctx.remember is not None:
+            self.ctx.remember.update(workspace_id=value[0], workspace_name=value[1])
+
+    def _remember_theme(self, theme: Any) -> None:
+        if self.ctx.remember is not None:
+            self.ctx.remember.update(theme=getattr(theme, "name", None) or self.theme)
+
+    def _remember_view(self, screen: Screen[Any]) -> None:
+        """A view came to the top (by `:name`, Enter or Esc): remember which. Views say what
+        they show in `view_key` ("tasks:<id>", "usage"); dialogs and help have none."""
+        key = getattr(screen, "view_key", None)
+        if not isinstance(key, str) or self.ctx.remember is None:
+            return
+        view = navigation.find_view(key.split(":", 1)[0])
+        if view is not None:
+            self.ctx.remember.update(view=view.name)
 
     @work(exit_on_error=False, group="workspace-names")
     async def _read_workspace_names(self) -> None:
@@ -154,6 +286,16 @@ class KooMapApp(App[None]):
 
     async def on_unmount(self) -> None:
         await self.hub.stop_all()
+        if self.ctx.remember is not None:
+            with contextlib.suppress(Exception):
+                self.ctx.remember.update(theme=self.theme)
+        # Off the loop: closing waits for the writer's last batch and for running commands.
+        if self.ctx.history is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(self.ctx.history.close)
+        if self.ctx.on_change is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(self.ctx.on_change.close)
         # Partial files stay and resume on the next start.
         with contextlib.suppress(Exception):
             await self.ctx.downloads.aclose()
@@ -243,10 +385,25 @@ class KooMapApp(App[None]):
             self.push_screen(CommandBar(), self._run_command)
 
     def _run_command(self, command: str | None) -> None:
-        from koomap_tui.ui.navigation import navigate
-
         if command:
-            navigate(self, command)
+            self.navigate(command)
+
+    def action_copy_id(self) -> None:
+        """`y`: the selected item's id to the clipboard (OSC 52: works over SSH too)."""
+        getter = getattr(self.screen, "selected_id", None)
+        if not callable(getter):
+            self.notify("nothing to copy here", severity="warning")
+            return
+        try:
+            item_id = getter()
+        except Exception:  # a screen's selection code must not end the console
+            log.exception("selected_id failed")
+            item_id = None
+        if not item_id:
+            self.notify("nothing selected to copy", severity="warning")
+            return
+        self.copy_to_clipboard(str(item_id))
+        self.notify(f"copied {item_id}")
 
     def action_cycle_theme(self) -> None:
         names = sorted(
@@ -333,4 +490,26 @@ class KooMapApp(App[None]):
                 )
                 if self.ctx.bell:
                     self.bell()
+                self._run_on_change(watch, state)
                 watch.state = state
+
+    def _run_on_change(self, watch: Watch, state: str) -> None:
+        runner = self.ctx.on_change
+        if runner is None:
+            return
+        change = change_now(watch.task_id, watch.name, watch.workspace_id, watch.state, state)
+        runner.submit(change, self._on_change_done)
+
+    def _on_change_done(self, result: RunResult) -> None:
+        """Called in the command's thread: a failure becomes a notice on the event loop."""
+        if result.ok:
+            return
+        loop = self._console_loop
+        if loop is None or loop.is_closed():
+            return
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(
+                lambda: self.notify(
+                    result.reason, title="On-change command failed", severity="error", timeout=10
+                )
+            )

@@ -14,6 +14,9 @@ from koomap_tui.api.client import KooMapClient
 from koomap_tui.services.actions import ActionRunner
 from koomap_tui.services.audit import AuditLog
 from koomap_tui.services.downloads import DownloadManager, ObsLocator, build_downloads
+from koomap_tui.services.history import HistoryStore
+from koomap_tui.services.on_change import OnChangeRunner
+from koomap_tui.services.remember import RememberStore
 
 
 @dataclass
@@ -31,6 +34,8 @@ class ConsoleContext:
     fast_interval: float = 3.0
     slow_interval: float = 30.0
     workspace_id: str | None = None
+    #: Its name when known at start (resolved from `--workspace NAME`, or remembered).
+    workspace_name: str | None = None
     theme: str = "koomap-dark"
     bell: bool = False
     sim: Any = None  # the embedded simulator in --demo mode
@@ -46,6 +51,15 @@ class ConsoleContext:
     gcp_dir: Path | None = None
     #: Offer the simulator's upload-status call outside demo mode (a simulator endpoint).
     sim_upload_status: bool = False
+    #: The session's history (services/history.py); None: no history (tests, `history = false`).
+    #: The app starts it at mount and closes it at exit.
+    history: HistoryStore | None = None
+    #: Runs `--on-change` for each change of a watched task; None: nothing is run.
+    on_change: OnChangeRunner | None = None
+    #: The last view, workspace and theme, read at start and written on change; None: forget.
+    remember: RememberStore | None = None
+    #: The view to open at start (a `:name`), when it is not the workspace's task table.
+    start_view: str | None = None
 
     def __post_init__(self) -> None:
         if self.downloads is None:

@@ -3,6 +3,10 @@
 Screens ask the hub for a poller by source; a poller runs while at least one screen that shows
 its data is visible, and pauses otherwise. Updates reach a screen as a `PollUpdated` message,
 so the screen reacts on its own message queue instead of being poked from a task.
+
+Every poll of the console passes through a poller the hub made, so app-wide listeners (the
+history) are "taps" here: subscribed to every poller, present and future, and not counted as a
+reason to keep a poller alive.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Any
 from textual.message import Message
 from textual.screen import Screen
 
-from koomap_tui.services.poller import Intervals, Poller, PollSource, PollUpdate
+from koomap_tui.services.poller import Intervals, Listener, Poller, PollSource, PollUpdate
 
 
 class PollUpdated(Message):
@@ -30,6 +34,15 @@ class PollerHub:
         self._pollers: dict[str, Poller[Any]] = {}
         self._visible: dict[str, int] = {}
         self._stopping: set[asyncio.Task[None]] = set()
+        self._taps: list[Listener] = []
+        self._tap_offs: dict[str, list[Callable[[], None]]] = {}
+
+    def add_tap(self, listener: Listener) -> None:
+        """Give `listener` every update of every poller, those that exist and those to come.
+        It runs on the event loop for each poll: it must be cheap (enqueue, never write)."""
+        self._taps.append(listener)
+        for key, poller in self._pollers.items():
+            self._tap_offs.setdefault(key, []).append(poller.subscribe(listener))
 
     @property
     def pollers(self) -> dict[str, Poller[Any]]:
@@ -42,6 +55,7 @@ class PollerHub:
             poller.pause()
             self._pollers[source.key] = poller
             self._visible[source.key] = 0
+            self._tap_offs[source.key] = [poller.subscribe(tap) for tap in self._taps]
             poller.start()
         return poller
 
@@ -72,7 +86,12 @@ class PollerHub:
         later on the same source would get only diffs against the old snapshot (an empty table
         when nothing changed); a fresh poller starts with a full snapshot instead.
         """
-        if poller.has_listeners or self._pollers.get(key) is not poller:
+        if self._pollers.get(key) is not poller:
+            return
+        for off in self._tap_offs.pop(key, []):
+            off()
+        if poller.has_listeners:  # taps aside, someone still listens: keep it
+            self._tap_offs[key] = [poller.subscribe(tap) for tap in self._taps]
             return
         del self._pollers[key]
         self._visible.pop(key, None)
@@ -104,3 +123,4 @@ class PollerHub:
         for poller in list(self._pollers.values()):
             await poller.stop()
         self._pollers.clear()
+        self._tap_offs.clear()
