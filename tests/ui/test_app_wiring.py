@@ -289,3 +289,18 @@ def test_the_away_notice_puts_failures_first_and_stays_short() -> None:
     assert lines[0] == f"1 failed, {AWAY_LISTED + 2} finished"
     assert lines[1] == "broken: RUNNING → FAILED"
     assert len(lines) == 1 + AWAY_LISTED + 1 and lines[-1] == "and 3 more (:history)"
+
+
+async def test_y_on_the_task_table_copies_the_task_under_the_cursor(
+    sim: Any, tmp_path: Path
+) -> None:
+    app = app_with(sim, tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await open_workspace(pilot, "survey_east_2024")
+        await wait_for(pilot, lambda: table(pilot).total_row_count > 1)
+        rows = [key for key in table(pilot).keys_in_order()]
+        table(pilot).move_cursor_to_key(rows[1])
+        await pilot.pause()
+        await pilot.press("y")
+        await wait_for(pilot, lambda: any(f"copied {rows[1]}" in n for n in notices(pilot)))
+        assert app.clipboard == rows[1]

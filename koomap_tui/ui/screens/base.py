@@ -188,6 +188,10 @@ class ConsoleScreen(Screen[None]):
         """The id of the item under the cursor (a target that is not it is confirmed)."""
         return None
 
+    def selected_id(self) -> str | None:
+        """What `y` copies: the id of the item under the cursor."""
+        return self.cursor_id()
+
     def parent_targets(self) -> list[Target]:
         """What parent-scoped actions (create…) apply to: the workspace, the task."""
         return []
