@@ -42,8 +42,10 @@ DEFAULT_RETENTION_DAYS = 90
 DAY = 86400.0
 #: How long a writer waits for another console's transaction before giving up on one batch.
 BUSY_TIMEOUT_MS = 5000
-#: How long opening waits for a lock before the file is skipped for the session.
-OPEN_TIMEOUT_S = 1.0
+#: How long opening waits for a lock before the file is skipped for the session. As long as a
+#: write may wait: a second console starting while the first prunes must not lose its history
+#: (it waits in the writer thread, never on the UI's path).
+OPEN_TIMEOUT_S = BUSY_TIMEOUT_MS / 1000
 #: Updates waiting for the writer; beyond this the newest are dropped (and counted), never
 #: blocking the event loop.
 QUEUE_LIMIT = 10_000
