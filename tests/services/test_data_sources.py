@@ -115,6 +115,11 @@ async def test_satellite_source_reads_view_then_moving_then_unread_pages() -> No
     assert client.offsets == [0] and result.meta["total"] == 100_000
     assert source.set_view(50_000, 50_040)  # unread rows on screen
     client.offsets.clear()
+    result = await source.fetch(None)
+    assert client.offsets == [50_000]  # the screen's page alone: shown after one request
+    assert result.items[position_key(50_040)].image_id == f"{50_040:032x}"
+    assert not source.set_view(50_000, 50_040)
+    client.offsets.clear()
     await source.fetch(None)
     pages = [o // 100 for o in client.offsets]
     assert pages[0] == 500  # the screen first
@@ -128,6 +133,27 @@ async def test_satellite_source_reads_view_then_moving_then_unread_pages() -> No
     pages = [o // 100 for o in client.offsets]
     assert pages[0] == 1 and len(pages) == 8
     assert len(source.read_at) < source.page_count  # never everything in one go
+
+
+async def test_satellite_source_jumps_to_the_view_while_a_cycle_is_reading() -> None:
+    client = _Pages(100_000)
+    source = SatelliteImageSource(client, budget=8)  # type: ignore[arg-type]
+    await source.fetch(None)
+    real_read = client.list_image_base_info
+
+    async def read_then_jump(query: Any = None, *, offset: int = 0, limit: int = 10) -> Any:
+        page = await real_read(query, offset=offset, limit=limit)
+        if len(client.offsets) == 3:  # `G` pressed while the background fill is reading
+            source.set_view(99_960, 99_999)
+        return page
+
+    client.list_image_base_info = read_then_jump  # type: ignore[method-assign]
+    client.offsets.clear()
+    result = await source.fetch(None)
+    pages = [o // 100 for o in client.offsets]
+    assert pages == [0, 1, 2, 999]  # the last page right after the one in flight, then done
+    assert result.items[position_key(99_999)].image_id == f"{99_999:032x}"
+    assert result.requests == 4
 
 
 async def test_satellite_source_refreshes_stalest_pages_once_complete() -> None:

@@ -121,8 +121,10 @@ class ImageRow(NamedTuple):
 class SatelliteImageSource:
     """Satellite images (ListImageBaseInfo), read page by page, viewport first.
 
-    Items are keyed by list position. Each cycle reads, in this order and never more than
-    `budget` pages: the pages on screen, pages holding images in a moving state (迁入中,
+    Items are keyed by list position. When rows on screen were never read (the operator jumped,
+    e.g. `G`), a cycle reads just those pages and ends, and a cycle already reading switches
+    to them after its current page. Otherwise each cycle reads, in this order and never more
+    than `budget` pages: the pages on screen, pages holding images in a moving state (迁入中,
     迁出中, 删除中), then unread pages (background fill), then, once everything has been read,
     the pages read longest ago (a rolling refresh). So the first screenful costs one or two
     requests and a 100,000-image list costs `budget` requests per cycle, never 1,000.
@@ -159,7 +161,11 @@ class SatelliteImageSource:
     def set_view(self, first: int, last: int) -> bool:
         """The operator looks at positions first..last; True when some of them are unread."""
         self.view = (max(0, first), max(first, last))
-        return any(p not in self.read_at for p in self.view_pages() if p < self.page_count)
+        return bool(self.unread_view_pages())
+
+    def unread_view_pages(self) -> list[int]:
+        n = self.page_count
+        return [p for p in self.view_pages() if p < n and p not in self.read_at]
 
     def plan(self) -> list[int]:
         """The pages this cycle reads, most wanted first."""
@@ -173,6 +179,11 @@ class SatelliteImageSource:
                 if 0 <= p < n and p not in wanted and len(wanted) < self.budget:
                     wanted.append(p)
 
+        view = self.unread_view_pages()
+        if view:
+            # Rows on screen that were never read (a jump, `G`): read just those and end the
+            # cycle, so they are shown after one request, not after the whole budget.
+            return view[: self.budget]
         add(self.view_pages())
         # Moving images are re-read stalest first, but never with more than half of what is
         # left, so that the background fill always progresses.
@@ -190,12 +201,19 @@ class SatelliteImageSource:
     async def fetch(self, previous: Mapping[str, ImageInfo] | None) -> FetchResult[ImageInfo]:
         self.cycle += 1
         requests = 0
-        for page_no in self.plan():
+        plan = self.plan()
+        while plan and requests < self.budget:
+            page_no = plan.pop(0)
             page = await self.client.list_image_base_info(
                 offset=page_no * self.page_size, limit=self.page_size
             )
             requests += 1
             self._place(page_no, page.data_info, page.page.total)
+            # The operator jumped to unread rows while this cycle was reading (a refresh asked
+            # for meanwhile would only run after the cycle): read those next and end the cycle.
+            jump = self.unread_view_pages()
+            if jump and plan[: len(jump)] != jump:
+                plan = jump
         meta = {"total": self.total or 0, "complete": self.complete, "pages": len(self.read_at)}
         return FetchResult(dict(self.items), requests, meta)
 
