@@ -10,9 +10,12 @@ from typing import Any
 import pytest
 
 from koomap_tui.api.client import KooMapClient
+from koomap_tui.api.models import ImageInfo
+from koomap_tui.api.models.satellite_compact import CompactImage
 from koomap_tui.domain.policy import Kind
 from koomap_tui.services.sources import (
     FolderSource,
+    ImageRow,
     ProductSource,
     SatelliteImageSource,
     position_key,
@@ -83,6 +86,36 @@ async def test_satellite_image_source_fills_the_list_within_its_budget(
     names = {img.image_name for img in result.items.values()}
     assert names == {i.name for i in store(sim).images.values()}
     assert set(result.items) == {position_key(i) for i in range(250)}
+
+
+async def test_satellite_source_keeps_compact_rows_that_read_as_the_images(
+    client: KooMapClient,
+) -> None:
+    source = SatelliteImageSource(client, budget=3)
+    result = await fetch_counted(client, source)
+    page = await client.list_image_base_info(offset=0, limit=100)
+    assert len(page.data_info) == 100
+    for i, info in enumerate(page.data_info):
+        item = result.items[position_key(i)]
+        assert isinstance(item, CompactImage)  # not 100,000 pydantic models
+        image = ImageRow(i, item).image
+        assert isinstance(image, ImageInfo)  # what the screen's gates and downloads are given
+        for name in CompactImage._fields:
+            assert getattr(image, name) == getattr(info, name), name
+    assert ImageRow(0).image is None
+
+
+async def test_satellite_source_replaces_only_the_images_that_changed() -> None:
+    client = _Pages(300)
+    source = SatelliteImageSource(client, budget=1)
+    first = await source.fetch(None)
+    kept = dict(first.items)
+    client.moving = {5}
+    again = await source.fetch(first.items)  # page 0 again: it is on screen
+    assert again.items[position_key(5)] is not kept[position_key(5)]
+    assert str(again.items[position_key(5)].image_status) == "1"
+    # Unchanged images keep their objects, so the poller's diff of 100,000 rows stops at `is`.
+    assert all(again.items[k] is kept[k] for k in kept if k != position_key(5))
 
 
 class _Pages:

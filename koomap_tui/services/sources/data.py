@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from koomap_tui.api.client import KooMapClient
 from koomap_tui.api.models import Folder, ImageInfo, Real3DProduct, Real3DRefineProduct
+from koomap_tui.api.models.satellite_compact import CompactImage, as_image_info
 from koomap_tui.api.paging import CountedCalls
 from koomap_tui.domain.policy import Kind
 from koomap_tui.domain.states import is_active, state_key
@@ -112,10 +113,17 @@ def position_key(position: int) -> str:
 
 
 class ImageRow(NamedTuple):
-    """A row of the satellite list: its position, and the image once its page has been read."""
+    """A row of the satellite list: its position, and the image once its page has been read
+    (kept compact: 100,000 rows of full `ImageInfo` models would be ~100 MB)."""
 
     position: int
-    image: ImageInfo | None = None
+    data: CompactImage | ImageInfo | None = None
+
+    @property
+    def image(self) -> ImageInfo | None:
+        """The image as an `ImageInfo` (the fields the list keeps), for code written for it."""
+        data = self.data
+        return as_image_info(data) if isinstance(data, CompactImage) else data
 
 
 class SatelliteImageSource:
@@ -137,7 +145,7 @@ class SatelliteImageSource:
         self.budget = budget
         self.page_size = page_size
         self.total: int | None = None
-        self.items: dict[str, ImageInfo] = {}
+        self.items: dict[str, CompactImage] = {}
         self.read_at: dict[int, int] = {}  # page -> cycle number it was last read in
         self.view: tuple[int, int] = (0, 0)  # first and last position on screen
         self.cycle = 0
@@ -151,7 +159,7 @@ class SatelliteImageSource:
     def complete(self) -> bool:
         return self.total is not None and len(self.read_at) >= self.page_count
 
-    def is_active(self, item: ImageInfo) -> bool:
+    def is_active(self, item: CompactImage | ImageInfo) -> bool:
         return is_active(Kind.SATELLITE_IMAGE, item.image_status)
 
     def view_pages(self) -> list[int]:
@@ -198,7 +206,7 @@ class SatelliteImageSource:
             add(stale[: self.budget - len(wanted)])
         return wanted
 
-    async def fetch(self, previous: Mapping[str, ImageInfo] | None) -> FetchResult[ImageInfo]:
+    async def fetch(self, previous: Mapping[str, CompactImage] | None) -> FetchResult[CompactImage]:
         self.cycle += 1
         requests = 0
         plan = self.plan()
@@ -229,8 +237,10 @@ class SatelliteImageSource:
         for i in range(self.page_size):
             key = position_key(start + i)
             if i < len(images):
-                self.items[key] = images[i]
-                moving = moving or self.is_active(images[i])
+                image = CompactImage.of(images[i])
+                if self.items.get(key) != image:  # unchanged rows keep their object (cheap diff)
+                    self.items[key] = image
+                moving = moving or self.is_active(image)
             else:
                 self.items.pop(key, None)
         if moving:
