@@ -3,6 +3,7 @@ page with the client's paginate, and what a cycle costs."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -107,7 +108,7 @@ async def test_satellite_source_keeps_compact_rows_that_read_as_the_images(
 
 async def test_satellite_source_replaces_only_the_images_that_changed() -> None:
     client = _Pages(300)
-    source = SatelliteImageSource(client, budget=1)
+    source = SatelliteImageSource(client, budget=1)  # type: ignore[arg-type]
     first = await source.fetch(None)
     kept = dict(first.items)
     client.moving = {5}
@@ -187,6 +188,39 @@ async def test_satellite_source_jumps_to_the_view_while_a_cycle_is_reading() -> 
     assert pages == [0, 1, 2, 999]  # the last page right after the one in flight, then done
     assert result.items[position_key(99_999)].image_id == f"{99_999:032x}"
     assert result.requests == 4
+
+
+async def test_satellite_source_drops_a_background_read_that_holds_up_a_jump() -> None:
+    client = _Pages(100_000)
+    source = SatelliteImageSource(client, budget=8)  # type: ignore[arg-type]
+    await source.fetch(None)
+    real_read = client.list_image_base_info
+    never = asyncio.Event()  # a background read stuck waiting (for a rate-limiter token)
+    cancelled: list[int] = []
+
+    async def slow_unless_last(query: Any = None, *, offset: int = 0, limit: int = 10) -> Any:
+        if offset not in (0, 99_900):  # page 0 is on screen, 999 is where `G` goes
+            try:
+                await never.wait()
+            except asyncio.CancelledError:
+                cancelled.append(offset)
+                raise
+        return await real_read(query, offset=offset, limit=limit)
+
+    client.list_image_base_info = slow_unless_last  # type: ignore[method-assign]
+    client.offsets.clear()
+    cycle = asyncio.create_task(source.fetch(None))
+    while not client.offsets:  # page 0 (on screen) answered; page 1 is stuck
+        await asyncio.sleep(0)
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert not cycle.done()
+    source.set_view(99_960, 99_999)  # `G`
+    result = await asyncio.wait_for(cycle, timeout=10)
+    assert client.offsets == [0, 99_900]
+    assert cancelled == [100]  # the read that held the cycle up was dropped, not waited for
+    assert result.items[position_key(99_999)].image_id == f"{99_999:032x}"
+    assert 999 in source.read_at
 
 
 async def test_satellite_source_refreshes_stalest_pages_once_complete() -> None:

@@ -9,12 +9,19 @@ limiter (docs/downloads.md).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from koomap_tui.api.client import KooMapClient
-from koomap_tui.api.models import Folder, ImageInfo, Real3DProduct, Real3DRefineProduct
+from koomap_tui.api.models import (
+    Folder,
+    ImageInfo,
+    ImageInfoList,
+    Real3DProduct,
+    Real3DRefineProduct,
+)
 from koomap_tui.api.models.satellite_compact import CompactImage, as_image_info
 from koomap_tui.api.paging import CountedCalls
 from koomap_tui.domain.policy import Kind
@@ -150,6 +157,7 @@ class SatelliteImageSource:
         self.view: tuple[int, int] = (0, 0)  # first and last position on screen
         self.cycle = 0
         self._active_pages: set[int] = set()
+        self._jumped = asyncio.Event()  # set when the view moves to unread rows
 
     @property
     def page_count(self) -> int:
@@ -169,7 +177,10 @@ class SatelliteImageSource:
     def set_view(self, first: int, last: int) -> bool:
         """The operator looks at positions first..last; True when some of them are unread."""
         self.view = (max(0, first), max(first, last))
-        return bool(self.unread_view_pages())
+        unread = bool(self.unread_view_pages())
+        if unread:
+            self._jumped.set()
+        return unread
 
     def unread_view_pages(self) -> list[int]:
         n = self.page_count
@@ -212,11 +223,10 @@ class SatelliteImageSource:
         plan = self.plan()
         while plan and requests < self.budget:
             page_no = plan.pop(0)
-            page = await self.client.list_image_base_info(
-                offset=page_no * self.page_size, limit=self.page_size
-            )
-            requests += 1
-            self._place(page_no, page.data_info, page.page.total)
+            requests += 1  # counted even if it gives way: it may have been sent
+            page = await self._read(page_no)
+            if page is not None:
+                self._place(page_no, page.data_info, page.page.total)
             # The operator jumped to unread rows while this cycle was reading (a refresh asked
             # for meanwhile would only run after the cycle): read those next and end the cycle.
             jump = self.unread_view_pages()
@@ -224,6 +234,30 @@ class SatelliteImageSource:
                 plan = jump
         meta = {"total": self.total or 0, "complete": self.complete, "pages": len(self.read_at)}
         return FetchResult(dict(self.items), requests, meta)
+
+    async def _read(self, page_no: int) -> ImageInfoList | None:
+        """One page; None when the operator jumped to unread rows meanwhile. A page that is
+        not on screen gives way: at the rate limit it is mostly waiting for a token, and the
+        rows on screen would wait for it (measured: ~50 ms of `G`'s ~170 ms)."""
+        read = asyncio.ensure_future(
+            self.client.list_image_base_info(offset=page_no * self.page_size, limit=self.page_size)
+        )
+        if page_no in self.view_pages():
+            return await read
+        self._jumped.clear()
+        jumped = asyncio.ensure_future(self._jumped.wait())
+        try:
+            await asyncio.wait({read, jumped}, return_when=asyncio.FIRST_COMPLETED)
+        except BaseException:  # this cycle was cancelled: so is its read
+            read.cancel()
+            raise
+        finally:
+            jumped.cancel()
+        if read.done():
+            return read.result()
+        read.cancel()
+        await asyncio.wait({read})
+        return None
 
     def _place(self, page_no: int, images: list[ImageInfo], total: int) -> None:
         if total != self.total:
