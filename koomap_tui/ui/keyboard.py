@@ -28,7 +28,6 @@ they would without the router.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from textual import events
@@ -68,14 +67,6 @@ class KeyRouter:
         self.handled = 0  # keys and pastes handled so far
         self.rounds_total = 0  # for tests and measurements
         self.valve_releases = 0  # settlings ended by MAX_ROUNDS rather than by a quiet round
-        self._after_burst: list[Callable[[], object]] = []
-
-    def after_burst(self, callback: Callable[[], object]) -> None:
-        """Run `callback` once the keys held now have all been handled (once, however often
-        it is asked for meanwhile): work that only the burst's last key needs to see, such as
-        redrawing the footer, is done once instead of once a key."""
-        if callback not in self._after_burst:
-            self._after_burst.append(callback)
 
     # -- intake ----------------------------------------------------------------------------
     async def receive(self, event: events.Key | events.Paste) -> None:
@@ -189,7 +180,6 @@ class KeyRouter:
         app = self.app
         if app._closing:
             self.held.clear()
-            self._after_burst.clear()
             self.settling = False
             return
         try:
@@ -210,7 +200,3 @@ class KeyRouter:
         self.settling = False
         if self.held:
             await self._handle(self.held.popleft())
-        elif self._after_burst:
-            callbacks, self._after_burst = self._after_burst, []
-            for callback in callbacks:
-                callback()
