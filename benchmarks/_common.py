@@ -148,14 +148,19 @@ def image_fields(i: int) -> dict[str, Any]:
 def make_image_rows(n: int) -> tuple[list[tuple[str, Any]], list[dict[str, Any]]]:
     """`n` satellite images the way the images screen holds them.
 
-    The table gets `(position key, ImageRow(position, ImageInfo))`; the image source and the
-    poller each keep a dict of key -> ImageInfo (shallow copies sharing the same models),
-    returned second so the caller keeps them alive like the console does.
+    Pages are parsed as `ImageInfo` models and kept as `CompactImage` (what
+    `SatelliteImageSource` holds); the table gets `(position key, ImageRow(position, image))`;
+    the image source and the poller each keep a dict of key -> image (shallow copies sharing
+    the same rows), returned second so the caller keeps them alive like the console does.
     """
     from koomap_tui.api.models import ImageInfo
-    from koomap_tui.ui.screens.images import ImageRow, position_key
+    from koomap_tui.api.models.satellite_compact import CompactImage
+    from koomap_tui.services.sources.data import ImageRow, position_key
 
-    items = {position_key(i): ImageInfo.model_validate(image_fields(i)) for i in range(n)}
+    items = {
+        position_key(i): CompactImage.of(ImageInfo.model_validate(image_fields(i)))
+        for i in range(n)
+    }
     rows = [(key, ImageRow(int(key), image)) for key, image in items.items()]
     return rows, [items, dict(items)]
 

@@ -10,7 +10,9 @@ With `KOOMAP_PROBE_FILE` set, a daemon thread rewrites that file (JSON, atomical
 - `watch_compact_calls` / `watch_compact_ms`: calls of `FooterKey._watch_compact`.
 
 `KOOMAP_PROBE_EXPERIMENT=stock-driver` runs the console on Textual's own LinuxDriver (the
-Esc figure before koomap_tui/ui/driver.py); `freeze-after-imports` was the gc.freeze trial.
+Esc figure before koomap_tui/ui/driver.py); `freeze-after-imports` was the gc.freeze trial;
+`footer-debounce` recomposes the footer only once its bindings have been quiet for 50 ms (the
+key-burst trial).
 
 Timestamps are `time.monotonic()`, which is system-wide on Linux, so the benchmark process can
 place them on its own clock. The console itself is unchanged: the probes wrap functions only.
@@ -102,8 +104,27 @@ def main() -> int:
         import koomap_tui.ui.app
 
         gc.freeze()
+    if experiment == "footer-debounce":  # the footer recomposed once a burst, not once a key
+        _debounce_footer(0.05)
 
     return console_main(sys.argv[1:])
+
+
+def _debounce_footer(delay: float) -> None:
+    """Textual's Footer recomposes on every bindings change; this trial waits until the
+    bindings have been quiet for `delay` seconds (benchmarks/key_burst.py measures it)."""
+    from textual.widgets import Footer
+
+    def bindings_changed(self: Any, screen: Any) -> None:
+        self._bindings_ready = True
+        if not screen.app.app_focus or not (self.is_attached and screen is self.screen):
+            return
+        timer = getattr(self, "_probe_debounce", None)
+        if timer is not None:
+            timer.stop()
+        self._probe_debounce = self.set_timer(delay, self.recompose)
+
+    Footer.bindings_changed = bindings_changed  # type: ignore[method-assign]
 
 
 if __name__ == "__main__":

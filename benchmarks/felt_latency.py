@@ -434,6 +434,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--only", choices=["demo", "scale"])
     parser.add_argument("--label", default="", help="tag written into every record")
+    parser.add_argument(
+        "--no-qps20", action="store_true", help="scale: skip the runs at 20 qps (quicker A/B runs)"
+    )
     args = parser.parse_args()
     record: dict[str, list[float]] = {}
     load_before = loadavg()
@@ -451,7 +454,7 @@ def main() -> None:
                     scale_run(record, base, 10, "")
                 except Exception as exc:
                     errors.append(f"scale: {exc}"[:400])
-            for _ in range(args.runs):
+            for _ in range(0 if args.no_qps20 else args.runs):
                 try:
                     scale_run(record, base, 20, " (qps 20)")
                 except Exception as exc:

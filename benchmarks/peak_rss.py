@@ -6,7 +6,7 @@ the same process before the rows were built is reported as `baseline_mb`.
 
 Row objects: `Real3DTask` models (default; a task table holds at most 500 of them in the
 console, so 50,000 is a stress figure), `--images` (what the console really holds in a
-50,000-row list: satellite images as `ImageRow(position, ImageInfo)`, plus the image source's
+50,000-row list: satellite images as `ImageRow(position, CompactImage)`, plus the image source's
 and the poller's dicts of the same models), or `--slim` (9-field slots rows, for comparison).
 """
 
@@ -80,7 +80,7 @@ def main() -> None:
     parser.add_argument(
         "--images",
         action="store_true",
-        help="rows as the satellite-image screen holds them (ImageRow + ImageInfo), virtual only",
+        help="rows as the satellite screen holds them (ImageRow + CompactImage), virtual only",
     )
     args = parser.parse_args()
     objects = "images" if args.images else "slim" if args.slim else "model"

@@ -267,7 +267,7 @@ def headline(results: list[dict[str, Any]], idle_rows: int) -> list[str]:
             PLAIN,
         ),
         (
-            "(e) peak RSS, 50,000 rows (satellite images: ImageRow + ImageInfo, as the console)",
+            "(e) peak RSS, 50,000 rows (satellite images: ImageRow + CompactImage, as the console)",
             "< 150 MB",
             "peak_rss",
             50_000,

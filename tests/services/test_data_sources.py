@@ -3,6 +3,7 @@ page with the client's paginate, and what a cycle costs."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -10,9 +11,12 @@ from typing import Any
 import pytest
 
 from koomap_tui.api.client import KooMapClient
+from koomap_tui.api.models import ImageInfo
+from koomap_tui.api.models.satellite_compact import CompactImage
 from koomap_tui.domain.policy import Kind
 from koomap_tui.services.sources import (
     FolderSource,
+    ImageRow,
     ProductSource,
     SatelliteImageSource,
     position_key,
@@ -85,6 +89,36 @@ async def test_satellite_image_source_fills_the_list_within_its_budget(
     assert set(result.items) == {position_key(i) for i in range(250)}
 
 
+async def test_satellite_source_keeps_compact_rows_that_read_as_the_images(
+    client: KooMapClient,
+) -> None:
+    source = SatelliteImageSource(client, budget=3)
+    result = await fetch_counted(client, source)
+    page = await client.list_image_base_info(offset=0, limit=100)
+    assert len(page.data_info) == 100
+    for i, info in enumerate(page.data_info):
+        item = result.items[position_key(i)]
+        assert isinstance(item, CompactImage)  # not 100,000 pydantic models
+        image = ImageRow(i, item).image
+        assert isinstance(image, ImageInfo)  # what the screen's gates and downloads are given
+        for name in CompactImage._fields:
+            assert getattr(image, name) == getattr(info, name), name
+    assert ImageRow(0).image is None
+
+
+async def test_satellite_source_replaces_only_the_images_that_changed() -> None:
+    client = _Pages(300)
+    source = SatelliteImageSource(client, budget=1)  # type: ignore[arg-type]
+    first = await source.fetch(None)
+    kept = dict(first.items)
+    client.moving = {5}
+    again = await source.fetch(first.items)  # page 0 again: it is on screen
+    assert again.items[position_key(5)] is not kept[position_key(5)]
+    assert str(again.items[position_key(5)].image_status) == "1"
+    # Unchanged images keep their objects, so the poller's diff of 100,000 rows stops at `is`.
+    assert all(again.items[k] is kept[k] for k in kept if k != position_key(5))
+
+
 class _Pages:
     """A stand-in client for the read order alone: `total` images, records the offsets read."""
 
@@ -115,6 +149,11 @@ async def test_satellite_source_reads_view_then_moving_then_unread_pages() -> No
     assert client.offsets == [0] and result.meta["total"] == 100_000
     assert source.set_view(50_000, 50_040)  # unread rows on screen
     client.offsets.clear()
+    result = await source.fetch(None)
+    assert client.offsets == [50_000]  # the screen's page alone: shown after one request
+    assert result.items[position_key(50_040)].image_id == f"{50_040:032x}"
+    assert not source.set_view(50_000, 50_040)
+    client.offsets.clear()
     await source.fetch(None)
     pages = [o // 100 for o in client.offsets]
     assert pages[0] == 500  # the screen first
@@ -128,6 +167,60 @@ async def test_satellite_source_reads_view_then_moving_then_unread_pages() -> No
     pages = [o // 100 for o in client.offsets]
     assert pages[0] == 1 and len(pages) == 8
     assert len(source.read_at) < source.page_count  # never everything in one go
+
+
+async def test_satellite_source_jumps_to_the_view_while_a_cycle_is_reading() -> None:
+    client = _Pages(100_000)
+    source = SatelliteImageSource(client, budget=8)  # type: ignore[arg-type]
+    await source.fetch(None)
+    real_read = client.list_image_base_info
+
+    async def read_then_jump(query: Any = None, *, offset: int = 0, limit: int = 10) -> Any:
+        page = await real_read(query, offset=offset, limit=limit)
+        if len(client.offsets) == 3:  # `G` pressed while the background fill is reading
+            source.set_view(99_960, 99_999)
+        return page
+
+    client.list_image_base_info = read_then_jump  # type: ignore[method-assign]
+    client.offsets.clear()
+    result = await source.fetch(None)
+    pages = [o // 100 for o in client.offsets]
+    assert pages == [0, 1, 2, 999]  # the last page right after the one in flight, then done
+    assert result.items[position_key(99_999)].image_id == f"{99_999:032x}"
+    assert result.requests == 4
+
+
+async def test_satellite_source_drops_a_background_read_that_holds_up_a_jump() -> None:
+    client = _Pages(100_000)
+    source = SatelliteImageSource(client, budget=8)  # type: ignore[arg-type]
+    await source.fetch(None)
+    real_read = client.list_image_base_info
+    never = asyncio.Event()  # a background read stuck waiting (for a rate-limiter token)
+    cancelled: list[int] = []
+
+    async def slow_unless_last(query: Any = None, *, offset: int = 0, limit: int = 10) -> Any:
+        if offset not in (0, 99_900):  # page 0 is on screen, 999 is where `G` goes
+            try:
+                await never.wait()
+            except asyncio.CancelledError:
+                cancelled.append(offset)
+                raise
+        return await real_read(query, offset=offset, limit=limit)
+
+    client.list_image_base_info = slow_unless_last  # type: ignore[method-assign]
+    client.offsets.clear()
+    cycle = asyncio.create_task(source.fetch(None))
+    while not client.offsets:  # page 0 (on screen) answered; page 1 is stuck
+        await asyncio.sleep(0)
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert not cycle.done()
+    source.set_view(99_960, 99_999)  # `G`
+    result = await asyncio.wait_for(cycle, timeout=10)
+    assert client.offsets == [0, 99_900]
+    assert cancelled == [100]  # the read that held the cycle up was dropped, not waited for
+    assert result.items[position_key(99_999)].image_id == f"{99_999:032x}"
+    assert 999 in source.read_at
 
 
 async def test_satellite_source_refreshes_stalest_pages_once_complete() -> None:

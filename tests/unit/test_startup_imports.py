@@ -52,6 +52,25 @@ def test_the_console_path_without_demo_imports_no_simulator_stack() -> None:
     assert found["stack"] == []
 
 
+def test_the_console_path_skips_the_httpx_command_line_client() -> None:
+    found = fresh_interpreter(
+        f"""
+        import json, sys
+        for name in {CONSOLE_PATH!r}:
+            __import__(name)
+        import httpx
+        cli_stack = sorted(m for m in sys.modules if m.split(".")[0] in ("click", "pygments"))
+        client = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(204)))
+        print(json.dumps({{"cli_stack": cli_stack, "httpx": "httpx" in sys.modules,
+                           "status": client.get("http://127.0.0.1/").status_code,
+                           "main": callable(httpx.main)}}))
+        """
+    )
+    assert found["httpx"] is True
+    assert found["cli_stack"] == []  # httpx._main (click, pygments) was not imported
+    assert found["status"] == 204 and found["main"] is True  # httpx itself works as before
+
+
 def test_api_models_are_built_on_first_use() -> None:
     found = fresh_interpreter(
         f"""
