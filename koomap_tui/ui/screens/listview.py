@@ -33,7 +33,7 @@ from koomap_tui.ui.format import inert
 from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.screens.base import ConsoleScreen
 from koomap_tui.ui.tablekit import all_rows, refresh_rows, row_or_none
-from koomap_tui.ui.themes import state_style
+from koomap_tui.ui.themes import state_style, theme_style
 from koomap_tui.ui.widgets.console_footer import ConsoleFooter
 from koomap_tui.ui.widgets.freshness import FreshnessBar
 from koomap_tui.ui.widgets.header_bar import HeaderBar
@@ -305,7 +305,12 @@ class ListScreen(TableControls):
             return pending_cell(pending.verb, variables, expired=pending.expired(runner.now()))
         state = state_key(spec.state(row))
         info = state_info(spec.kind, state)
-        return Text(f"{info.glyph} {inert(state)}", style=state_style(variables, info.slug))
+        cell = Text(f"{info.glyph} {inert(state)}", style=state_style(variables, info.slug))
+        doubt = runner.doubt_for(spec.kind, spec.key(row))
+        if doubt is not None:
+            warn = theme_style(variables, "warning", fallback="freshness-warn", bold=True)
+            cell.append(f" ⚠ {doubt.warning}", style=warn)
+        return cell
 
     def state_counts(self) -> dict[str, int]:
         state = self.SPEC.state
@@ -321,6 +326,7 @@ class ListScreen(TableControls):
         if self._text_filter:
             flags.append(f"/{self._text_filter}")
         flags.extend(self.summary_flags())
+        flags.extend(self.doubt_flags())
         marked = self.table.marked_keys
         if marked:
             flags.append(f"{len(marked)} marked")
@@ -333,6 +339,19 @@ class ListScreen(TableControls):
 
     def summary_flags(self) -> list[str]:
         return []
+
+    def doubt_flags(self) -> list[str]:
+        """Unknown outcomes a fresh poll showed had no effect, on rows of this view."""
+        kind = self.SPEC.kind
+        if kind is None:
+            return []
+        runner = self.kapp.ctx.runner
+        shown = {self.SPEC.key(row) for row in self.rows()}
+        return [
+            f"⚠ {d.warning}"
+            for (k, item_id), d in runner.doubts.items()
+            if k is kind and item_id in shown
+        ]
 
     # -- selection -------------------------------------------------------------------------
     def selection(self) -> list[Target]:
