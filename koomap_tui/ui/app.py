@@ -405,6 +405,27 @@ class KooMapApp(App[None]):
         self.copy_to_clipboard(str(item_id))
         self.notify(f"copied {item_id}")
 
+    def retry_audit(self) -> None:
+        """Probe the audit log again; mutations are allowed once it can be written."""
+        self.run_worker(self._retry_audit(), group="audit-retry", exclusive=True)
+
+    async def _retry_audit(self) -> None:
+        runner = self.ctx.runner
+        if await runner.retry_audit():
+            self.notify("audit log writable again: changes are allowed", title="Audit log")
+        else:
+            self.notify(
+                f"{runner.audit_error}; changes stay refused",
+                title="Audit log still failing",
+                severity="error",
+            )
+        for screen in self.screen_stack:
+            for header in screen.query("HeaderBar"):
+                header.audit_error = runner.audit_error  # type: ignore[attr-defined]
+            refresh = getattr(screen, "refresh_gates", None)
+            if refresh is not None:
+                refresh()
+
     def action_cycle_theme(self) -> None:
         names = sorted(
             n

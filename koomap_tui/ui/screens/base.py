@@ -240,6 +240,8 @@ class ConsoleScreen(Screen[None]):
         """Repaint the rows of `targets` (their pending mark came or went)."""
 
     def refresh_data(self) -> None:
+        if self.kapp.ctx.runner.audit_failing:  # the banner says "press r to retry"
+            self.kapp.retry_audit()
         pollers = self.kapp.hub.pollers
         for key, _ in self._subscriptions:
             if key in pollers:
