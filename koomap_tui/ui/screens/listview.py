@@ -25,13 +25,16 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Input
 
-from koomap_tui.domain.policy import Kind
+from koomap_tui.api.models import BadRow
+from koomap_tui.domain.catalog import Scope
+from koomap_tui.domain.policy import Decision, Kind
 from koomap_tui.domain.states import state_info, state_key
 from koomap_tui.services.actions import Target
 from koomap_tui.services.poller import PollSource, PollUpdate
 from koomap_tui.ui.format import inert
 from koomap_tui.ui.polling import PollUpdated
-from koomap_tui.ui.screens.base import ConsoleScreen
+from koomap_tui.ui.screens.base import ConsoleScreen, Gate
+from koomap_tui.ui.screens.unreadable import UnreadableRow, tolerant_columns
 from koomap_tui.ui.tablekit import all_rows, refresh_rows, row_or_none
 from koomap_tui.ui.themes import state_style, theme_style
 from koomap_tui.ui.widgets.console_footer import ConsoleFooter
@@ -206,6 +209,8 @@ class ListScreen(TableControls):
         self.poller: Any = None
         self.loaded = False
         self._quick = next(iter(self.SPEC.quick), "")
+        #: Rows of the last answer that could not be parsed, by id: shown marked, never acted on.
+        self.unreadable: dict[str, BadRow] = {}
 
     # -- what a view provides --------------------------------------------------------------
     def columns(self) -> list[Column]:
@@ -239,7 +244,9 @@ class ListScreen(TableControls):
         with Vertical(id="body"):
             yield SummaryLine(id="summary")
             yield VirtualTable(
-                self.columns(), id=self.SPEC.table_id, empty_text=self.SPEC.empty_text
+                tolerant_columns(self.columns(), self._unreadable_style),
+                id=self.SPEC.table_id,
+                empty_text=self.SPEC.empty_text,
             )
             yield from self.compose_extra()
             yield Input(placeholder=self.SPEC.filter_hint, id="filter")
@@ -266,7 +273,11 @@ class ListScreen(TableControls):
         return table
 
     def rows(self) -> list[Any]:
-        return all_rows(self.table)
+        """The rows read well (an unreadable row has no fields to count or act on)."""
+        rows = all_rows(self.table)
+        if not self.unreadable:
+            return rows
+        return [r for r in rows if not isinstance(r, UnreadableRow)]
 
     # -- polling ---------------------------------------------------------------------------
     def on_poll_updated(self, message: PollUpdated) -> None:
@@ -284,10 +295,47 @@ class ListScreen(TableControls):
             ok = self.apply_poll(update, self.table, spec.kind, state, replace=replace)
         if not ok:
             return
+        self._show_unreadable(update, replaced=replace or spec.kind is None)
         self.loaded = True
         self.polled(update)
         self.update_summary()
         self.refresh_gates()
+
+    def _unreadable_style(self) -> str:
+        return str(theme_style(self.app.theme_variables, "warning", fallback="freshness-warn"))
+
+    def _show_unreadable(self, update: PollUpdate[Any], *, replaced: bool) -> None:
+        """Rows that failed to parse stay in the table, marked; a row read well replaces its."""
+        bad = {
+            b.key: b
+            for b in update.meta.get("bad_rows") or ()
+            if isinstance(b, BadRow) and b.key and b.key not in update.items
+        }
+        if not bad and not self.unreadable:
+            return
+        gone = set() if replaced else set(self.unreadable) - set(bad) - set(update.items)
+        added = {k: UnreadableRow(b) for k, b in bad.items()}
+        known = {k for k in self.unreadable if k in bad}
+        changed = {k: added.pop(k) for k in known if not replaced}
+        self.unreadable = bad
+        self.table.apply_changes(added, changed, gone)
+
+    def unreadable_reason(self) -> str | None:
+        """Why the selection cannot be acted on: one of its rows could not be read."""
+        for target in self.selection():
+            bad = self.unreadable.get(target.id)
+            if bad is not None:
+                return f"{inert(bad.key)} is unreadable ({inert(bad.describe())}): nothing is sent"
+        return None
+
+    def gate(self, name: str) -> Gate:
+        gate = super().gate(name)
+        if gate.action is None or gate.action.scope is Scope.PARENT or not self.unreadable:
+            return gate
+        reason = self.unreadable_reason()
+        if reason is None:
+            return gate
+        return Gate(gate.action, Decision(False, reason), [])
 
     def _check_pending_timeouts(self) -> None:
         expired = {k for kind, k in self.kapp.ctx.runner.expired() if kind is self.SPEC.kind}
