@@ -64,3 +64,22 @@ async def test_counts_older_than_the_bar_say_their_age(make_app: Any, sim: SimSe
 
 def _fields(obj: Any) -> dict[str, Any]:
     return {f: getattr(obj, f) for f in obj.__slots__}
+
+
+async def test_usage_poll_failing_from_the_start_says_so_in_the_table(
+    make_app: Any, sim: SimServer
+) -> None:
+    from koomap_tui.ui.screens.usage import UsageScreen
+
+    app = make_app()
+    async with app.run_test(size=(180, 50)) as pilot:
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "WorkspacesScreen")
+        sim.faults.set(error_rates={500: 1.0}, path_prefix="/v1/real3d/usages")
+        app.push_screen(UsageScreen())
+        await wait_for(pilot, lambda: "could not load" in screen_text(pilot))
+        assert "loading usage" not in screen_text(pilot)
+        assert "Updated (UTC)" in screen_text(pilot)  # which clock the times are in
+        sim.faults.clear()
+        await pilot.press("r")
+        await wait_for(pilot, lambda: "could not load" not in screen_text(pilot))
+        await wait_for(pilot, lambda: table(pilot).total_row_count > 0)

@@ -294,7 +294,12 @@ class ListScreen(TableControls):
         else:
             ok = self.apply_poll(update, self.table, spec.kind, state, replace=replace)
         if not ok:
+            if not self.loaded and update.error is not None:
+                # Nothing was ever read: say why instead of "(loading…)" for good.
+                self.table.empty_text = f"(could not load: {inert(str(update.error))} — r retries)"
+                self.table.refresh()
             return
+        self.table.empty_text = spec.empty_text
         self._show_unreadable(update, replaced=replace or spec.kind is None)
         self.loaded = True
         self.polled(update)
