@@ -202,6 +202,9 @@ def build_context(args: argparse.Namespace, sim: Any, history_dir: Path | None =
 
     if sim is not None:
         session = demo_session(sim, args)
+        from koomap_tui.ui.format import use_clock
+
+        use_clock(sim.core.clock.now)  # durations in the demo count on the simulator's clock
     else:
         session = profile_session(args, ask_password=_ask_password)
     memory: remember.RememberStore | None = None

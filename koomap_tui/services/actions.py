@@ -55,9 +55,29 @@ class Pending:
     from_state: str
     since: float
     verb: str
+    #: The call's outcome is unknown (the connection dropped): polls since then that still
+    #: showed `from_state`. The first such poll may have been fetched before the outcome was
+    #: known; the second one started after it, so it proves the action changed nothing (yet).
+    unknown_polls: int | None = None
 
     def expired(self, now: float, timeout: float = PENDING_TIMEOUT) -> bool:
         return now - self.since > timeout
+
+
+@dataclass(frozen=True)
+class Doubt:
+    """An action whose outcome was unknown and which a fresh poll showed had no effect."""
+
+    op: Op
+    state: str
+
+    @property
+    def warning(self) -> str:
+        return f"{self.op.value} may not have reached KooMap"
+
+
+#: Polls after an unknown outcome showing no change before the mark gives way to the truth.
+UNKNOWN_POLLS = 2
 
 
 @dataclass(frozen=True)
@@ -94,6 +114,9 @@ class ActionRunner:
         self.read_only = read_only
         self._clock = clock
         self.pending: dict[tuple[Kind, str], Pending] = {}
+        #: Items shown in their true state with a warning: an unknown outcome changed nothing
+        #: that a fresh poll could see. They do not block the action from being tried again.
+        self.doubts: dict[tuple[Kind, str], Doubt] = {}
         #: Why the audit log cannot be written, while it cannot ("audit failing" state).
         self.audit_error: str | None = None
         #: Told of every outcome record once it is written (the history keeps them); must be
@@ -137,11 +160,33 @@ class ActionRunner:
     def pending_for(self, kind: Kind, item_id: str) -> Pending | None:
         return self.pending.get((kind, item_id))
 
+    def doubt_for(self, kind: Kind, item_id: str) -> Doubt | None:
+        return self.doubts.get((kind, item_id))
+
+    def watching(self, kind: Kind, item_id: str) -> bool:
+        """Whether polls of this item must be shown to `observe` (a mark or a warning on it)."""
+        return (kind, item_id) in self.pending or (kind, item_id) in self.doubts
+
     def observe(self, kind: Kind, item_id: str, state: str | None) -> None:
-        """A poll saw the item: clear its pending mark once its state moved (or it is gone)."""
-        p = self.pending.get((kind, item_id))
-        if p is not None and (state is None or state != p.from_state):
-            del self.pending[(kind, item_id)]
+        """A poll saw the item: clear its pending mark once its state moved (or it is gone).
+
+        After an unknown outcome, a fresh poll that still shows the old state turns the mark
+        into a doubt: the true state is shown with a warning and the action may be tried again.
+        """
+        key = (kind, item_id)
+        d = self.doubts.get(key)
+        if d is not None and (state is None or state != d.state):
+            del self.doubts[key]
+        p = self.pending.get(key)
+        if p is None:
+            return
+        if state is None or state != p.from_state:
+            del self.pending[key]
+        elif p.unknown_polls is not None:
+            p.unknown_polls += 1
+            if p.unknown_polls >= UNKNOWN_POLLS:
+                del self.pending[key]
+                self.doubts[key] = Doubt(p.op, p.from_state)
 
     def expired(self) -> list[tuple[Kind, str]]:
         now = self._clock()
@@ -183,6 +228,7 @@ class ActionRunner:
                     )
                 )
                 continue
+            self.doubts.pop((target.kind, target.id), None)
             if mark_pending and is_mutating(op):
                 self.pending[(target.kind, target.id)] = Pending(
                     op, target.state, self._clock(), verb or f"{op.value}…"
@@ -192,6 +238,9 @@ class ActionRunner:
             outcome = await self._call(target, call, capture)
             if not outcome.ok and outcome.status != "unknown":
                 self.pending.pop((target.kind, target.id), None)
+            mark = self.pending.get((target.kind, target.id))
+            if outcome.status == "unknown" and mark is not None:
+                mark.unknown_polls = 0
             if not await self._record(operation, outcome, action_id):
                 outcome = replace(
                     outcome,

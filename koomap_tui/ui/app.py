@@ -159,6 +159,7 @@ class KooMapApp(App[None]):
 
         names = register_all(self)
         self.theme = self.ctx.theme if self.ctx.theme in names else "koomap-dark"
+        self.theme_changed_signal.subscribe(self, self._recolour)
         if self.ctx.remember is not None:
             self.theme_changed_signal.subscribe(self, self._remember_theme)
             self.screen_change_signal.subscribe(self, self._remember_view)
@@ -254,6 +255,17 @@ class KooMapApp(App[None]):
         self._current_workspace = value
         if value is not None and self.ctx.remember is not None:
             self.ctx.remember.update(workspace_id=value[0], workspace_name=value[1])
+
+    def _recolour(self, _theme: Any) -> None:
+        """Summary lines hold Text coloured when they were built: rebuild them in the new
+        theme's colours now, not at the next poll."""
+        from textual.css.query import NoMatches
+
+        for screen in self.screen_stack:
+            update = getattr(screen, "update_summary", None)
+            if update is not None and screen.is_mounted:
+                with contextlib.suppress(NoMatches):
+                    update()
 
     def _remember_theme(self, theme: Any) -> None:
         if self.ctx.remember is not None:
@@ -405,12 +417,31 @@ class KooMapApp(App[None]):
         self.copy_to_clipboard(str(item_id))
         self.notify(f"copied {item_id}")
 
+    def retry_audit(self) -> None:
+        """Probe the audit log again; mutations are allowed once it can be written."""
+        self.run_worker(self._retry_audit(), group="audit-retry", exclusive=True)
+
+    async def _retry_audit(self) -> None:
+        runner = self.ctx.runner
+        if await runner.retry_audit():
+            self.notify("audit log writable again: changes are allowed", title="Audit log")
+        else:
+            self.notify(
+                f"{runner.audit_error}; changes stay refused",
+                title="Audit log still failing",
+                severity="error",
+            )
+        for screen in self.screen_stack:
+            for header in screen.query("HeaderBar"):
+                header.audit_error = runner.audit_error  # type: ignore[attr-defined]
+            refresh = getattr(screen, "refresh_gates", None)
+            if refresh is not None:
+                refresh()
+
     def action_cycle_theme(self) -> None:
-        names = sorted(
-            n
-            for n in self.available_themes
-            if n.startswith(("koomap", "high", "colour", "terminal"))
-        )
+        from koomap_tui.ui.themes import state_themes
+
+        names = state_themes(self.available_themes)
         if names:
             i = names.index(self.theme) if self.theme in names else -1
             self.theme = names[(i + 1) % len(names)]
@@ -420,7 +451,11 @@ class KooMapApp(App[None]):
         from koomap_tui.ui.commands import console_commands
 
         yield from console_commands(self, screen)
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            # Textual's theme picker lists its own themes, which lack the state colours: the
+            # console's "Switch theme: …" entries offer only the themes that have them.
+            if command.title != "Theme":
+                yield command
 
     def _fatal_error(self) -> None:
         """Never a traceback (Textual's shows local variables) on the operator's screen."""

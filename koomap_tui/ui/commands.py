@@ -13,6 +13,7 @@ from koomap_tui.ui.format import inert
 from koomap_tui.ui.screens.tasks import TasksScreen
 from koomap_tui.ui.screens.workspaces import WorkspacesScreen
 from koomap_tui.ui.tablekit import all_rows
+from koomap_tui.ui.themes import state_themes
 
 if TYPE_CHECKING:
     from koomap_tui.ui.app import KooMapApp
@@ -80,11 +81,10 @@ def console_commands(app: KooMapApp, screen: Screen[Any]) -> Iterable[SystemComm
         yield SystemCommand(
             f"Switch workspace: {inert(name)}", ws_id, partial(_open_workspace, app, ws_id, name)
         )
-    for name in sorted(app.available_themes):
-        if name.startswith(("koomap", "high-contrast", "colour-blind", "terminal-ansi")):
-            yield SystemCommand(
-                f"Switch theme: {name}", "colours of every state", partial(_set_theme, app, name)
-            )
+    for name in state_themes(app.available_themes):
+        yield SystemCommand(
+            f"Switch theme: {name}", "colours of every state", partial(_set_theme, app, name)
+        )
     for seconds in INTERVALS:
         yield SystemCommand(
             f"Set poll interval: {seconds:g} s",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from koomap_tui.text import inert as inert  # every control character escaped, \n and \t too
@@ -26,9 +27,23 @@ def fmt_duration(seconds: float | None) -> str:
     return f"{s // 86400}d{(s % 86400) // 3600:02d}h"
 
 
+_server_clock: Callable[[], float] | None = None
+
+
+def use_clock(now: Callable[[], float] | None) -> None:
+    """Count running durations to `now()` (epoch seconds) instead of this machine's clock.
+
+    The demo's simulator keeps a virtual clock that runs faster than the wall clock: its tasks
+    start "in the future" of this machine, and every running duration would read 0s."""
+    global _server_clock
+    _server_clock = now
+
+
 def now_utc() -> datetime:
     """The console's "now" for running durations (a seam: pictures pin it to the
     simulator's virtual clock, so that a fixed-epoch demo does not age day by day)."""
+    if _server_clock is not None:
+        return datetime.fromtimestamp(_server_clock(), UTC)
     return datetime.now(UTC)
 
 

@@ -251,6 +251,19 @@ def register_all(
     return list(themes)
 
 
+def state_themes(themes: Mapping[str, Theme]) -> list[str]:
+    """Names of the themes that define every state colour, sorted: the only ones offered.
+
+    Textual's own themes (nord, gruvbox, ...) would show every state in koomap-dark's colours
+    (the defaults merged in), which is worse than not offering them."""
+    needed = [name for name in REQUIRED_VARIABLES if name.startswith("state-")]
+    return sorted(
+        name
+        for name, theme in themes.items()
+        if all(v in (theme.variables or {}) for v in needed)
+    )
+
+
 def theme_variable_defaults() -> dict[str, str]:
     """The default theme's console variables, for `App.get_theme_variable_defaults`.
 

@@ -112,7 +112,9 @@ async def test_one_malformed_task_keeps_the_good_rows_and_never_crashes() -> Non
         await wait_for(pilot, lambda: table(pilot).total_row_count == len(NAMES))
         await pilot.press("enter")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "TasksScreen")
-        await wait_for(pilot, lambda: table(pilot).total_row_count == 1)
+        # The good row, and the bad one shown marked in its place (issue 12 §3.8, UI).
+        await wait_for(pilot, lambda: table(pilot).total_row_count == 2)
+        await wait_for(pilot, lambda: "unreadable: task_progress" in visible(app))
         assert not any("CLIENT.MALFORMED" in n.message for n in app._notifications)
         assert not ACTIVE.search(visible(app))
         assert app._exception is None and app.is_running

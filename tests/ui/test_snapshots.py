@@ -38,6 +38,7 @@ from tests.ui.helpers import open_workspace, screen_text, select, table, wait_fo
 SIZE = (120, 32)
 SHOWN_ENDPOINT = "https://koomap.cn-north-4.myhuaweicloud.com"
 THEMES = ["koomap-dark", "koomap-light"]
+ALL_THEMES = ["koomap-dark", "koomap-light", "high-contrast", "colour-blind", "terminal-ansi"]
 RunBefore = Callable[[Pilot[Any]], Awaitable[None]]
 
 
@@ -103,6 +104,18 @@ async def _task_table(pilot: Pilot[Any]) -> None:
     await select(pilot, "西区_重建_v2")  # FAILED: the footer shows which keys are dimmed
 
 
+async def _task_states(pilot: Pilot[Any]) -> None:
+    """ARCHIVED, INIT and RUNNING rows (with BUNDLE_SUCCESS and SUCCESS) in one table."""
+    await open_workspace(pilot, "survey_east_2024")
+    await pilot.press("A")  # archived rows are hidden by default
+    await wait_for(pilot, lambda: table(pilot).total_row_count == 6)
+    text = screen_text(pilot)
+    assert all(state in text for state in ("ARCHIVED", "INIT", "RUNNING"))
+    await select(pilot, "east_block_fine")  # RUNNING: stop offered, start dimmed
+    pilot.app.clear_notifications()  # "archived tasks shown" would hide rows' right ends
+    await pilot.pause()
+
+
 async def _task_detail(pilot: Pilot[Any]) -> None:
     await open_workspace(pilot, "城市更新_一期")
     await select(pilot, "老城区_nerf")  # Nerf: the detail lists its refinement subtasks
@@ -131,6 +144,13 @@ def then_freeze(step: RunBefore) -> RunBefore:
 def test_task_table(snap_compare: Any, snap_app: Any, theme: str) -> None:
     app = snap_app(theme)
     assert snap_compare(app, terminal_size=SIZE, run_before=then_freeze(_task_table))
+
+
+@pytest.mark.parametrize("theme", ALL_THEMES)
+def test_task_states(snap_compare: Any, snap_app: Any, theme: str) -> None:
+    """Colour by state in every theme: a regression in one theme's state colours shows here."""
+    app = snap_app(theme)
+    assert snap_compare(app, terminal_size=SIZE, run_before=then_freeze(_task_states))
 
 
 @pytest.mark.parametrize("theme", THEMES)

@@ -167,10 +167,17 @@ class ConsoleScreen(Screen[None]):
         runner = self.kapp.ctx.runner
         changed = {k: update.items[k] for k in update.changed}
         for key, item in update.items.items():
-            if runner.pending_for(kind, key) is not None:
+            if runner.watching(kind, key):  # a pending mark or an unknown outcome's warning
+                was_pending = runner.pending_for(kind, key) is not None
                 runner.observe(kind, key, state_key(state_of(item)))
-                if runner.pending_for(kind, key) is None:
-                    changed[key] = item
+                changed[key] = item  # repaint: the mark may have gone or become a warning
+                doubt = runner.doubt_for(kind, key)
+                if was_pending and doubt is not None:
+                    self.notify(
+                        f"{key} is still {doubt.state}; the action may be tried again",
+                        title=doubt.warning,
+                        severity="warning",
+                    )
         for key in update.removed:
             runner.observe(kind, key, None)
         if replace:
@@ -233,6 +240,8 @@ class ConsoleScreen(Screen[None]):
         """Repaint the rows of `targets` (their pending mark came or went)."""
 
     def refresh_data(self) -> None:
+        if self.kapp.ctx.runner.audit_failing:  # the banner says "press r to retry"
+            self.kapp.retry_audit()
         pollers = self.kapp.hub.pollers
         for key, _ in self._subscriptions:
             if key in pollers:

@@ -25,15 +25,18 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Input
 
-from koomap_tui.domain.policy import Kind
+from koomap_tui.api.models import BadRow
+from koomap_tui.domain.catalog import Scope
+from koomap_tui.domain.policy import Decision, Kind
 from koomap_tui.domain.states import state_info, state_key
 from koomap_tui.services.actions import Target
 from koomap_tui.services.poller import PollSource, PollUpdate
 from koomap_tui.ui.format import inert
 from koomap_tui.ui.polling import PollUpdated
-from koomap_tui.ui.screens.base import ConsoleScreen
+from koomap_tui.ui.screens.base import ConsoleScreen, Gate
+from koomap_tui.ui.screens.unreadable import UnreadableRow, tolerant_columns
 from koomap_tui.ui.tablekit import all_rows, refresh_rows, row_or_none
-from koomap_tui.ui.themes import state_style
+from koomap_tui.ui.themes import state_style, theme_style
 from koomap_tui.ui.widgets.console_footer import ConsoleFooter
 from koomap_tui.ui.widgets.freshness import FreshnessBar
 from koomap_tui.ui.widgets.header_bar import HeaderBar
@@ -206,6 +209,8 @@ class ListScreen(TableControls):
         self.poller: Any = None
         self.loaded = False
         self._quick = next(iter(self.SPEC.quick), "")
+        #: Rows of the last answer that could not be parsed, by id: shown marked, never acted on.
+        self.unreadable: dict[str, BadRow] = {}
 
     # -- what a view provides --------------------------------------------------------------
     def columns(self) -> list[Column]:
@@ -239,7 +244,9 @@ class ListScreen(TableControls):
         with Vertical(id="body"):
             yield SummaryLine(id="summary")
             yield VirtualTable(
-                self.columns(), id=self.SPEC.table_id, empty_text=self.SPEC.empty_text
+                tolerant_columns(self.columns(), self._unreadable_style),
+                id=self.SPEC.table_id,
+                empty_text=self.SPEC.empty_text,
             )
             yield from self.compose_extra()
             yield Input(placeholder=self.SPEC.filter_hint, id="filter")
@@ -266,7 +273,11 @@ class ListScreen(TableControls):
         return table
 
     def rows(self) -> list[Any]:
-        return all_rows(self.table)
+        """The rows read well (an unreadable row has no fields to count or act on)."""
+        rows = all_rows(self.table)
+        if not self.unreadable:
+            return rows
+        return [r for r in rows if not isinstance(r, UnreadableRow)]
 
     # -- polling ---------------------------------------------------------------------------
     def on_poll_updated(self, message: PollUpdated) -> None:
@@ -283,11 +294,53 @@ class ListScreen(TableControls):
         else:
             ok = self.apply_poll(update, self.table, spec.kind, state, replace=replace)
         if not ok:
+            if not self.loaded and update.error is not None:
+                # Nothing was ever read: say why instead of "(loading…)" for good.
+                self.table.empty_text = f"(could not load: {inert(str(update.error))} — r retries)"
+                self.table.refresh()
             return
+        self.table.empty_text = spec.empty_text
+        self._show_unreadable(update, replaced=replace or spec.kind is None)
         self.loaded = True
         self.polled(update)
         self.update_summary()
         self.refresh_gates()
+
+    def _unreadable_style(self) -> str:
+        return str(theme_style(self.app.theme_variables, "warning", fallback="freshness-warn"))
+
+    def _show_unreadable(self, update: PollUpdate[Any], *, replaced: bool) -> None:
+        """Rows that failed to parse stay in the table, marked; a row read well replaces its."""
+        bad = {
+            b.key: b
+            for b in update.meta.get("bad_rows") or ()
+            if isinstance(b, BadRow) and b.key and b.key not in update.items
+        }
+        if not bad and not self.unreadable:
+            return
+        gone = set() if replaced else set(self.unreadable) - set(bad) - set(update.items)
+        added = {k: UnreadableRow(b) for k, b in bad.items()}
+        known = {k for k in self.unreadable if k in bad}
+        changed = {k: added.pop(k) for k in known if not replaced}
+        self.unreadable = bad
+        self.table.apply_changes(added, changed, gone)
+
+    def unreadable_reason(self) -> str | None:
+        """Why the selection cannot be acted on: one of its rows could not be read."""
+        for target in self.selection():
+            bad = self.unreadable.get(target.id)
+            if bad is not None:
+                return f"{inert(bad.key)} is unreadable ({inert(bad.describe())}): nothing is sent"
+        return None
+
+    def gate(self, name: str) -> Gate:
+        gate = super().gate(name)
+        if gate.action is None or gate.action.scope is Scope.PARENT or not self.unreadable:
+            return gate
+        reason = self.unreadable_reason()
+        if reason is None:
+            return gate
+        return Gate(gate.action, Decision(False, reason), [])
 
     def _check_pending_timeouts(self) -> None:
         expired = {k for kind, k in self.kapp.ctx.runner.expired() if kind is self.SPEC.kind}
@@ -305,7 +358,12 @@ class ListScreen(TableControls):
             return pending_cell(pending.verb, variables, expired=pending.expired(runner.now()))
         state = state_key(spec.state(row))
         info = state_info(spec.kind, state)
-        return Text(f"{info.glyph} {inert(state)}", style=state_style(variables, info.slug))
+        cell = Text(f"{info.glyph} {inert(state)}", style=state_style(variables, info.slug))
+        doubt = runner.doubt_for(spec.kind, spec.key(row))
+        if doubt is not None:
+            warn = theme_style(variables, "warning", fallback="freshness-warn", bold=True)
+            cell.append(f" ⚠ {doubt.warning}", style=warn)
+        return cell
 
     def state_counts(self) -> dict[str, int]:
         state = self.SPEC.state
@@ -321,6 +379,7 @@ class ListScreen(TableControls):
         if self._text_filter:
             flags.append(f"/{self._text_filter}")
         flags.extend(self.summary_flags())
+        flags.extend(self.doubt_flags())
         marked = self.table.marked_keys
         if marked:
             flags.append(f"{len(marked)} marked")
@@ -333,6 +392,19 @@ class ListScreen(TableControls):
 
     def summary_flags(self) -> list[str]:
         return []
+
+    def doubt_flags(self) -> list[str]:
+        """Unknown outcomes a fresh poll showed had no effect, on rows of this view."""
+        kind = self.SPEC.kind
+        if kind is None:
+            return []
+        runner = self.kapp.ctx.runner
+        shown = {self.SPEC.key(row) for row in self.rows()}
+        return [
+            f"⚠ {d.warning}"
+            for (k, item_id), d in runner.doubts.items()
+            if k is kind and item_id in shown
+        ]
 
     # -- selection -------------------------------------------------------------------------
     def selection(self) -> list[Target]:

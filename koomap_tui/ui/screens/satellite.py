@@ -44,6 +44,30 @@ def _flag(value: bool | None) -> str:
     return "—" if value is None else ("1" if value else "0")
 
 
+#: The server's buckets (docs/simulator.md, SPEC §8.2 [inferred]); INIT and STOP_FAILED are in
+#: neither, so the rows name them apart and every row is counted exactly once.
+ROW_BUCKETS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("finished", frozenset({"SUCCESS", "STOP_SUCCESS", "FAILED", "ARCHIVED"})),
+    ("unfinished", frozenset({"START_RUNNING", "RUNNING", "STOPPING"})),
+    ("not run (INIT)", frozenset({"INIT"})),
+    ("stop failed", frozenset({"STOP_FAILED"})),
+)
+
+
+def row_buckets(counts: dict[str, int]) -> str:
+    """ "rows 10: finished 6 · unfinished 2 · not run (INIT) 1 · stop failed 1" (adds up)."""
+    total = sum(counts.values())
+    parts = []
+    seen: set[str] = set()
+    for label, states in ROW_BUCKETS:
+        parts.append(f"{label} {sum(n for s, n in counts.items() if s in states)}")
+        seen |= states
+    other = sum(n for s, n in counts.items() if s not in seen)
+    if other:
+        parts.append(f"other {other}")
+    return f"rows {total}: " + " · ".join(parts)
+
+
 class SatelliteScreen(ListScreen):
     BREADCRUMB = "satellite"
     DEFAULT_CSS = """
@@ -103,21 +127,29 @@ class SatelliteScreen(ListScreen):
         self.counts = update.meta.get("counts", self.counts)
 
     def summary_items(self) -> list[Text]:
+        """The server's counts, labelled as such, then the rows' own, in buckets that add up."""
         items: list[Text] = []
         ov = self.overview
         if ov is not None:
+            rest = (ov.total or 0) - (ov.finished or 0) - (ov.unfinished or 0)
             items.append(
-                Text(f"total {ov.total} · finished {ov.finished} · unfinished {ov.unfinished}")
+                Text(
+                    f"server: total {ov.total} · finished {ov.finished}"
+                    f" · unfinished {ov.unfinished} · neither {rest}",
+                    style="dim",
+                )
             )
         c = self.counts
         if c is not None:
             items.append(
                 Text(
-                    f"running {c.running_num} · success {c.success_num}"
+                    f"server: running {c.running_num} · success {c.success_num}"
                     f" · failed {c.failed_num} · archived {c.archived_num}",
-                    style="dim" if ov is not None else "",
+                    style="dim",
                 )
             )
+        if self.loaded:
+            items.append(Text(row_buckets(self.state_counts())))
         return items
 
     def summary_flags(self) -> list[str]:

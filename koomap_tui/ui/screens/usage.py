@@ -72,7 +72,7 @@ class UsageScreen(ListScreen):
             Column("subtype", "Subtype", 13, priority=2, render=lambda r: Text(inert(r.subtype) or "—")),
             Column("usage", "Usage / capacity", 30, min_width=20, render=lambda r: Text(inert(usage_text(r))), sort_key=lambda r: r.usage or 0.0),
             Column("pct", "Used", 5, align="right", render=self._render_pct, sort_key=lambda r: r.fraction or 0.0),
-            Column("updated", "Updated", 16, priority=3, render=lambda r: Text(fmt_time(r.updated))),
+            Column("updated", "Updated (UTC)", 16, priority=3, render=lambda r: Text(fmt_time(r.updated))),
             Column("trend", "Trend (session)", 16, priority=1, render=self._render_trend),
         ]  # fmt: skip
 

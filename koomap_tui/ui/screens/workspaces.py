@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -11,7 +12,7 @@ from textual import on, work
 from textual.binding import Binding
 
 from koomap_tui.api.errors import KooMapError
-from koomap_tui.api.models import Real3DTaskOverview, Workspace
+from koomap_tui.api.models import Workspace
 from koomap_tui.domain.catalog import Action, actions_for
 from koomap_tui.domain.policy import (
     ATTR_PINNED_COUNT,
@@ -22,6 +23,7 @@ from koomap_tui.domain.policy import (
     Op,
 )
 from koomap_tui.services.actions import Target
+from koomap_tui.services.fleet import WorkspaceCounts, WorkspaceCountsSource
 from koomap_tui.services.poller import PollUpdate
 from koomap_tui.services.sources import WorkspaceSource
 from koomap_tui.ui.format import fmt_time, inert
@@ -30,9 +32,13 @@ from koomap_tui.ui.screens.forms import WorkspaceForm
 from koomap_tui.ui.screens.listview import ListScreen, ResourceSpec
 from koomap_tui.ui.screens.tasks import TasksScreen
 from koomap_tui.ui.tablekit import refresh_rows
+from koomap_tui.ui.widgets.freshness import format_age
 from koomap_tui.ui.widgets.virtual_table import Column, VirtualTable
 
 OVERVIEW_CONCURRENCY = 4
+#: Counts older than the table's last poll by more than this carry their own age ("40 s ago"):
+#: the freshness bar's "updated 3 s ago" speaks for the rows, not for counts swept slowly.
+COUNTS_AGE_SLACK = 10.0
 ACTIONS = tuple(a for a in actions_for(Kind.WORKSPACE) if a.op is not Op.CREATE_TASK)
 
 
@@ -61,7 +67,12 @@ class WorkspacesScreen(ListScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.overviews: dict[str, Real3DTaskOverview] = {}
+        #: Counts per workspace with the wall time each was fetched: kept fresh by
+        #: `WorkspaceCountsSource` (busy workspaces every cycle, idle ones swept slowly); a row
+        #: scrolled into view before the sweep reached it is read once on demand.
+        self.overviews: dict[str, WorkspaceCounts] = {}
+        self.counts_source: WorkspaceCountsSource | None = None
+        self._rows_ok_wall: float | None = None
 
     def columns(self) -> list[Column]:
         return [
@@ -77,10 +88,26 @@ class WorkspacesScreen(ListScreen):
         ov = self.overviews.get(ws.workspace_id)
         if ov is None:
             return Text("…", style="dim")
-        return Text(
-            f"{ov.total_count:>4} / {ov.running_count} / {ov.success_count}"
-            f" / {ov.failed_count} / {ov.archived_count}"
+
+        def n(v: int | None) -> str:
+            return "?" if v is None else str(v)
+
+        text = Text(
+            f"{n(ov.total):>4} / {n(ov.running)} / {n(ov.success)}"
+            f" / {n(ov.failed)} / {n(ov.archived)}"
         )
+        age = self.counts_age(ov)
+        if age is not None:
+            text.append(f" · {format_age(age)} ago", style="dim")
+        return text
+
+    def counts_age(self, ov: WorkspaceCounts) -> float | None:
+        """The counts' own age when the freshness bar's claim does not cover them, else None."""
+        now = time.time()
+        bar = self._rows_ok_wall if self._rows_ok_wall is not None else now
+        if bar - ov.fetched_at <= COUNTS_AGE_SLACK:
+            return None
+        return now - ov.fetched_at
 
     def make_source(self) -> WorkspaceSource:
         return WorkspaceSource(self.kapp.ctx.client)
@@ -88,11 +115,28 @@ class WorkspacesScreen(ListScreen):
     def mounted(self) -> None:
         self.table.sort_by("star", False)
         self.kapp.hub.set_intervals()
+        self.counts_source = WorkspaceCountsSource(self.kapp.ctx.client)
+        self.attach_source(self.counts_source)
 
     def polled(self, update: PollUpdate[Any]) -> None:
-        for key in update.added | set(update.changed):
-            self.overviews.pop(key, None)
+        self._rows_ok_wall = time.time()
         self.load_overviews()
+        # Ages shown beside counts are measured against this poll: repaint them.
+        refresh_rows(self.table, {k for k in self.overviews if k in update.items})
+
+    def other_update(self, update: PollUpdate[Any]) -> None:
+        if self.counts_source is None or update.source != self.counts_source.key:
+            return
+        if update.error is not None:
+            return  # the counts keep their own age, which now grows past the bar's
+        fresh = {
+            k: v
+            for k, v in update.items.items()
+            if k not in self.overviews or self.overviews[k].fetched_at <= v.fetched_at
+        }
+        self.overviews.update(fresh)
+        refresh_rows(self.table, set(fresh))
+        self.refresh_gates()
 
     def summary_items(self) -> list[Text]:
         rows = self.rows()
@@ -109,9 +153,14 @@ class WorkspacesScreen(ListScreen):
         async def one(key: str) -> None:
             async with sem:
                 try:
-                    self.overviews[key] = await client.show_task_overview_in_workspace(key)
+                    ov = await client.show_task_overview_in_workspace(key)
                 except KooMapError:
                     return
+            if key not in self.overviews:
+                name = next(
+                    (w.workspace_name or "" for w in self.rows() if w.workspace_id == key), ""
+                )
+                self.overviews[key] = WorkspaceCounts.of(key, name, ov, time.time())
             refresh_rows(self.table, {key})
 
         await asyncio.gather(*(one(k) for k in keys))
@@ -127,8 +176,8 @@ class WorkspacesScreen(ListScreen):
         if ws is not None:
             attrs[ATTR_STAR] = str(ws.star or 0)
             ov = self.overviews.get(ws.workspace_id)
-            if ov is not None:
-                attrs[ATTR_TASK_COUNT] = str(ov.total_count)
+            if ov is not None and ov.total is not None:
+                attrs[ATTR_TASK_COUNT] = str(ov.total)
         return attrs
 
     def selection(self) -> list[Target]:

@@ -45,7 +45,7 @@ class HeaderBar(Widget):
 
     DEFAULT_CSS = """
     HeaderBar {
-        height: 1;
+        height: auto;
         width: 1fr;
         background: $panel;
         color: $foreground;
@@ -61,6 +61,9 @@ class HeaderBar(Widget):
     demo: reactive[bool] = reactive(False)
     tls_off: reactive[bool] = reactive(False)
     crumb: reactive[str] = reactive("")
+    #: While the audit log cannot be written: a second line, the banner, says so and how to
+    #: retry (the runner refuses every mutation meanwhile).
+    audit_error: reactive[str | None] = reactive[str | None](None, layout=True)
 
     def __init__(
         self,
@@ -85,6 +88,14 @@ class HeaderBar(Widget):
                 if key not in self._given and hasattr(ctx, key):
                     setattr(self, key, getattr(ctx, key))
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+        runner = getattr(ctx, "runner", None)
+        if runner is not None:
+            self.audit_error = runner.audit_error
+            self.set_interval(0.5, self._watch_audit)
+
+    def _watch_audit(self) -> None:
+        runner = getattr(getattr(self.app, "ctx", None), "runner", None)
+        self.audit_error = getattr(runner, "audit_error", None)
 
     def on_unmount(self) -> None:
         # The signal keeps each callback strongly, and the bound method keeps its weak key (this
@@ -175,4 +186,16 @@ class HeaderBar(Widget):
             # Too narrow: badges matter more than the host name, so the left part gives way.
             left.truncate(max(0, width - right.cell_len - 1), overflow="ellipsis")
             gap = 1
-        return Text.assemble(left, " " * gap, right, no_wrap=True, end="")
+        line = Text.assemble(left, " " * gap, right, no_wrap=True, end="")
+        if self.audit_error is None:
+            return line
+        banner = Text(
+            f" ⚠ AUDIT LOG FAILING · every change is refused · press r to retry"
+            f" · {inert(self.audit_error)} ",
+            style=theme_style(self.app, "error", bold=True) + Style(reverse=True),
+            no_wrap=True,
+            overflow="ellipsis",
+            end="",
+        )
+        banner.truncate(max(1, width), overflow="ellipsis", pad=True)
+        return Text.assemble(line, "\n", banner, no_wrap=True, end="")

@@ -1,0 +1,53 @@
+"""An action whose outcome is unknown never hides the true state for long (issue 12, §1.2)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from koomap_tui.domain.policy import Kind
+from koomap_tui.sim.server import SimServer
+from koomap_tui.ui.widgets.dialogs import ConfirmDialog
+from tests.ui.helpers import notices, open_workspace, screen_text, select, table, wait_for
+
+EAST = "survey_east_2024"
+TASK = "east_block_fine"  # RUNNING in the demo scenario
+
+
+async def _stop(pilot: Any) -> None:
+    await pilot.press("x")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog))
+    await pilot.press("y")
+
+
+def _cell(pilot: Any, key: str) -> str:
+    screen = pilot.app.screen
+    row = next(r for r in screen.rows() if r.task_id == key)
+    return str(screen.state_cell(row).plain)
+
+
+async def test_dropped_stop_then_unchanged_poll_shows_the_truth_and_allows_stop_again(
+    make_app: Any, sim: SimServer
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(200, 40)) as pilot:
+        await open_workspace(pilot, EAST)
+        key = await select(pilot, TASK)
+        path = f"/v1/real3d/{app.screen.workspace_id}/tasks/{key}/stop"
+        sim.faults.set(drop_rate=1.0, path_prefix=path)  # dropped before the server acts
+        await _stop(pilot)
+        await wait_for(pilot, lambda: any("outcome unknown" in n for n in notices(pilot)))
+        sim.faults.clear()
+        # Fresh polls still say RUNNING: the pending mark gives way to the state and a warning.
+        await wait_for(pilot, lambda: _cell(pilot, key).split()[1:2] == ["RUNNING"], timeout=10)
+        assert "stop may not have reached KooMap" in _cell(pilot, key)
+        assert "stop may not have reached KooMap" in screen_text(pilot)
+        assert any("stop may not have reached KooMap" in n for n in notices(pilot))
+        runner = app.ctx.runner
+        assert runner.pending_for(Kind.REAL3D_TASK, key) is None
+
+        # Stop may be tried again, and this time it reaches the server.
+        assert app.screen.check_action("stop", ()) is True
+        await _stop(pilot)
+        await wait_for(pilot, lambda: sim.request_log.count(path, method="POST") == 2)
+        await wait_for(pilot, lambda: "stop may not" not in _cell(pilot, key), timeout=10)
+        assert table(pilot).total_row_count > 0
