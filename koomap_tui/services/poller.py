@@ -209,9 +209,11 @@ class Poller(Generic[T]):
                 self._wake.clear()
                 await self._wake.wait()
                 continue
+            # Cleared before the fetch, not after: a refresh asked while it reads (an action
+            # that just finished) must start another cycle, as the one in flight may predate it.
+            self._wake.clear()
             delay = await self.cycle()
             self._next_at = self._clock() + delay
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=delay)
 

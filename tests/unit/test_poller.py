@@ -127,3 +127,32 @@ async def test_set_intervals_clamps_fast_interval(fast: float) -> None:
     poller, _ = _poller(FakeSource({}))
     poller.set_intervals(fast=fast)
     assert poller.intervals.fast == max(0.5, fast)
+
+
+async def test_a_refresh_asked_during_a_fetch_runs_another_cycle_at_once() -> None:
+    """An action that finishes while a cycle is reading asks for a fresh read: the cycle in
+    flight may have read the state from before the action, so the ask must not be lost."""
+    gate = asyncio.Event()
+
+    class SlowSource(FakeSource):
+        async def fetch(self, previous: Mapping[str, Item] | None) -> FetchResult[Item]:
+            if self.calls == 1:  # the second cycle waits until the test has asked
+                self.calls += 1
+                await gate.wait()
+                return FetchResult(dict(self.items), 1)
+            return await super().fetch(previous)
+
+    source = SlowSource({"a": Item("a", "INIT")})
+    poller, _ = _poller(source, fast=60.0, slow=60.0)  # the interval alone would wait a minute
+    poller.start()
+    while source.calls < 1:
+        await asyncio.sleep(0)
+    poller.refresh_now()  # after the first cycle: the second starts and blocks on the gate
+    while source.calls < 2:
+        await asyncio.sleep(0.01)
+    poller.refresh_now()  # asked while the second cycle is reading
+    gate.set()
+    async with asyncio.timeout(5):
+        while source.calls < 3:
+            await asyncio.sleep(0.01)
+    await poller.stop()
