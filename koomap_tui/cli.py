@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="koomap-tui",
         description="Keyboard-driven operations console for Huawei Cloud KooMap "
         "(Real3D production and satellite imagery).",
+        epilog="For scripts: 'koomap-tui get tasks|workspaces|sat|images [--workspace NAME|ID] "
+        "[-o table|json|csv]' and 'koomap-tui wait TASK_ID --until STATE [--timeout 2h]' "
+        "(see 'koomap-tui get --help').",
     )
     p.add_argument("--version", action="version", version=f"koomap-tui {__version__}")
     p.add_argument(
