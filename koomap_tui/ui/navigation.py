@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from textual.screen import Screen
 
 from koomap_tui.ui.screens.audit import AuditScreen
+from koomap_tui.ui.screens.fleet import FleetScreen
 from koomap_tui.ui.screens.images import ImagesScreen
 from koomap_tui.ui.screens.satellite import SatelliteScreen
 from koomap_tui.ui.screens.spurs import SpursScreen
@@ -106,6 +107,12 @@ VIEWS: list[View] = [
     ),
     View("usage", ("usages",), "Real3D and satellite usage", lambda app: UsageScreen()),
     View("audit", ("log",), "the audit log of operator actions", lambda app: AuditScreen()),
+    View(
+        "all",
+        ("fleet", "everywhere"),
+        "Real3D tasks active, failed or finished (24 h) in every workspace",
+        lambda app: FleetScreen(),
+    ),
 ]
 
 

@@ -26,6 +26,7 @@ VIEWS: dict[str, tuple[str, str, str]] = {
     "sat": ("satellite", "SatelliteScreen", "satellite"),
     "usage": ("usage", "UsageScreen", "usage"),
     "audit": ("audit", "AuditScreen", "audit"),
+    "all": ("fleet", "FleetScreen", "all workspaces"),
 }
 
 
