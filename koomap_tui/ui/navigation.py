@@ -25,6 +25,7 @@ from koomap_tui.ui.screens.subtasks import SubtasksScreen
 from koomap_tui.ui.screens.task_detail import TaskDetailScreen
 from koomap_tui.ui.screens.tasks import TasksScreen
 from koomap_tui.ui.screens.usage import UsageScreen
+from koomap_tui.ui.screens.watchlist import WatchScreen
 from koomap_tui.ui.screens.workspaces import WorkspacesScreen
 from koomap_tui.ui.tablekit import row_or_none
 
@@ -113,6 +114,7 @@ VIEWS: list[View] = [
         "Real3D tasks active, failed or finished (24 h) in every workspace",
         lambda app: FleetScreen(),
     ),
+    View("watch", ("watched", "watches"), "the watched tasks", lambda app: WatchScreen()),
 ]
 
 

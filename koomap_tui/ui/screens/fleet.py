@@ -79,8 +79,11 @@ class ManyWorkspaceTasks(TaskMixin, ListScreen):
     def base_task(self, row: Any) -> Real3DTask:
         return row  # type: ignore[no-any-return]
 
+    def row_workspace(self, row: Any) -> str:
+        return workspace_of(row)
+
     def workspace_name(self, row: Any) -> str:
-        ws = workspace_of(row)
+        ws = self.row_workspace(row)
         return self.kapp.workspace_names.get(ws, ws)
 
     def task_columns(self) -> list[Column]:
@@ -102,7 +105,11 @@ class ManyWorkspaceTasks(TaskMixin, ListScreen):
         return {}
 
     def target_args(self, target: Target) -> dict[str, Any]:
-        return {"workspace_id": target.attrs.get(ATTR_WORKSPACE, "")}
+        workspace = target.attrs.get(ATTR_WORKSPACE)
+        if not workspace:
+            row = row_or_none(self.table, target.id)
+            workspace = "" if row is None else self.row_workspace(row)
+        return {"workspace_id": workspace}
 
     def task_of(self, task_id: str) -> Real3DTask | None:
         row = row_or_none(self.table, task_id)
@@ -110,7 +117,7 @@ class ManyWorkspaceTasks(TaskMixin, ListScreen):
 
     def summary_items(self) -> list[Text]:
         rows = self.rows()
-        spaces = {workspace_of(r) for r in rows}
+        spaces = {self.row_workspace(r) for r in rows}
         items = [Text(f"{len(rows)} task(s) in {len(spaces)} workspace(s)")]
         variables = self.app.theme_variables
         for state, n in sorted(self.state_counts().items()):
@@ -121,7 +128,7 @@ class ManyWorkspaceTasks(TaskMixin, ListScreen):
         return items
 
     def open_row(self, row: Any) -> None:
-        ws = workspace_of(row)
+        ws = self.row_workspace(row)
         self.kapp.current_workspace = (ws, self.workspace_name(row))
         self.app.push_screen(TaskDetailScreen(ws, self.base_task(row)))
 
@@ -130,7 +137,10 @@ class ManyWorkspaceTasks(TaskMixin, ListScreen):
         if row is None:
             return
         watched = self.kapp.toggle_watch(
-            workspace_of(row), row.task_id, row.task_name or row.task_id, state_key(row.task_status)
+            self.row_workspace(row),
+            row.task_id,
+            row.task_name or row.task_id,
+            state_key(row.task_status),
         )
         self.notify(("watching " if watched else "stopped watching ") + inert(row.task_name))
         refresh_rows(self.table, {row.task_id})
