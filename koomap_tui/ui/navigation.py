@@ -18,6 +18,7 @@ from textual.screen import Screen
 
 from koomap_tui.ui.screens.audit import AuditScreen
 from koomap_tui.ui.screens.fleet import FleetScreen
+from koomap_tui.ui.screens.history import HistoryScreen
 from koomap_tui.ui.screens.images import ImagesScreen
 from koomap_tui.ui.screens.satellite import SatelliteScreen
 from koomap_tui.ui.screens.spurs import SpursScreen
@@ -115,6 +116,12 @@ VIEWS: list[View] = [
         lambda app: FleetScreen(),
     ),
     View("watch", ("watched", "watches"), "the watched tasks", lambda app: WatchScreen()),
+    View(
+        "history",
+        ("transitions", "hist"),
+        "state transitions the console observed (filter, export)",
+        lambda app: HistoryScreen(),
+    ),
 ]
 
 

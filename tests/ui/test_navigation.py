@@ -27,6 +27,8 @@ VIEWS: dict[str, tuple[str, str, str]] = {
     "usage": ("usage", "UsageScreen", "usage"),
     "audit": ("audit", "AuditScreen", "audit"),
     "all": ("fleet", "FleetScreen", "all workspaces"),
+    "watch": ("watchlist", "WatchScreen", "watched"),
+    "history": ("history", "HistoryScreen", "history"),
 }
 
 

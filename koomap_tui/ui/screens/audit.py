@@ -53,10 +53,15 @@ class ExportDialog(FormScreen[tuple[Path, str]]):
 
     SAVE_LABEL = "Export"
 
-    def __init__(self, count: int, cwd: Path | None = None) -> None:
+    def __init__(self, count: int, cwd: Path | None = None, *, stem: str = "") -> None:
         super().__init__()
         self.count = count
         self.cwd = cwd
+        self.stem = stem  # the default file's name before its time stamp ("koomap-history")
+
+    def default_path(self, fmt: str) -> Path:
+        path = default_export_path(fmt, self.cwd)
+        return path.with_name(path.name.replace("koomap-audit", self.stem)) if self.stem else path
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -68,7 +73,7 @@ class ExportDialog(FormScreen[tuple[Path, str]]):
                     allow_blank=False,
                 )  # fmt: skip
                 yield Label("Path")
-                yield Input(str(default_export_path("csv", self.cwd)), id="path")
+                yield Input(str(self.default_path("csv")), id="path")
             yield from self.buttons()
 
     def on_mount(self) -> None:
