@@ -157,6 +157,7 @@ class TaskDetailScreen(TaskMixin):
         Binding("f", "failure", "Failure reason", show=False),
         Binding("i", "image_set", "Image set"),
         Binding("P", "products", "Products"),
+        Binding("t", "timeline", "Timeline", show=False),
     ]
 
     def __init__(
@@ -424,6 +425,10 @@ class TaskDetailScreen(TaskMixin):
 
     def action_failure(self) -> None:
         show_failure(self, self.task_obj)
+
+    def action_timeline(self) -> None:
+        """The timeline is last in the detail: scroll to it (on 24 rows it starts below)."""
+        self.query_one("#detail-scroll", VerticalScroll).scroll_end(animate=False)
 
     def action_image_set(self) -> None:
         if not self.task_obj.folder_code:
