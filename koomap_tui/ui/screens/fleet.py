@@ -23,6 +23,7 @@ from koomap_tui.ui.screens.base import action_bindings
 from koomap_tui.ui.screens.listview import ListScreen, ResourceSpec
 from koomap_tui.ui.screens.task_columns import (
     FAILURE_KEY,
+    history_flag,
     monitoring_columns,
     name_cell,
     show_failure,
@@ -126,6 +127,9 @@ class ManyWorkspaceTasks(TaskMixin, ListScreen):
                 Text(f"{info.glyph} {inert(state)} {n}", style=state_style(variables, info.slug))
             )
         return items
+
+    def summary_flags(self) -> list[str]:
+        return history_flag(self.kapp)
 
     def open_row(self, row: Any) -> None:
         ws = self.row_workspace(row)

@@ -64,12 +64,32 @@ def eta_seconds(app: KooMapApp, task: Any) -> float:
 
 def monitoring_columns(app: KooMapApp) -> list[Column]:
     """The ETA and failure columns, shared by every task table. The failure reason goes first
-    on a narrow terminal (highest priority), the ETA last."""
-    eta_width = len(HISTORY_OFF) if app.ctx.history is None else 8
-    return [
-        Column("eta", "ETA", eta_width, align="right", priority=1, render=lambda t: Text(eta_text(app, t)), sort_key=lambda t: eta_seconds(app, t)),
-        Column("fail", "Failure", FAIL_SHORT, min_width=10, priority=9, render=lambda t: Text(inert(short_reason(t)), style="red"), sort_key=lambda t: t.fail_message or ""),
-    ]  # fmt: skip
+    on a narrow terminal (highest priority), the ETA last. Without a history there is no ETA
+    column (a column of "history off" would take the names' room): the summary says so."""
+    eta = Column(
+        "eta",
+        "ETA",
+        8,
+        align="right",
+        priority=1,
+        render=lambda t: Text(eta_text(app, t)),
+        sort_key=lambda t: eta_seconds(app, t),
+    )
+    fail = Column(
+        "fail",
+        "Failure",
+        FAIL_SHORT,
+        min_width=10,
+        priority=9,
+        render=lambda t: Text(inert(short_reason(t)), style="red"),
+        sort_key=lambda t: t.fail_message or "",
+    )
+    return [fail] if app.ctx.history is None else [eta, fail]  # fmt: skip
+
+
+def history_flag(app: KooMapApp) -> list[str]:
+    """For the summary line's flags: what the table lacks without a history."""
+    return ["no ETA: history off"] if app.ctx.history is None else []
 
 
 FAILURE_KEY = Binding("f", "failure", "Failure reason")

@@ -42,7 +42,7 @@ from koomap_tui.ui.screens.base import ConsoleScreen, action_bindings
 from koomap_tui.ui.screens.forms import TaskUpdateForm
 from koomap_tui.ui.screens.listview import ResourceSpec
 from koomap_tui.ui.screens.task_columns import show_failure
-from koomap_tui.ui.themes import theme_style
+from koomap_tui.ui.themes import state_style, theme_style
 from koomap_tui.ui.widgets.console_footer import ConsoleFooter
 from koomap_tui.ui.widgets.freshness import FreshnessBar
 from koomap_tui.ui.widgets.header_bar import HeaderBar
@@ -50,6 +50,12 @@ from koomap_tui.ui.widgets.state_text import state_cell
 
 LINK_PAGE = 100
 LINK_PAGES = 5  # the image set and products are looked for in the first 500 of each
+
+
+def _state_word(state: str, variables: Any) -> Text:
+    """Glyph and the API's own word, as the task table shows it (narrow enough for 80 columns)."""
+    info = state_info(Kind.REAL3D_TASK, state)
+    return Text(f"{info.glyph} {inert(state)}", style=state_style(variables, info.slug))
 
 
 def _clock(ts: float) -> str:
@@ -324,7 +330,7 @@ class TaskDetailScreen(TaskMixin):
         table.add_column("Duration", justify="right")
         for entry in self.timeline:
             table.add_row(
-                state_cell(Kind.REAL3D_TASK, entry.state, variables),
+                _state_word(entry.state, variables),
                 f"{entry.stage}/{entry.total_stage}" if entry.total_stage else "—",
                 _clock(entry.start),
                 _clock(entry.end) if entry.end is not None else "now",

@@ -17,6 +17,7 @@ from koomap_tui.ui.screens.base import action_bindings
 from koomap_tui.ui.screens.listview import ListScreen
 from koomap_tui.ui.screens.task_columns import (
     FAILURE_KEY,
+    history_flag,
     monitoring_columns,
     name_cell,
     show_failure,
@@ -100,7 +101,8 @@ class TasksScreen(TaskMixin, ListScreen):
         return items
 
     def summary_flags(self) -> list[str]:
-        return ["+archived"] if self.source is not None and self.source.include_archived else []
+        archived = self.source is not None and self.source.include_archived
+        return (["+archived"] if archived else []) + history_flag(self.kapp)
 
     def open_row(self, row: Any) -> None:
         self.app.push_screen(TaskDetailScreen(self.workspace_id, row, self.source))
