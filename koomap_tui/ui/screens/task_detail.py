@@ -38,6 +38,7 @@ from koomap_tui.ui.format import (
     progress_bar,
 )
 from koomap_tui.ui.polling import PollUpdated
+from koomap_tui.ui.screens.audit import AuditScreen
 from koomap_tui.ui.screens.base import ConsoleScreen, action_bindings
 from koomap_tui.ui.screens.forms import TaskUpdateForm
 from koomap_tui.ui.screens.listview import ResourceSpec
@@ -164,6 +165,7 @@ class TaskDetailScreen(TaskMixin):
         Binding("i", "image_set", "Image set"),
         Binding("P", "products", "Products"),
         Binding("t", "timeline", "Timeline", show=False),
+        Binding("L", "audit", "Audit of this task", show=False),
     ]
 
     def __init__(
@@ -431,6 +433,10 @@ class TaskDetailScreen(TaskMixin):
 
     def action_failure(self) -> None:
         show_failure(self, self.task_obj)
+
+    def action_audit(self) -> None:
+        """The audit log filtered to this task's records."""
+        self.app.push_screen(AuditScreen(task_id=self.task_obj.task_id))
 
     def action_timeline(self) -> None:
         """The timeline is last in the detail: scroll to it (on 24 rows it starts below)."""
