@@ -107,10 +107,12 @@ async def test_failure_column_and_f_show_the_reason(make_app: Any) -> None:
 
 async def test_failure_column_goes_first_on_a_narrow_terminal(make_app: Any) -> None:
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(120, 32)) as pilot:
         await open_workspace(pilot, "城市更新_一期")
         shown = [c.key for c in table(pilot).shown_columns]
-        assert "fail" not in shown and "name" in shown and "state" in shown
+        # too narrow for every column: the failure reason gives way before the others do
+        assert "fail" not in shown
+        assert {"name", "state", "progress", "updated", "duration"} <= set(shown)
 
 
 async def test_watch_mark_in_the_table(make_app: Any) -> None:
