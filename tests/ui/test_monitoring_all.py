@@ -126,3 +126,16 @@ async def test_watch_mark_in_the_table(make_app: Any) -> None:
         await pilot.press("0")
         await wait_for(pilot, lambda: isinstance(app.screen, FleetScreen) and app.screen.loaded)
         await wait_for(pilot, lambda: "◉ east_block_fine" in screen_text(pilot))
+
+
+async def test_watch_from_the_detail_marks_the_table_on_return(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_workspace(pilot, "survey_east_2024")
+        await select(pilot, "east_block_fine")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, TaskDetailScreen))
+        await pilot.press("w")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, TaskDetailScreen))
+        await wait_for(pilot, lambda: "◉ east_block_fine" in screen_text(pilot))

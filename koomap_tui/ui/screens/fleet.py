@@ -23,6 +23,7 @@ from koomap_tui.ui.screens.base import action_bindings
 from koomap_tui.ui.screens.listview import ListScreen, ResourceSpec
 from koomap_tui.ui.screens.task_columns import (
     FAILURE_KEY,
+    WatchMarks,
     history_flag,
     monitoring_columns,
     name_cell,
@@ -71,7 +72,7 @@ FLEET = ResourceSpec.of(
 )
 
 
-class ManyWorkspaceTasks(TaskMixin, ListScreen):
+class ManyWorkspaceTasks(WatchMarks, TaskMixin, ListScreen):
     """A task table over several workspaces: the row says its workspace (shared by `:all` and
     `:watch`)."""
 

@@ -3,9 +3,10 @@ failure reason (short, and in full on `f`) and the ETA from the local history.""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -90,6 +91,16 @@ def monitoring_columns(app: KooMapApp) -> list[Column]:
 def history_flag(app: KooMapApp) -> list[str]:
     """For the summary line's flags: what the table lacks without a history."""
     return ["no ETA: history off"] if app.ctx.history is None else []
+
+
+class WatchMarks:
+    """A task table shows the watch marks as they are when it comes back on top (`w` on the
+    detail, or on another view, changed them)."""
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        super().on_screen_resume(event)  # type: ignore[misc]
+        table = cast(Any, self).table  # the list view's, further along the MRO
+        table.invalidate_rows(table.keys_in_order())
 
 
 FAILURE_KEY = Binding("f", "failure", "Failure reason")

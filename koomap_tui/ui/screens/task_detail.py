@@ -427,6 +427,7 @@ class TaskDetailScreen(TaskMixin):
     def action_refresh(self) -> None:
         self.poller.refresh_now()
         self.load_subtasks()
+        self.load_links()
 
     def action_watch(self) -> None:
         self.watch_task(self.task_obj)

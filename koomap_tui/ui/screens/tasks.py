@@ -17,6 +17,7 @@ from koomap_tui.ui.screens.base import action_bindings
 from koomap_tui.ui.screens.listview import ListScreen
 from koomap_tui.ui.screens.task_columns import (
     FAILURE_KEY,
+    WatchMarks,
     history_flag,
     monitoring_columns,
     name_cell,
@@ -41,7 +42,7 @@ def _run_time(t: Real3DTask) -> float | None:
     return duration_between(t.exec_start_time, t.exec_stop_time, updated=t.update_time)
 
 
-class TasksScreen(TaskMixin, ListScreen):
+class TasksScreen(WatchMarks, TaskMixin, ListScreen):
     BREADCRUMB = "tasks"
     SPEC = TASKS
     ACTIONS = TASK_ACTIONS
