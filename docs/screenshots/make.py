@@ -42,11 +42,13 @@ from koomap_tui.api.auth import AkSkAuth
 from koomap_tui.api.client import KooMapClient
 from koomap_tui.services.actions import ActionRunner
 from koomap_tui.services.audit import AuditLog
+from koomap_tui.services.history import HistoryStore
 from koomap_tui.sim.server import SimServer
 from koomap_tui.sim.tenants import DEMO_AK, DEMO_PROJECT_ID, DEMO_SK
 from koomap_tui.ui import format as format_module
 from koomap_tui.ui.app import KooMapApp
 from koomap_tui.ui.context import ConsoleContext
+from koomap_tui.ui.screens import fleet as fleet_module
 from koomap_tui.ui.widgets.freshness import FreshnessBar
 from koomap_tui.ui.widgets.virtual_table import VirtualTable
 
@@ -106,6 +108,52 @@ async def task_detail(pilot: Pilot[Any]) -> None:
     await press_down_to(pilot, "老城区_nerf")
     await pilot.press("enter")
     await wait_for(pilot, lambda: screen_is(pilot, "TaskDetailScreen") and " of 10" in text(pilot))
+
+
+async def all_workspaces(pilot: Pilot[Any]) -> None:
+    """`0` on the task table: every workspace's tasks, once the slow sweep has seen them all."""
+    await task_table(pilot)
+    await pilot.press("0")
+    await wait_for(pilot, lambda: screen_is(pilot, "FleetScreen") and "RUNNING" in text(pilot))
+    screen: Any = pilot.app.screen
+
+    def swept() -> bool:
+        if screen.source.sweeper.swept:
+            return True
+        screen.poller.refresh_now()
+        return False
+
+    await wait_for(pilot, swept)
+    screen.poller.refresh_now()
+    await pilot.pause(0.5)
+
+
+def timeline(sim: SimServer) -> Step:
+    """A queued task followed for twelve minutes of simulator time, then its detail's timeline."""
+
+    async def step(pilot: Pilot[Any]) -> None:
+        store: Any = pilot.app.ctx.history  # type: ignore[attr-defined]
+        await task_table(pilot)
+        await wait_for(pilot, lambda: store.batches > 0)
+        for _ in range(6):
+            sim.advance(120)
+            before = store.batches
+            pilot.app.screen.poller.refresh_now()  # type: ignore[attr-defined]
+            await wait_for(pilot, lambda b=before: store.batches > b)  # type: ignore[misc]
+        table = pilot.app.screen.query_one(VirtualTable)
+        queued = next(
+            k for k in table.keys_in_order() if table.get_row(k).task_name == "西区_排队中"
+        )
+        table.move_cursor_to_key(queued)  # above the cursor: no key moves there in one press
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_is(pilot, "TaskDetailScreen"))
+        await wait_for(
+            pilot, lambda: "From (UTC)" in text(pilot) and "Products   …" not in text(pilot)
+        )
+        await pilot.press("t")
+        await pilot.pause(0.3)
+
+    return step
 
 
 def view(name: str, screen: str, ready: Callable[[str], bool] = lambda _: True) -> Step:
@@ -225,6 +273,7 @@ SHOTS: list[tuple[str, str, Step]] = [
     ("tasks-light.png", "koomap-light", task_table),
     ("task-detail.png", "koomap-dark", task_detail),
     ("workspaces.png", "koomap-dark", workspaces),
+    ("all.png", "koomap-dark", all_workspaces),
 ]
 # Every other view, for reviewing a layout change (`--all`); not in the README.
 MORE_SHOTS: list[tuple[str, str, Step]] = [
@@ -237,7 +286,9 @@ MORE_SHOTS: list[tuple[str, str, Step]] = [
 ]
 
 
-def context(sim: SimServer, theme: str, state_dir: Path) -> ConsoleContext:
+def context(
+    sim: SimServer, theme: str, state_dir: Path, history: HistoryStore | None = None
+) -> ConsoleContext:
     auth = AkSkAuth(DEMO_AK, SecretStr(DEMO_SK), project_id=DEMO_PROJECT_ID)
     audit = AuditLog(state_dir / "audit.jsonl")
     return ConsoleContext(
@@ -250,6 +301,7 @@ def context(sim: SimServer, theme: str, state_dir: Path) -> ConsoleContext:
         fast_interval=60.0,  # no second poll while the picture is taken
         slow_interval=120.0,
         theme=theme,
+        history=history,
     )
 
 
@@ -257,7 +309,11 @@ async def shoot(
     sim: SimServer, theme: str, step: Step, state_dir: Path, size: tuple[int, int] = SIZE
 ) -> str:
     sim.reset()
-    app = KooMapApp(context(sim, theme, state_dir))
+    # the history keeps the simulator's time, so the timeline's times match the task's
+    store = HistoryStore(
+        state_dir / f"history-{time.monotonic_ns()}.sqlite3", clock=sim.core.clock.now
+    )
+    app = KooMapApp(context(sim, theme, state_dir, store))
     async with app.run_test(size=size) as pilot:
         await step(pilot)
         await freeze(pilot)
@@ -283,7 +339,9 @@ def main(argv: list[str] | None = None) -> int:
         # running durations count to the simulator's stopped clock, not to today
         virtual_now = datetime.fromtimestamp(sim.core.clock.now(), UTC)
         format_module.now_utc = lambda: virtual_now
-        for name, theme, step in SHOTS + (MORE_SHOTS if args.all else []):
+        fleet_module.wall_clock = sim.core.clock.now  # `:all`'s "last 24 h", on the same clock
+        shots = [*SHOTS, ("timeline.png", "koomap-dark", timeline(sim))]
+        for name, theme, step in shots + (MORE_SHOTS if args.all else []):
             svg = asyncio.run(shoot(sim, theme, step, Path(d), (cols, rows)))
             if args.svg:
                 (args.out / name).with_suffix(".svg").write_text(svg, encoding="utf-8")

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from textual.screen import Screen
 
 from koomap_tui.ui.screens.audit import AuditScreen
+from koomap_tui.ui.screens.fleet import FleetScreen
+from koomap_tui.ui.screens.history import HistoryScreen
 from koomap_tui.ui.screens.images import ImagesScreen
 from koomap_tui.ui.screens.satellite import SatelliteScreen
 from koomap_tui.ui.screens.spurs import SpursScreen
@@ -24,6 +26,7 @@ from koomap_tui.ui.screens.subtasks import SubtasksScreen
 from koomap_tui.ui.screens.task_detail import TaskDetailScreen
 from koomap_tui.ui.screens.tasks import TasksScreen
 from koomap_tui.ui.screens.usage import UsageScreen
+from koomap_tui.ui.screens.watchlist import WatchScreen
 from koomap_tui.ui.screens.workspaces import WorkspacesScreen
 from koomap_tui.ui.tablekit import row_or_none
 
@@ -106,6 +109,19 @@ VIEWS: list[View] = [
     ),
     View("usage", ("usages",), "Real3D and satellite usage", lambda app: UsageScreen()),
     View("audit", ("log",), "the audit log of operator actions", lambda app: AuditScreen()),
+    View(
+        "all",
+        ("fleet", "everywhere"),
+        "Real3D tasks active, failed or finished (24 h) in every workspace",
+        lambda app: FleetScreen(),
+    ),
+    View("watch", ("watched", "watches"), "the watched tasks", lambda app: WatchScreen()),
+    View(
+        "history",
+        ("transitions", "hist"),
+        "state transitions the console observed (filter, export)",
+        lambda app: HistoryScreen(),
+    ),
 ]
 
 

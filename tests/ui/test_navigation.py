@@ -26,6 +26,9 @@ VIEWS: dict[str, tuple[str, str, str]] = {
     "sat": ("satellite", "SatelliteScreen", "satellite"),
     "usage": ("usage", "UsageScreen", "usage"),
     "audit": ("audit", "AuditScreen", "audit"),
+    "all": ("fleet", "FleetScreen", "all workspaces"),
+    "watch": ("watchlist", "WatchScreen", "watched"),
+    "history": ("history", "HistoryScreen", "history"),
 }
 
 

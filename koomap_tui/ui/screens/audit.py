@@ -7,10 +7,10 @@ import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical
@@ -22,10 +22,12 @@ from koomap_tui.services.audit_tail import AuditTail, default_export_path, detai
 from koomap_tui.ui.format import inert
 from koomap_tui.ui.screens.forms import FormScreen
 from koomap_tui.ui.screens.listview import ListScreen, ResourceSpec
+from koomap_tui.ui.tablekit import refresh_rows
 from koomap_tui.ui.widgets.dialogs import ConfirmDialog
 from koomap_tui.ui.widgets.freshness import HINTS
 from koomap_tui.ui.widgets.virtual_table import Column
 
+NAME_LOOKUPS = 200  # ids named from the history per batch of new records
 TAIL_INTERVAL = 0.5  # seconds between stats of the log file
 OUTCOME_LOOK: dict[str, tuple[str, str]] = {
     "ok": ("✓", "green"),
@@ -42,6 +44,32 @@ QUICK: dict[str, tuple[str, str | None]] = {
 }
 
 
+#: (id attribute, name attribute) of the rows the console polls: what names an audited id.
+NAMED = (
+    ("task_id", "task_name"),
+    ("subtask_id", "subtask_name"),
+    ("workspace_id", "workspace_name"),
+    ("folder_code", "folder_name"),
+    ("image_id", "image_name"),
+    ("id", "name"),
+)
+
+
+def known_names(app: Any) -> dict[str, str]:
+    """Names of the ids the console has seen this session (every poller's rows, the watches):
+    no request is made for them."""
+    names: dict[str, str] = {}
+    for poller in list(app.hub.pollers.values()):
+        for item in list(poller.items.values()):
+            for id_attr, name_attr in NAMED:
+                key, name = getattr(item, id_attr, None), getattr(item, name_attr, None)
+                if isinstance(key, str) and isinstance(name, str) and name:
+                    names.setdefault(key, name)
+    for watch in app.watches.values():
+        names.setdefault(watch.task_id, watch.name)
+    return names
+
+
 @dataclass(frozen=True)
 class Row:
     seq: int
@@ -53,10 +81,15 @@ class ExportDialog(FormScreen[tuple[Path, str]]):
 
     SAVE_LABEL = "Export"
 
-    def __init__(self, count: int, cwd: Path | None = None) -> None:
+    def __init__(self, count: int, cwd: Path | None = None, *, stem: str = "") -> None:
         super().__init__()
         self.count = count
         self.cwd = cwd
+        self.stem = stem  # the default file's name before its time stamp ("koomap-history")
+
+    def default_path(self, fmt: str) -> Path:
+        path = default_export_path(fmt, self.cwd)
+        return path.with_name(path.name.replace("koomap-audit", self.stem)) if self.stem else path
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -68,7 +101,7 @@ class ExportDialog(FormScreen[tuple[Path, str]]):
                     allow_blank=False,
                 )  # fmt: skip
                 yield Label("Path")
-                yield Input(str(default_export_path("csv", self.cwd)), id="path")
+                yield Input(str(self.default_path("csv")), id="path")
             yield from self.buttons()
 
     def on_mount(self) -> None:
@@ -121,9 +154,12 @@ class AuditScreen(ListScreen):
         Binding("e", "export", "Export"),
     ]
 
-    def __init__(self, *, export_dir: Path | None = None) -> None:
+    def __init__(self, *, export_dir: Path | None = None, task_id: str | None = None) -> None:
         super().__init__()
         self.export_dir = export_dir
+        self.names: dict[str, str] = {}
+        if task_id:  # opened from a task: its records only (Esc in the filter shows all)
+            self._text_filter = task_id
         self.tail: AuditTail | None = None
         self._seq = 0
         self._reading = False
@@ -138,12 +174,43 @@ class AuditScreen(ListScreen):
             Column("profile", "Profile", 10, priority=4, render=lambda r: Text(inert(r.rec.profile))),
             Column("operator", "Operator", 12, priority=5, render=lambda r: Text(inert(r.rec.operator))),
             Column("operation", "Operation", 30, min_width=16, render=lambda r: Text(inert(r.rec.operation)), sort_key=lambda r: r.rec.operation),
-            Column("targets", "Targets", 34, min_width=12, priority=1, render=lambda r: Text(inert(", ".join(r.rec.targets)))),
+            Column("targets", "Targets", 34, min_width=12, max_width=90, priority=1, render=lambda r: Text(inert(self.targets_text(r.rec)))),
             Column("outcome", "Outcome", 9, render=self._render_outcome, sort_key=lambda r: r.rec.outcome),
             Column("request", "Request id", 34, priority=6, render=lambda r: Text(inert(r.rec.request_id or "—"))),
             Column("code", "Error code", 14, priority=3, render=lambda r: Text(inert(r.rec.error_code or ""))),
             Column("detail", "Detail", 40, min_width=16, max_width=80, priority=7, render=lambda r: Text(inert(detail_text(r.rec)), style="dim")),
         ]  # fmt: skip
+
+    @work(exclusive=False, exit_on_error=False, group="audit-names")
+    async def names_from_history(self, ids: set[str]) -> None:
+        """Names of ids no poller holds now (a workspace left, a past session), from the local
+        history, off the event loop; at most NAME_LOOKUPS ids at a time."""
+        store = self.kapp.ctx.history
+        if store is None:
+            return
+
+        def lookup() -> dict[str, str]:
+            found: dict[str, str] = {}
+            for item_id in sorted(ids)[:NAME_LOOKUPS]:
+                rows = store.transitions(item_id=item_id, limit=1)
+                if rows and rows[0].name:
+                    found[item_id] = rows[0].name
+            return found
+
+        try:
+            found = await asyncio.to_thread(lookup)
+        except Exception:
+            return
+        if found:
+            self.names.update(found)
+            refresh_rows(self.table, set(self.table.keys_in_order()))
+
+    def targets_text(self, rec: AuditRecord) -> str:
+        """Each target as "name (id)" when the console knows its name, else the id."""
+        return ", ".join(f"{self.names[t]} ({t})" if t in self.names else t for t in rec.targets)
+
+    def search_text(self, row: Row) -> str:
+        return record_text(row.rec) + " " + " ".join(self.names.get(t, "") for t in row.rec.targets)
 
     def _render_outcome(self, row: Row) -> Text:
         glyph, style = OUTCOME_LOOK.get(row.rec.outcome, ("·", ""))
@@ -154,7 +221,10 @@ class AuditScreen(ListScreen):
         return self.kapp.ctx.audit
 
     def mounted(self) -> None:
+        self.names.update(known_names(self.kapp))
         self.table.sort_by("time", reverse=True)  # newest first
+        if self._text_filter:
+            self.apply_filter()
         if self.audit is not None:
             self.tail = AuditTail(self.audit.path)
             self.set_interval(TAIL_INTERVAL, self.poll_file)
@@ -183,12 +253,16 @@ class AuditScreen(ListScreen):
         if tail.reset_seen:
             tail.reset_seen = False
             self.table.set_rows([])
+        self.names.update(known_names(self.kapp))
         added: dict[str, Row] = {}
         for rec in new:
             self._seq += 1
             added[str(self._seq)] = Row(self._seq, rec)
         if added:
             self.table.apply_changes(added=added)
+            unnamed = {t for row in added.values() for t in row.rec.targets} - set(self.names)
+            if unnamed and self.kapp.ctx.history is not None:
+                self.names_from_history(unnamed)
         self.update_summary()
 
     def action_refresh(self) -> None:

@@ -225,6 +225,10 @@ class ConsoleScreen(Screen[None]):
         """Arguments every call of this view needs (the workspace, the parent task)."""
         return {}
 
+    def target_args(self, target: Target) -> dict[str, Any]:
+        """Arguments of one target's call over `call_args` (views of many workspaces)."""
+        return {}
+
     def open_form(
         self, action: Action, targets: list[Target], proceed: Callable[[dict[str, Any]], None]
     ) -> None:
@@ -390,7 +394,7 @@ class ConsoleScreen(Screen[None]):
         outcomes: list[Outcome] = await ctx.runner.run(
             action.op,
             targets,
-            lambda t: call(ctx.client, t.id, args),
+            lambda t: call(ctx.client, t.id, {**args, **self.target_args(t)}),
             operation=action.operation,
             capture=ctx.client.capture_request_ids,
             mark_pending=action.mark_pending,

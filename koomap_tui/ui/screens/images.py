@@ -138,6 +138,7 @@ class ImagesScreen(TableControls):
         self._tab_asked: str | None = None  # a `1`-`3` pressed before the tabs were ready
         self._gates: tuple[object, ...] = ()
         self._tab = "folders"
+        self._focus_wanted: tuple[str, str] | None = None  # a link's row, until it is listed
 
     # -- layout ----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -268,6 +269,7 @@ class ImagesScreen(TableControls):
                 self._apply(tab, early[tab], full=True)
             elif poller.items:  # a previous visit's data, until the next cycle
                 self._seed(tab, poller.items)
+        self._focus_pending()
         self.set_interval(5.0, self._check_pending_timeouts)
         self.update_summary()
         self.refresh_gates()
@@ -326,6 +328,23 @@ class ImagesScreen(TableControls):
             self.query_one("#tabs", TabbedContent).active = tab
         else:  # typed in the same burst as `:images⏎`: kept, not lost
             self._tab_asked = tab
+
+    def focus_row(self, tab: str, key: str) -> None:
+        """Show `tab` with the cursor on the row `key` (a link from the task detail) as soon as
+        that row is listed."""
+        self.action_tab(tab)
+        self._focus_wanted = (tab, key)
+        self._focus_pending()
+
+    def _focus_pending(self) -> None:
+        wanted = self._focus_wanted
+        if (
+            wanted is not None
+            and self._ready
+            and self.table_for(wanted[0]).move_cursor_to_key(wanted[1])
+        ):
+            self._focus_wanted = None
+            self.refresh_gates()
 
     def search_text(self, row: Any) -> str:
         if isinstance(row, Folder):
@@ -395,6 +414,7 @@ class ImagesScreen(TableControls):
             self._apply_images(update)
         else:
             self._apply_keyed(tab, update, full=full)
+        self._focus_pending()
 
     def _apply_keyed(self, tab: str, update: Any, *, full: bool = False) -> None:
         table = self.table_for(tab)

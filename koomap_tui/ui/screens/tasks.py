@@ -15,8 +15,16 @@ from koomap_tui.services.sources import Real3DTaskSource
 from koomap_tui.ui.format import duration_between, fmt_duration, fmt_percent, fmt_time, inert
 from koomap_tui.ui.screens.base import action_bindings
 from koomap_tui.ui.screens.listview import ListScreen
+from koomap_tui.ui.screens.task_columns import (
+    FAILURE_KEY,
+    WatchMarks,
+    history_flag,
+    monitoring_columns,
+    name_cell,
+    show_failure,
+)
 from koomap_tui.ui.screens.task_detail import TASK_ACTIONS, TASKS, TaskDetailScreen, TaskMixin
-from koomap_tui.ui.tablekit import row_or_none
+from koomap_tui.ui.tablekit import refresh_rows, row_or_none
 from koomap_tui.ui.themes import state_style
 from koomap_tui.ui.widgets.progress import progress_cell
 from koomap_tui.ui.widgets.virtual_table import Column
@@ -34,13 +42,15 @@ def _run_time(t: Real3DTask) -> float | None:
     return duration_between(t.exec_start_time, t.exec_stop_time, updated=t.update_time)
 
 
-class TasksScreen(TaskMixin, ListScreen):
+class TasksScreen(WatchMarks, TaskMixin, ListScreen):
     BREADCRUMB = "tasks"
     SPEC = TASKS
     ACTIONS = TASK_ACTIONS
     BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
         *action_bindings(TASK_ACTIONS),
         Binding("w", "watch", "Watch"),
+        FAILURE_KEY,
+        Binding("0", "all_workspaces", "All workspaces", show=False),
         Binding("A", "toggle_archived", "Show / hide archived", show=False),
     ]
 
@@ -53,7 +63,7 @@ class TasksScreen(TaskMixin, ListScreen):
 
     def columns(self) -> list[Column]:
         return [
-            Column("name", "Name", 22, min_width=14, max_width=40, render=lambda t: Text(inert(t.task_name)), sort_key=lambda t: (t.task_name or "").lower()),
+            Column("name", "Name", 22, min_width=14, max_width=40, render=lambda t: name_cell(self.kapp, t), sort_key=lambda t: (t.task_name or "").lower()),
             Column("state", "State", 16, render=self.state_cell, sort_key=lambda t: state_key(t.task_status)),
             Column("progress", "Progress", 15, render=lambda t: progress_cell(t.task_progress, 10), sort_key=lambda t: _num(t.task_progress)),
             Column("stage", "Stage", 6, align="right", render=_stage, sort_key=lambda t: (t.complete_stage or 0, t.total_stage or 0)),
@@ -63,6 +73,7 @@ class TasksScreen(TaskMixin, ListScreen):
             Column("created", "Created", 16, priority=7, render=lambda t: Text(fmt_time(t.create_time)), sort_key=lambda t: t.create_time.timestamp() if t.create_time else 0),
             Column("updated", "Updated", 16, priority=2, render=lambda t: Text(fmt_time(t.update_time)), sort_key=lambda t: t.update_time.timestamp() if t.update_time else 0),
             Column("duration", "Duration", 8, align="right", priority=3, render=lambda t: Text(fmt_duration(_run_time(t))), sort_key=lambda t: _run_time(t) or 0),
+            *monitoring_columns(self.kapp),
         ]  # fmt: skip
 
     def make_source(self) -> Real3DTaskSource:
@@ -91,7 +102,8 @@ class TasksScreen(TaskMixin, ListScreen):
         return items
 
     def summary_flags(self) -> list[str]:
-        return ["+archived"] if self.source is not None and self.source.include_archived else []
+        archived = self.source is not None and self.source.include_archived
+        return (["+archived"] if archived else []) + history_flag(self.kapp)
 
     def open_row(self, row: Any) -> None:
         self.app.push_screen(TaskDetailScreen(self.workspace_id, row, self.source))
@@ -114,3 +126,10 @@ class TasksScreen(TaskMixin, ListScreen):
         task = self.current()
         if task is not None:
             self.watch_task(task)
+            refresh_rows(self.table, {task.task_id})
+
+    def action_failure(self) -> None:
+        show_failure(self, self.current())
+
+    def action_all_workspaces(self) -> None:
+        self.kapp.navigate("all")
