@@ -158,6 +158,7 @@ def test_help_scrolls_to_its_last_row_at_80x24(console: Terminal) -> None:
     """The help says how to close it, and `G` takes it to its last row (the table's Open)."""
     console.burst("?")
     screen = console.wait_for("Esc, q or ? closes")
+    assert "times are UTC" in screen  # the one clock of every absolute time, said at 80x24
     assert "Open" not in screen  # at 80x24 the last rows are below the fold
     console.burst("G")
     screen = console.wait_for(lambda s: "Mark / unmark row" in s and "Open" in s)

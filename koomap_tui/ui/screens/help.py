@@ -87,7 +87,8 @@ class HelpScreen(ModalScreen[None]):
         Binding("G,end", "jump(True)", "Bottom", show=False),
     ]
     # How to close and scroll is said above the rows: at 80x24 the bottom may be cut off.
-    KEYS_HINT = "Esc, q or ? closes · j/k ↑/↓ PgUp/PgDn g/G scroll"
+    # Every absolute time on screen is UTC (format.fmt_time): the one clock, said once here.
+    KEYS_HINT = "Esc, q or ? closes · j/k ↑/↓ PgUp/PgDn g/G scroll · times are UTC"
 
     def __init__(
         self,
