@@ -153,7 +153,7 @@ def make_image_rows(n: int) -> tuple[list[tuple[str, Any]], list[dict[str, Any]]
     returned second so the caller keeps them alive like the console does.
     """
     from koomap_tui.api.models import ImageInfo
-    from koomap_tui.ui.screens.images import ImageRow, position_key
+    from koomap_tui.services.sources.data import ImageRow, position_key
 
     items = {position_key(i): ImageInfo.model_validate(image_fields(i)) for i in range(n)}
     rows = [(key, ImageRow(int(key), image)) for key, image in items.items()]

@@ -10,7 +10,6 @@ go on when the operator leaves this screen; the panel at the bottom shows them.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -21,11 +20,19 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Static, TabbedContent, TabPane
 
-from koomap_tui.api.models import Folder, ImageInfo
 from koomap_tui.domain.catalog import ASK_BEFORE_DOWNLOAD_BYTES, Action, actions_for
 from koomap_tui.domain.policy import Kind, Op
 from koomap_tui.domain.states import state_info, state_key
 from koomap_tui.services.actions import Target
+from koomap_tui.services.data_items import (
+    download_dir,
+    download_request,
+    image_row_changes,
+    image_rows,
+    obs_locator,
+    search_text,
+    target_of,
+)
 from koomap_tui.services.downloads import (
     DestinationExists,
     DownloadError,
@@ -34,8 +41,6 @@ from koomap_tui.services.downloads import (
     DownloadState,
     ObsLocator,
     Progress,
-    image_request,
-    product_request,
 )
 from koomap_tui.services.sources.data import (
     FolderSource,
@@ -43,7 +48,6 @@ from koomap_tui.services.sources.data import (
     ProductRow,
     ProductSource,
     SatelliteImageSource,
-    position_key,
     product_key,
 )
 from koomap_tui.ui.format import fmt_bytes, fmt_time, inert
@@ -69,37 +73,10 @@ TAB_KINDS = {
 ACTIONS = actions_for(Kind.PRODUCT, Kind.REFINE_PRODUCT, Kind.SATELLITE_IMAGE)
 
 
-def _status(value: object) -> str:
-    return state_key(value)
-
-
-# -- poll sources (Textual-free) -----------------------------------------------------------------
-
-
-# -- messages and helpers -------------------------------------------------------------------------
-
-
 class DownloadProgressed(Message):
     def __init__(self, progress: Progress) -> None:
         super().__init__()
         self.progress = progress
-
-
-def obs_locator(ctx: Any) -> ObsLocator | None:
-    """Where product and image files are: configured, or the simulator in demo mode."""
-    if ctx.obs_locator is not None:
-        return ctx.obs_locator  # type: ignore[no-any-return]
-    if ctx.demo:
-        return ObsLocator(str(ctx.client.base_url))
-    return None
-
-
-def download_dir(ctx: Any) -> Path:
-    configured = ctx.download_dir
-    return Path(configured).expanduser() if configured else Path.home() / "Downloads" / "koomap"
-
-
-# -- the screen -----------------------------------------------------------------------------------
 
 
 class ImagesScreen(TableControls):
@@ -161,7 +138,7 @@ class ImagesScreen(TableControls):
     def _folder_columns(self) -> list[Column]:
         return [
             Column("name", "Name", 24, min_width=16, max_width=40, render=lambda f: Text(inert(f.folder_name)), sort_key=lambda f: (f.folder_name or "").lower()),
-            Column("state", "State", 24, render=lambda f: self.state_text(Kind.FOLDER, f.folder_code, f.status, codes=True), sort_key=lambda f: _status(f.status)),
+            Column("state", "State", 24, render=lambda f: self.state_text(Kind.FOLDER, f.folder_code, f.status, codes=True), sort_key=lambda f: state_key(f.status)),
             Column("alias", "Alias", 16, priority=2, render=lambda f: Text(inert(f.folder_alias))),
             Column("obs", "OBS path", 30, min_width=16, max_width=60, priority=3, render=lambda f: Text(inert(f.obs_path))),
             Column("created", "Created", 16, priority=4, render=lambda f: Text(fmt_time(f.create_time)), sort_key=lambda f: f.create_time.timestamp() if f.create_time else 0),
@@ -186,7 +163,7 @@ class ImagesScreen(TableControls):
             Column("name", "Name", 30, min_width=18, max_width=44, render=lambda i: self._image_cell(i, lambda x: Text(inert(x.image_name)))),
             Column("state", "State", 34, min_width=22, render=lambda i: self._image_cell(i, lambda x: self.state_text(Kind.SATELLITE_IMAGE, x.image_id, x.image_status, chinese=True))),
             Column("level", "Level", 5, priority=3, render=lambda i: self._image_cell(i, lambda x: Text(inert(x.image_level)))),
-            Column("kind", "Type", 4, priority=4, render=lambda i: self._image_cell(i, lambda x: Text({"0": "PAN", "1": "MSS"}.get(_status(x.image_type), inert(_status(x.image_type)))))),
+            Column("kind", "Type", 4, priority=4, render=lambda i: self._image_cell(i, lambda x: Text({"0": "PAN", "1": "MSS"}.get(state_key(x.image_type), inert(state_key(x.image_type)))))),
             Column("date", "Image date", 16, priority=2, render=lambda i: self._image_cell(i, lambda x: Text(fmt_time(x.image_date)))),
             Column("res", "Res", 5, priority=5, render=lambda i: self._image_cell(i, lambda x: Text(inert(x.image_resolution)))),
             Column("alias", "Alias", 18, min_width=12, priority=1, render=lambda i: self._image_cell(i, lambda x: Text(inert(x.image_alias)))),
@@ -328,16 +305,7 @@ class ImagesScreen(TableControls):
             self._tab_asked = tab
 
     def search_text(self, row: Any) -> str:
-        if isinstance(row, Folder):
-            return f"{row.folder_name or ''} {row.folder_code} {row.folder_alias or ''}"
-        if isinstance(row, ProductRow):
-            return f"{row.name} {row.id} {row.task_name}"
-        image = row.image if isinstance(row, ImageRow) else None
-        return (
-            ""
-            if image is None
-            else f"{image.image_name or ''} {image.image_id} {image.image_alias or ''}"
-        )
+        return search_text(row)
 
     def action_back(self) -> None:
         if self.close_filter(clear=True):
@@ -375,10 +343,7 @@ class ImagesScreen(TableControls):
         if tab != "images":
             table.set_rows(items.items())
             return
-        total = self.sources["images"].total or 0
-        table.set_rows(
-            (position_key(i), ImageRow(i, items.get(position_key(i)))) for i in range(total)
-        )
+        table.set_rows(image_rows(items, self.sources["images"].total or 0).items())
 
     def _check_pending_timeouts(self) -> None:
         expired = self.kapp.ctx.runner.expired()
@@ -417,26 +382,10 @@ class ImagesScreen(TableControls):
     def _apply_images(self, update: Any) -> None:
         table = self.table_for("images")
         total = int(update.meta.get("total", 0))
-        items = update.items
-        shown = table.total_row_count
-        if shown == 0 and total:
-            table.set_rows(
-                (position_key(i), ImageRow(i, items.get(position_key(i)))) for i in range(total)
-            )
+        if table.total_row_count == 0 and total:
+            table.set_rows(image_rows(update.items, total).items())
         else:
-            touched = (set(update.added) | set(update.changed)) - {
-                k for k in update.added if int(k) >= shown
-            }
-            changed = {k: ImageRow(int(k), items[k]) for k in touched if int(k) < total}
-            changed.update({k: ImageRow(int(k)) for k in update.removed if int(k) < total})
-            # The list grew or shrank elsewhere: add or drop rows at the end only.
-            added = {
-                position_key(i): ImageRow(i, items.get(position_key(i)))
-                for i in range(shown, total)
-            }
-            removed = [position_key(i) for i in range(total, shown)]
-            changed = {k: v for k, v in changed.items() if int(k) < shown}
-            table.apply_changes(added, changed, removed)
+            table.apply_changes(*image_row_changes(update, table.total_row_count))
         if not update.meta.get("complete", True):
             # Keep filling in the background; each cycle is bounded by the source's budget.
             self.set_timer(0.5, self.pollers["images"].refresh_now)
@@ -465,7 +414,7 @@ class ImagesScreen(TableControls):
         else:
             noun = "image sets" if tab == "folders" else "products and refined products"
             text.append(f"{table.total_row_count} {noun}")
-        text.append(f"   download to {download_dir(self.kapp.ctx)}", style="dim")
+        text.append(f"   download to {download_dir(self.kapp.ctx.download_dir)}", style="dim")
         self.query_one("#summary", Static).update(text)
 
     # -- selection and gating --------------------------------------------------------------
@@ -476,23 +425,12 @@ class ImagesScreen(TableControls):
         row = row_or_none(table, table.cursor_key)
         return row.image if isinstance(row, ImageRow) else row
 
-    def target_of(self, row: Any) -> Target | None:
-        if isinstance(row, Folder):
-            return Target(Kind.FOLDER, row.folder_code, _status(row.status), row.folder_name or "")
-        if isinstance(row, ProductRow):
-            return Target(row.kind, row.id, row.state, row.name)
-        if isinstance(row, ImageInfo):
-            return Target(
-                Kind.SATELLITE_IMAGE, row.image_id, _status(row.image_status), row.image_name or ""
-            )
-        return None
-
     def selection(self) -> list[Target]:
-        target = self.target_of(self.current())
+        target = target_of(self.current())
         return [target] if target is not None else []
 
     def cursor_id(self) -> str | None:
-        target = self.target_of(self.current())
+        target = target_of(self.current())
         return None if target is None else target.id
 
     def shown_kinds(self) -> set[Kind]:
@@ -507,7 +445,7 @@ class ImagesScreen(TableControls):
     def extra_denial(self, action: Action, targets: list[Target]) -> str | None:
         if action.op is not Op.DOWNLOAD:
             return None
-        if obs_locator(self.kapp.ctx) is None:
+        if self.locator() is None:
             return "cannot download: no OBS endpoint is configured (obs_base_url)"
         if self.downloads.active_for(targets[0].kind, targets[0].id):
             return f"{inert(targets[0].label)} is already being downloaded"
@@ -536,16 +474,9 @@ class ImagesScreen(TableControls):
             self.press("download", "Download")
 
     # -- downloads -------------------------------------------------------------------------
-    def download_request(self, row: Any) -> DownloadRequest:
+    def locator(self) -> ObsLocator | None:
         ctx = self.kapp.ctx
-        locator = obs_locator(ctx)
-        if locator is None:
-            raise DownloadError("no OBS endpoint is configured")
-        if isinstance(row, ProductRow):
-            return product_request(row.product, locator, download_dir(ctx))
-        if isinstance(row, ImageInfo):
-            return image_request(row, locator, download_dir(ctx))
-        raise DownloadError("nothing to download here")
+        return obs_locator(ctx.obs_locator, ctx.demo, str(ctx.client.base_url))
 
     def begin(
         self, action: Action, targets: list[Target], params: dict[str, Any] | None = None
@@ -558,7 +489,9 @@ class ImagesScreen(TableControls):
     def download(self, row: Any, *, confirmed: bool = False) -> None:
         """Asks first when the download is large or would overwrite files, then starts it."""
         try:
-            request = self.download_request(row)
+            request = download_request(
+                row, self.locator(), download_dir(self.kapp.ctx.download_dir)
+            )
         except DownloadError as exc:
             self.notify(str(exc), title="Download", severity="warning")
             return
@@ -601,7 +534,7 @@ class ImagesScreen(TableControls):
         self.refresh_gates()
 
     def action_cancel_download(self) -> None:
-        target = self.target_of(self.current())
+        target = target_of(self.current())
         manager = self.downloads
         job = manager.active_for(target.kind, target.id) if target is not None else None
         if job is None:
