@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from koomap_tui.api.models import (
     Real3DSubTaskCreate,
@@ -74,14 +74,17 @@ class FormScreen(ModalScreen[T | None], Generic[T]):
         if first is not None:
             first.focus()
 
+    def show_errors(self, message: str) -> None:
+        self.query_one("#errors", Static).update(Text(message))
+
     def action_save(self) -> None:
         try:
             body = self.build()
         except ValidationError as exc:
-            self.query_one("#errors", Static).update(Text(validation_message(exc)))
+            self.show_errors(validation_message(exc))
             return
         except ValueError as exc:
-            self.query_one("#errors", Static).update(Text(str(exc)))
+            self.show_errors(str(exc))
             return
         self.dismiss(body)
 
@@ -104,7 +107,7 @@ class FormScreen(ModalScreen[T | None], Generic[T]):
         widget = self.query_one(f"#{widget_id}")
         if isinstance(widget, Input):
             return widget.value.strip()
-        if isinstance(widget, Select):
+        if isinstance(widget, Select | Checkbox):
             return widget.value
         raise TypeError(widget_id)
 
