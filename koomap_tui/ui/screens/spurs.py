@@ -41,9 +41,10 @@ from koomap_tui.services.spur_workbench import (
     workbench_path,
 )
 from koomap_tui.ui.format import inert
+from koomap_tui.ui.forms.base import PromptDialog
+from koomap_tui.ui.forms.real3d import SpurForm
 from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.screens.base import ConsoleScreen, action_bindings
-from koomap_tui.ui.screens.forms import PromptDialog, SpurForm
 from koomap_tui.ui.screens.task_detail import task_attrs
 from koomap_tui.ui.tablekit import all_rows, refresh_rows, row_or_none
 from koomap_tui.ui.themes import state_style, theme_style

@@ -29,8 +29,8 @@ from koomap_tui.services.poller import PollUpdate
 from koomap_tui.services.refine_products import refine_product_states
 from koomap_tui.services.sources import Real3DTaskSource, SubTaskSource
 from koomap_tui.ui.format import duration_between, fmt_duration, fmt_percent, fmt_time, inert
+from koomap_tui.ui.forms.real3d import SubtaskNameForm, UploadMarkDialog
 from koomap_tui.ui.screens.base import action_bindings
-from koomap_tui.ui.screens.forms import SubtaskNameForm, UploadMarkDialog
 from koomap_tui.ui.screens.listview import ListScreen, ResourceSpec
 from koomap_tui.ui.screens.task_detail import TASKS
 from koomap_tui.ui.tablekit import refresh_rows

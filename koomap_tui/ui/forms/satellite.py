@@ -28,7 +28,7 @@ from koomap_tui.api.models import (
 )
 from koomap_tui.domain.satellite_task import create_body, product_names, results_summary
 from koomap_tui.ui.format import inert
-from koomap_tui.ui.screens.forms import FormScreen, validation_message
+from koomap_tui.ui.forms.base import FormScreen, validation_message
 
 LEVELS = ["L2", "L3", "L4", "L5"]
 PICK_LIMIT = 100  # one page of the image list; a name filter narrows larger tenants
@@ -343,7 +343,8 @@ class SatelliteCreateForm(_ValidatingForm):
                     yield Input("", id="task_description")
                     yield Label("Production level")
                     yield Select(
-                        [("L2 colour + coarse correction", "L2"), ("L3 colour + fine correction", "L3"),
+                        [("L2 colour + coarse correction", "L2"),
+                         ("L3 colour + fine correction", "L3"),
                          ("L4 orthorectification", "L4"), ("L5 mosaicking", "L5")],
                         value="L2", id="production_level", allow_blank=False,
                     )  # fmt: skip
