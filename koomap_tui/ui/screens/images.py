@@ -55,13 +55,11 @@ from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.screens.base import action_bindings
 from koomap_tui.ui.screens.listview import TableControls
 from koomap_tui.ui.tablekit import refresh_rows, row_or_none
-from koomap_tui.ui.themes import state_style
 from koomap_tui.ui.widgets.console_footer import ConsoleFooter
 from koomap_tui.ui.widgets.dialogs import ConfirmDialog
 from koomap_tui.ui.widgets.downloads_panel import DownloadsPanel
 from koomap_tui.ui.widgets.freshness import FreshnessBar
 from koomap_tui.ui.widgets.header_bar import HeaderBar
-from koomap_tui.ui.widgets.state_text import pending_cell
 from koomap_tui.ui.widgets.virtual_table import Column, VirtualTable
 
 TABS = ("folders", "products", "images")
@@ -113,7 +111,6 @@ class ImagesScreen(TableControls):
         self._ready = False
         self._early: dict[str, Any] = {}
         self._tab_asked: str | None = None  # a `1`-`3` pressed before the tabs were ready
-        self._gates: tuple[object, ...] = ()
         self._tab = "folders"
 
     # -- layout ----------------------------------------------------------------------------
@@ -138,7 +135,7 @@ class ImagesScreen(TableControls):
     def _folder_columns(self) -> list[Column]:
         return [
             Column("name", "Name", 24, min_width=16, max_width=40, render=lambda f: Text(inert(f.folder_name)), sort_key=lambda f: (f.folder_name or "").lower()),
-            Column("state", "State", 24, render=lambda f: self.state_text(Kind.FOLDER, f.folder_code, f.status, codes=True), sort_key=lambda f: state_key(f.status)),
+            Column("state", "State", 24, render=lambda f: self.state_words(Kind.FOLDER, f.folder_code, f.status, codes=True), sort_key=lambda f: state_key(f.status)),
             Column("alias", "Alias", 16, priority=2, render=lambda f: Text(inert(f.folder_alias))),
             Column("obs", "OBS path", 30, min_width=16, max_width=60, priority=3, render=lambda f: Text(inert(f.obs_path))),
             Column("created", "Created", 16, priority=4, render=lambda f: Text(fmt_time(f.create_time)), sort_key=lambda f: f.create_time.timestamp() if f.create_time else 0),
@@ -149,7 +146,7 @@ class ImagesScreen(TableControls):
         return [
             Column("type", "Type", 8, priority=2, render=lambda r: Text("product" if r.kind is Kind.PRODUCT else "refined"), sort_key=lambda r: r.kind.value),
             Column("name", "Name", 22, min_width=14, max_width=40, render=lambda r: Text(inert(r.name)), sort_key=lambda r: r.name.lower()),
-            Column("state", "State", 18, render=lambda r: self.state_text(r.kind, r.id, r.state), sort_key=lambda r: r.state),
+            Column("state", "State", 18, render=lambda r: self.state_words(r.kind, r.id, r.state), sort_key=lambda r: r.state),
             Column("size", "Size", 10, align="right", render=lambda r: Text(fmt_bytes(r.size)), sort_key=lambda r: r.size or 0),
             Column("files", "Files", 5, align="right", priority=4, render=lambda r: Text(str(r.file_count))),
             Column("task", "Task", 20, min_width=12, priority=3, render=lambda r: Text(inert(r.task_name))),
@@ -161,7 +158,7 @@ class ImagesScreen(TableControls):
         return [
             Column("pos", "#", 6, align="right", render=self._render_pos),
             Column("name", "Name", 30, min_width=18, max_width=44, render=lambda i: self._image_cell(i, lambda x: Text(inert(x.image_name)))),
-            Column("state", "State", 34, min_width=22, render=lambda i: self._image_cell(i, lambda x: self.state_text(Kind.SATELLITE_IMAGE, x.image_id, x.image_status, chinese=True))),
+            Column("state", "State", 34, min_width=22, render=lambda i: self._image_cell(i, lambda x: self.state_words(Kind.SATELLITE_IMAGE, x.image_id, x.image_status, chinese=True))),
             Column("level", "Level", 5, priority=3, render=lambda i: self._image_cell(i, lambda x: Text(inert(x.image_level)))),
             Column("kind", "Type", 4, priority=4, render=lambda i: self._image_cell(i, lambda x: Text({"0": "PAN", "1": "MSS"}.get(state_key(x.image_type), inert(state_key(x.image_type)))))),
             Column("date", "Image date", 16, priority=2, render=lambda i: self._image_cell(i, lambda x: Text(fmt_time(x.image_date)))),
@@ -181,23 +178,17 @@ class ImagesScreen(TableControls):
         result: Text = render(row.image)
         return result
 
-    def state_text(
+    def state_words(
         self, kind: Kind, item_id: str, state: object, *, chinese: bool = False, codes: bool = False
     ) -> Text:
-        """Glyph and state words in the state's theme colour; a pending mark while in flight."""
-        runner = self.kapp.ctx.runner
-        variables = self.app.theme_variables
-        pending = runner.pending_for(kind, item_id)
-        if pending is not None:
-            return pending_cell(pending.verb, variables, expired=pending.expired(runner.now()))
+        """The state in words of both languages (and its code where the code is what people
+        quote) rather than the API's word alone."""
         info = state_info(kind, state)
         if chinese or codes:
-            words = f"{info.label_en} {info.label_zh}"
-            if codes:
-                words += f" ({info.state})"
+            words = f"{info.label_en} {info.label_zh}" + (f" ({info.state})" if codes else "")
         else:
             words = f"{inert(info.state)} {info.label_zh}"
-        return Text(f"{info.glyph} {words}", style=state_style(variables, info.slug))
+        return self.state_text(kind, item_id, state, words)
 
     # -- lifecycle -------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -306,11 +297,6 @@ class ImagesScreen(TableControls):
 
     def search_text(self, row: Any) -> str:
         return search_text(row)
-
-    def action_back(self) -> None:
-        if self.close_filter(clear=True):
-            return
-        self.kapp.go_back()
 
     def action_refresh(self) -> None:
         self.pollers[self.active_tab].refresh_now()
@@ -453,14 +439,6 @@ class ImagesScreen(TableControls):
 
     def targets_changed(self, targets: Any) -> None:
         refresh_rows(self.table_for("products"), {product_key(t.kind, t.id) for t in targets})
-
-    def refresh_gates(self) -> None:
-        """Redraw the footer only when a gated key's state changed (a Footer recompose costs
-        tens of milliseconds, and three pollers report several times a second)."""
-        signature = (self.active_tab, *(self.gate(n).decision for n in ("download", "delete")))
-        if signature != self._gates:
-            self._gates = signature
-            self.refresh_bindings()
 
     @on(VirtualTable.CursorMoved)
     def _cursor_moved(self) -> None:

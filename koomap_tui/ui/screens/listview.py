@@ -123,6 +123,23 @@ class TableControls(ConsoleScreen):
     def row_state(self, row: Any) -> str:
         return ""
 
+    def state_text(self, kind: Kind, item_id: str, state: object, words: str | None = None) -> Text:
+        """Glyph and state words (the API's own by default) in the state's theme colour; while
+        an action is in flight, its pending mark."""
+        runner = self.kapp.ctx.runner
+        variables = self.app.theme_variables
+        pending = runner.pending_for(kind, item_id)
+        if pending is not None:
+            return pending_cell(pending.verb, variables, expired=pending.expired(runner.now()))
+        info = state_info(kind, state)
+        shown = inert(info.state) if words is None else words
+        return Text(f"{info.glyph} {shown}", style=state_style(variables, info.slug))
+
+    def action_back(self) -> None:
+        if self.close_filter(clear=True):
+            return
+        self.kapp.go_back()
+
     def action_sort_next(self) -> None:
         # Cycles through the columns on screen: a sort arrow is never on a hidden column.
         keys = [column.key for column in self.table.shown_columns]
@@ -295,17 +312,9 @@ class ListScreen(TableControls):
             refresh_rows(self.table, expired)
 
     def state_cell(self, row: Any) -> Text:
-        """Glyph and the API's own state word; while an action is in flight, its pending mark."""
         spec = self.SPEC
         assert spec.kind is not None and spec.state is not None
-        runner = self.kapp.ctx.runner
-        variables = self.app.theme_variables
-        pending = runner.pending_for(spec.kind, spec.key(row))
-        if pending is not None:
-            return pending_cell(pending.verb, variables, expired=pending.expired(runner.now()))
-        state = state_key(spec.state(row))
-        info = state_info(spec.kind, state)
-        return Text(f"{info.glyph} {inert(state)}", style=state_style(variables, info.slug))
+        return self.state_text(spec.kind, spec.key(row), spec.state(row))
 
     def state_counts(self) -> dict[str, int]:
         state = self.SPEC.state
@@ -377,11 +386,6 @@ class ListScreen(TableControls):
             self.open_row(row)
 
     # -- view actions ----------------------------------------------------------------------
-    def action_back(self) -> None:
-        if self.close_filter(clear=True):
-            return
-        self.kapp.go_back()
-
     def action_refresh(self) -> None:
         if self.source is not None and hasattr(self.source, "force_full"):
             self.source.force_full = True
