@@ -12,7 +12,7 @@ here or not). Both lists are kept per task in a small JSON file, see docs/spurs-
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -45,7 +45,7 @@ from koomap_tui.ui.forms.base import PromptDialog
 from koomap_tui.ui.forms.real3d import SpurForm
 from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.screens.base import ConsoleScreen, action_bindings
-from koomap_tui.ui.screens.task_detail import task_attrs
+from koomap_tui.ui.screens.task_detail import TASKS
 from koomap_tui.ui.tablekit import all_rows, refresh_rows, row_or_none
 from koomap_tui.ui.themes import state_style, theme_style
 from koomap_tui.ui.widgets.console_footer import ConsoleFooter
@@ -226,14 +226,9 @@ class SpursScreen(ConsoleScreen):
 
     # -- targets and gating ------------------------------------------------------------------
     def task_target(self, item_id: str | None = None, label: str | None = None) -> Target:
-        t = self.task_obj
-        return Target(
-            Kind.REAL3D_TASK,
-            item_id or t.task_id,
-            state_key(t.task_status),
-            label=label or t.task_name or t.task_id,
-            attrs=task_attrs(t),
-        )
+        """The task, or one of its spurs judged by the task's state (spurs have none)."""
+        task = TASKS.target(self.task_obj)
+        return replace(task, id=item_id or task.id, label=label or task.label)
 
     def selected_spur(self) -> SpurInfoDetail | None:
         table = self.spurs_table
