@@ -16,9 +16,10 @@ from koomap_tui.api.models import ImageInfo
 from koomap_tui.domain.catalog import ASK_BEFORE_DOWNLOAD_BYTES
 from koomap_tui.domain.policy import Kind
 from koomap_tui.services.downloads import DownloadState
+from koomap_tui.services.sources.data import ImageRow, ProductRow, position_key
 from koomap_tui.session import build_downloads
 from koomap_tui.ui.navigation import navigate
-from koomap_tui.ui.screens.images import ImageRow, ImagesScreen, ProductRow, position_key
+from koomap_tui.ui.screens.images import ImagesScreen
 from koomap_tui.ui.tablekit import all_rows
 from koomap_tui.ui.widgets.dialogs import ConfirmDialog, TypedConfirmDialog
 from koomap_tui.ui.widgets.virtual_table import VirtualTable

@@ -16,6 +16,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.screen import ModalScreen, Screen
 
+from koomap_tui.services.data_items import target_of
 from koomap_tui.ui.navigation import navigate
 from koomap_tui.ui.screens.base import ConsoleScreen
 from koomap_tui.ui.screens.help import HelpScreen
@@ -184,7 +185,7 @@ async def test_key_walk_data_tabs(make_app: Any, tmp_path: Any) -> None:
             await wait_for(pilot, lambda tab=tab: view.table_for(tab).total_row_count > 0)
 
             def state(row: Any) -> str:
-                target = view.target_of(row.image if hasattr(row, "position") else row)
+                target = target_of(row.image if hasattr(row, "position") else row)
                 return "" if target is None else target.state
 
             rows = one_row_per_state(view, state)

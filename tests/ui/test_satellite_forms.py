@@ -8,7 +8,7 @@ from typing import Any
 from textual import events
 from textual.widgets import Button, Input, SelectionList
 
-from koomap_tui.ui.screens.satellite_forms import (
+from koomap_tui.ui.forms.satellite import (
     NOT_PICKED,
     PICKED,
     ImagePicker,

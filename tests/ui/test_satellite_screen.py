@@ -12,13 +12,13 @@ from textual.pilot import Pilot
 
 from koomap_tui.domain.policy import Kind
 from koomap_tui.domain.states import state_info
-from koomap_tui.ui.screens.satellite import SatelliteScreen
-from koomap_tui.ui.screens.satellite_forms import (
+from koomap_tui.ui.forms.satellite import (
     ImagePicker,
     ResultsTable,
     SatelliteCreateForm,
     ValidateDialog,
 )
+from koomap_tui.ui.screens.satellite import SatelliteScreen
 from koomap_tui.ui.tablekit import all_rows
 from koomap_tui.ui.widgets.dialogs import ConfirmDialog, TypedConfirmDialog
 from tests.ui.helpers import notices, screen_text, table, wait_for

@@ -9,8 +9,9 @@ from typing import Any
 
 from textual.pilot import Pilot
 
+from koomap_tui.ui.forms.base import PromptDialog
+from koomap_tui.ui.forms.real3d import SpurForm
 from koomap_tui.ui.navigation import navigate
-from koomap_tui.ui.screens.forms import PromptDialog, SpurForm
 from koomap_tui.ui.screens.spurs import SpursScreen
 from koomap_tui.ui.tablekit import all_rows
 from koomap_tui.ui.widgets.dialogs import ConfirmDialog

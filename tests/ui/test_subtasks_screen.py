@@ -9,8 +9,8 @@ from typing import Any
 
 from textual.pilot import Pilot
 
+from koomap_tui.ui.forms.real3d import SubtaskNameForm, UploadMarkDialog
 from koomap_tui.ui.navigation import navigate
-from koomap_tui.ui.screens.forms import SubtaskNameForm, UploadMarkDialog
 from koomap_tui.ui.screens.subtasks import SubtaskDetail, SubtasksScreen
 from koomap_tui.ui.tablekit import all_rows
 from koomap_tui.ui.widgets.dialogs import ConfirmDialog, TypedConfirmDialog

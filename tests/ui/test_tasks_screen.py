@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from koomap_tui.ui.screens.forms import TaskUpdateForm
+from koomap_tui.ui.forms.real3d import TaskUpdateForm
 from koomap_tui.ui.screens.task_detail import TaskDetailScreen
 from koomap_tui.ui.widgets.dialogs import ConfirmDialog, TypedConfirmDialog
 from tests.ui.helpers import (

@@ -20,7 +20,7 @@ from textual.widgets import Input, Label, Select, Static
 from koomap_tui.services.audit import AuditLog, AuditRecord
 from koomap_tui.services.audit_tail import AuditTail, default_export_path, detail_text, record_text
 from koomap_tui.ui.format import inert
-from koomap_tui.ui.screens.forms import FormScreen
+from koomap_tui.ui.forms.base import FormScreen
 from koomap_tui.ui.screens.listview import ListScreen, ResourceSpec
 from koomap_tui.ui.tablekit import refresh_rows
 from koomap_tui.ui.widgets.dialogs import ConfirmDialog

@@ -10,7 +10,6 @@ go on when the operator leaves this screen; the panel at the bottom shows them.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -21,11 +20,19 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Static, TabbedContent, TabPane
 
-from koomap_tui.api.models import Folder, ImageInfo
 from koomap_tui.domain.catalog import ASK_BEFORE_DOWNLOAD_BYTES, Action, actions_for
 from koomap_tui.domain.policy import Kind, Op
 from koomap_tui.domain.states import state_info, state_key
 from koomap_tui.services.actions import Target
+from koomap_tui.services.data_items import (
+    download_dir,
+    download_request,
+    image_row_changes,
+    image_rows,
+    obs_locator,
+    search_text,
+    target_of,
+)
 from koomap_tui.services.downloads import (
     DestinationExists,
     DownloadError,
@@ -34,8 +41,6 @@ from koomap_tui.services.downloads import (
     DownloadState,
     ObsLocator,
     Progress,
-    image_request,
-    product_request,
 )
 from koomap_tui.services.sources.data import (
     FolderSource,
@@ -43,7 +48,6 @@ from koomap_tui.services.sources.data import (
     ProductRow,
     ProductSource,
     SatelliteImageSource,
-    position_key,
     product_key,
 )
 from koomap_tui.ui.format import fmt_bytes, fmt_time, inert
@@ -51,13 +55,11 @@ from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.screens.base import action_bindings
 from koomap_tui.ui.screens.listview import TableControls
 from koomap_tui.ui.tablekit import refresh_rows, row_or_none
-from koomap_tui.ui.themes import state_style
 from koomap_tui.ui.widgets.console_footer import ConsoleFooter
 from koomap_tui.ui.widgets.dialogs import ConfirmDialog
 from koomap_tui.ui.widgets.downloads_panel import DownloadsPanel
 from koomap_tui.ui.widgets.freshness import FreshnessBar
 from koomap_tui.ui.widgets.header_bar import HeaderBar
-from koomap_tui.ui.widgets.state_text import pending_cell
 from koomap_tui.ui.widgets.virtual_table import Column, VirtualTable
 
 TABS = ("folders", "products", "images")
@@ -69,37 +71,10 @@ TAB_KINDS = {
 ACTIONS = actions_for(Kind.PRODUCT, Kind.REFINE_PRODUCT, Kind.SATELLITE_IMAGE)
 
 
-def _status(value: object) -> str:
-    return state_key(value)
-
-
-# -- poll sources (Textual-free) -----------------------------------------------------------------
-
-
-# -- messages and helpers -------------------------------------------------------------------------
-
-
 class DownloadProgressed(Message):
     def __init__(self, progress: Progress) -> None:
         super().__init__()
         self.progress = progress
-
-
-def obs_locator(ctx: Any) -> ObsLocator | None:
-    """Where product and image files are: configured, or the simulator in demo mode."""
-    if ctx.obs_locator is not None:
-        return ctx.obs_locator  # type: ignore[no-any-return]
-    if ctx.demo:
-        return ObsLocator(str(ctx.client.base_url))
-    return None
-
-
-def download_dir(ctx: Any) -> Path:
-    configured = ctx.download_dir
-    return Path(configured).expanduser() if configured else Path.home() / "Downloads" / "koomap"
-
-
-# -- the screen -----------------------------------------------------------------------------------
 
 
 class ImagesScreen(TableControls):
@@ -136,7 +111,6 @@ class ImagesScreen(TableControls):
         self._ready = False
         self._early: dict[str, Any] = {}
         self._tab_asked: str | None = None  # a `1`-`3` pressed before the tabs were ready
-        self._gates: tuple[object, ...] = ()
         self._tab = "folders"
         self._focus_wanted: tuple[str, str] | None = None  # a link's row, until it is listed
 
@@ -162,7 +136,7 @@ class ImagesScreen(TableControls):
     def _folder_columns(self) -> list[Column]:
         return [
             Column("name", "Name", 24, min_width=16, max_width=40, render=lambda f: Text(inert(f.folder_name)), sort_key=lambda f: (f.folder_name or "").lower()),
-            Column("state", "State", 24, render=lambda f: self.state_text(Kind.FOLDER, f.folder_code, f.status, codes=True), sort_key=lambda f: _status(f.status)),
+            Column("state", "State", 24, render=lambda f: self.state_words(Kind.FOLDER, f.folder_code, f.status, codes=True), sort_key=lambda f: state_key(f.status)),
             Column("alias", "Alias", 16, priority=2, render=lambda f: Text(inert(f.folder_alias))),
             Column("obs", "OBS path", 30, min_width=16, max_width=60, priority=3, render=lambda f: Text(inert(f.obs_path))),
             Column("created", "Created", 16, priority=4, render=lambda f: Text(fmt_time(f.create_time)), sort_key=lambda f: f.create_time.timestamp() if f.create_time else 0),
@@ -173,7 +147,7 @@ class ImagesScreen(TableControls):
         return [
             Column("type", "Type", 8, priority=2, render=lambda r: Text("product" if r.kind is Kind.PRODUCT else "refined"), sort_key=lambda r: r.kind.value),
             Column("name", "Name", 22, min_width=14, max_width=40, render=lambda r: Text(inert(r.name)), sort_key=lambda r: r.name.lower()),
-            Column("state", "State", 18, render=lambda r: self.state_text(r.kind, r.id, r.state), sort_key=lambda r: r.state),
+            Column("state", "State", 18, render=lambda r: self.state_words(r.kind, r.id, r.state), sort_key=lambda r: r.state),
             Column("size", "Size", 10, align="right", render=lambda r: Text(fmt_bytes(r.size)), sort_key=lambda r: r.size or 0),
             Column("files", "Files", 5, align="right", priority=4, render=lambda r: Text(str(r.file_count))),
             Column("task", "Task", 20, min_width=12, priority=3, render=lambda r: Text(inert(r.task_name))),
@@ -185,9 +159,9 @@ class ImagesScreen(TableControls):
         return [
             Column("pos", "#", 6, align="right", render=self._render_pos),
             Column("name", "Name", 30, min_width=18, max_width=44, render=lambda i: self._image_cell(i, lambda x: Text(inert(x.image_name)))),
-            Column("state", "State", 34, min_width=22, render=lambda i: self._image_cell(i, lambda x: self.state_text(Kind.SATELLITE_IMAGE, x.image_id, x.image_status, chinese=True))),
+            Column("state", "State", 34, min_width=22, render=lambda i: self._image_cell(i, lambda x: self.state_words(Kind.SATELLITE_IMAGE, x.image_id, x.image_status, chinese=True))),
             Column("level", "Level", 5, priority=3, render=lambda i: self._image_cell(i, lambda x: Text(inert(x.image_level)))),
-            Column("kind", "Type", 4, priority=4, render=lambda i: self._image_cell(i, lambda x: Text({"0": "PAN", "1": "MSS"}.get(_status(x.image_type), inert(_status(x.image_type)))))),
+            Column("kind", "Type", 4, priority=4, render=lambda i: self._image_cell(i, lambda x: Text({"0": "PAN", "1": "MSS"}.get(state_key(x.image_type), inert(state_key(x.image_type)))))),
             Column("date", "Image date", 16, priority=2, render=lambda i: self._image_cell(i, lambda x: Text(fmt_time(x.image_date)))),
             Column("res", "Res", 5, priority=5, render=lambda i: self._image_cell(i, lambda x: Text(inert(x.image_resolution)))),
             Column("alias", "Alias", 18, min_width=12, priority=1, render=lambda i: self._image_cell(i, lambda x: Text(inert(x.image_alias)))),
@@ -205,23 +179,17 @@ class ImagesScreen(TableControls):
         result: Text = render(row.image)
         return result
 
-    def state_text(
+    def state_words(
         self, kind: Kind, item_id: str, state: object, *, chinese: bool = False, codes: bool = False
     ) -> Text:
-        """Glyph and state words in the state's theme colour; a pending mark while in flight."""
-        runner = self.kapp.ctx.runner
-        variables = self.app.theme_variables
-        pending = runner.pending_for(kind, item_id)
-        if pending is not None:
-            return pending_cell(pending.verb, variables, expired=pending.expired(runner.now()))
+        """The state in words of both languages (and its code where the code is what people
+        quote) rather than the API's word alone."""
         info = state_info(kind, state)
         if chinese or codes:
-            words = f"{info.label_en} {info.label_zh}"
-            if codes:
-                words += f" ({info.state})"
+            words = f"{info.label_en} {info.label_zh}" + (f" ({info.state})" if codes else "")
         else:
             words = f"{inert(info.state)} {info.label_zh}"
-        return Text(f"{info.glyph} {words}", style=state_style(variables, info.slug))
+        return self.state_text(kind, item_id, state, words)
 
     # -- lifecycle -------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -347,21 +315,7 @@ class ImagesScreen(TableControls):
             self.refresh_gates()
 
     def search_text(self, row: Any) -> str:
-        if isinstance(row, Folder):
-            return f"{row.folder_name or ''} {row.folder_code} {row.folder_alias or ''}"
-        if isinstance(row, ProductRow):
-            return f"{row.name} {row.id} {row.task_name}"
-        image = row.image if isinstance(row, ImageRow) else None
-        return (
-            ""
-            if image is None
-            else f"{image.image_name or ''} {image.image_id} {image.image_alias or ''}"
-        )
-
-    def action_back(self) -> None:
-        if self.close_filter(clear=True):
-            return
-        self.kapp.go_back()
+        return search_text(row)
 
     def action_refresh(self) -> None:
         self.pollers[self.active_tab].refresh_now()
@@ -394,10 +348,7 @@ class ImagesScreen(TableControls):
         if tab != "images":
             table.set_rows(items.items())
             return
-        total = self.sources["images"].total or 0
-        table.set_rows(
-            (position_key(i), ImageRow(i, items.get(position_key(i)))) for i in range(total)
-        )
+        table.set_rows(image_rows(items, self.sources["images"].total or 0).items())
 
     def _check_pending_timeouts(self) -> None:
         expired = self.kapp.ctx.runner.expired()
@@ -437,26 +388,10 @@ class ImagesScreen(TableControls):
     def _apply_images(self, update: Any) -> None:
         table = self.table_for("images")
         total = int(update.meta.get("total", 0))
-        items = update.items
-        shown = table.total_row_count
-        if shown == 0 and total:
-            table.set_rows(
-                (position_key(i), ImageRow(i, items.get(position_key(i)))) for i in range(total)
-            )
+        if table.total_row_count == 0 and total:
+            table.set_rows(image_rows(update.items, total).items())
         else:
-            touched = (set(update.added) | set(update.changed)) - {
-                k for k in update.added if int(k) >= shown
-            }
-            changed = {k: ImageRow(int(k), items[k]) for k in touched if int(k) < total}
-            changed.update({k: ImageRow(int(k)) for k in update.removed if int(k) < total})
-            # The list grew or shrank elsewhere: add or drop rows at the end only.
-            added = {
-                position_key(i): ImageRow(i, items.get(position_key(i)))
-                for i in range(shown, total)
-            }
-            removed = [position_key(i) for i in range(total, shown)]
-            changed = {k: v for k, v in changed.items() if int(k) < shown}
-            table.apply_changes(added, changed, removed)
+            table.apply_changes(*image_row_changes(update, table.total_row_count))
         if not update.meta.get("complete", True):
             # Keep filling in the background; each cycle is bounded by the source's budget.
             self.set_timer(0.5, self.pollers["images"].refresh_now)
@@ -485,7 +420,7 @@ class ImagesScreen(TableControls):
         else:
             noun = "image sets" if tab == "folders" else "products and refined products"
             text.append(f"{table.total_row_count} {noun}")
-        text.append(f"   download to {download_dir(self.kapp.ctx)}", style="dim")
+        text.append(f"   download to {download_dir(self.kapp.ctx.download_dir)}", style="dim")
         self.query_one("#summary", Static).update(text)
 
     # -- selection and gating --------------------------------------------------------------
@@ -496,23 +431,12 @@ class ImagesScreen(TableControls):
         row = row_or_none(table, table.cursor_key)
         return row.image if isinstance(row, ImageRow) else row
 
-    def target_of(self, row: Any) -> Target | None:
-        if isinstance(row, Folder):
-            return Target(Kind.FOLDER, row.folder_code, _status(row.status), row.folder_name or "")
-        if isinstance(row, ProductRow):
-            return Target(row.kind, row.id, row.state, row.name)
-        if isinstance(row, ImageInfo):
-            return Target(
-                Kind.SATELLITE_IMAGE, row.image_id, _status(row.image_status), row.image_name or ""
-            )
-        return None
-
     def selection(self) -> list[Target]:
-        target = self.target_of(self.current())
+        target = target_of(self.current())
         return [target] if target is not None else []
 
     def cursor_id(self) -> str | None:
-        target = self.target_of(self.current())
+        target = target_of(self.current())
         return None if target is None else target.id
 
     def shown_kinds(self) -> set[Kind]:
@@ -527,7 +451,7 @@ class ImagesScreen(TableControls):
     def extra_denial(self, action: Action, targets: list[Target]) -> str | None:
         if action.op is not Op.DOWNLOAD:
             return None
-        if obs_locator(self.kapp.ctx) is None:
+        if self.locator() is None:
             return "cannot download: no OBS endpoint is configured (obs_base_url)"
         if self.downloads.active_for(targets[0].kind, targets[0].id):
             return f"{inert(targets[0].label)} is already being downloaded"
@@ -535,14 +459,6 @@ class ImagesScreen(TableControls):
 
     def targets_changed(self, targets: Any) -> None:
         refresh_rows(self.table_for("products"), {product_key(t.kind, t.id) for t in targets})
-
-    def refresh_gates(self) -> None:
-        """Redraw the footer only when a gated key's state changed (a Footer recompose costs
-        tens of milliseconds, and three pollers report several times a second)."""
-        signature = (self.active_tab, *(self.gate(n).decision for n in ("download", "delete")))
-        if signature != self._gates:
-            self._gates = signature
-            self.refresh_bindings()
 
     @on(VirtualTable.CursorMoved)
     def _cursor_moved(self) -> None:
@@ -556,16 +472,9 @@ class ImagesScreen(TableControls):
             self.press("download", "Download")
 
     # -- downloads -------------------------------------------------------------------------
-    def download_request(self, row: Any) -> DownloadRequest:
+    def locator(self) -> ObsLocator | None:
         ctx = self.kapp.ctx
-        locator = obs_locator(ctx)
-        if locator is None:
-            raise DownloadError("no OBS endpoint is configured")
-        if isinstance(row, ProductRow):
-            return product_request(row.product, locator, download_dir(ctx))
-        if isinstance(row, ImageInfo):
-            return image_request(row, locator, download_dir(ctx))
-        raise DownloadError("nothing to download here")
+        return obs_locator(ctx.obs_locator, ctx.demo, str(ctx.client.base_url))
 
     def begin(
         self, action: Action, targets: list[Target], params: dict[str, Any] | None = None
@@ -578,7 +487,9 @@ class ImagesScreen(TableControls):
     def download(self, row: Any, *, confirmed: bool = False) -> None:
         """Asks first when the download is large or would overwrite files, then starts it."""
         try:
-            request = self.download_request(row)
+            request = download_request(
+                row, self.locator(), download_dir(self.kapp.ctx.download_dir)
+            )
         except DownloadError as exc:
             self.notify(str(exc), title="Download", severity="warning")
             return
@@ -621,7 +532,7 @@ class ImagesScreen(TableControls):
         self.refresh_gates()
 
     def action_cancel_download(self) -> None:
-        target = self.target_of(self.current())
+        target = target_of(self.current())
         manager = self.downloads
         job = manager.active_for(target.kind, target.id) if target is not None else None
         if job is None:

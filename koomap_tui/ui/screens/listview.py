@@ -126,6 +126,28 @@ class TableControls(ConsoleScreen):
     def row_state(self, row: Any) -> str:
         return ""
 
+    def state_text(self, kind: Kind, item_id: str, state: object, words: str | None = None) -> Text:
+        """Glyph and state words (the API's own by default) in the state's theme colour; while
+        an action is in flight, its pending mark."""
+        runner = self.kapp.ctx.runner
+        variables = self.app.theme_variables
+        pending = runner.pending_for(kind, item_id)
+        if pending is not None:
+            return pending_cell(pending.verb, variables, expired=pending.expired(runner.now()))
+        info = state_info(kind, state)
+        shown = inert(info.state) if words is None else words
+        cell = Text(f"{info.glyph} {shown}", style=state_style(variables, info.slug))
+        doubt = runner.doubt_for(kind, item_id)
+        if doubt is not None:  # an action whose outcome is unknown, and the state has not moved
+            warn = theme_style(variables, "warning", fallback="freshness-warn", bold=True)
+            cell.append(f" ⚠ {doubt.warning}", style=warn)
+        return cell
+
+    def action_back(self) -> None:
+        if self.close_filter(clear=True):
+            return
+        self.kapp.go_back()
+
     def action_sort_next(self) -> None:
         # Cycles through the columns on screen: a sort arrow is never on a hidden column.
         keys = [column.key for column in self.table.shown_columns]
@@ -348,22 +370,9 @@ class ListScreen(TableControls):
             refresh_rows(self.table, expired)
 
     def state_cell(self, row: Any) -> Text:
-        """Glyph and the API's own state word; while an action is in flight, its pending mark."""
         spec = self.SPEC
         assert spec.kind is not None and spec.state is not None
-        runner = self.kapp.ctx.runner
-        variables = self.app.theme_variables
-        pending = runner.pending_for(spec.kind, spec.key(row))
-        if pending is not None:
-            return pending_cell(pending.verb, variables, expired=pending.expired(runner.now()))
-        state = state_key(spec.state(row))
-        info = state_info(spec.kind, state)
-        cell = Text(f"{info.glyph} {inert(state)}", style=state_style(variables, info.slug))
-        doubt = runner.doubt_for(spec.kind, spec.key(row))
-        if doubt is not None:
-            warn = theme_style(variables, "warning", fallback="freshness-warn", bold=True)
-            cell.append(f" ⚠ {doubt.warning}", style=warn)
-        return cell
+        return self.state_text(spec.kind, spec.key(row), spec.state(row))
 
     def state_counts(self) -> dict[str, int]:
         state = self.SPEC.state
@@ -449,11 +458,6 @@ class ListScreen(TableControls):
             self.open_row(row)
 
     # -- view actions ----------------------------------------------------------------------
-    def action_back(self) -> None:
-        if self.close_filter(clear=True):
-            return
-        self.kapp.go_back()
-
     def action_refresh(self) -> None:
         if self.source is not None and hasattr(self.source, "force_full"):
             self.source.force_full = True

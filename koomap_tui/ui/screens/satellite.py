@@ -25,9 +25,9 @@ from koomap_tui.services.actions import Outcome, Target
 from koomap_tui.services.poller import PollUpdate
 from koomap_tui.services.sources.satellite import OverviewSatelliteSource
 from koomap_tui.ui.format import fmt_time, inert
+from koomap_tui.ui.forms.satellite import SatelliteCreateForm, ValidateDialog
 from koomap_tui.ui.screens.base import action_bindings
 from koomap_tui.ui.screens.listview import ListScreen, ResourceSpec
-from koomap_tui.ui.screens.satellite_forms import SatelliteCreateForm, ValidateDialog
 from koomap_tui.ui.widgets.progress import progress_cell
 from koomap_tui.ui.widgets.virtual_table import Column, VirtualTable
 

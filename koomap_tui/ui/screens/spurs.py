@@ -11,9 +11,8 @@ here or not). Both lists are kept per task in a small JSON file, see docs/spurs-
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -26,23 +25,27 @@ from textual.widgets import Label, Static
 
 from koomap_tui.api.models import Real3DTask, SpurInfo, SpurInfoDetail
 from koomap_tui.domain.catalog import Action, actions_for
-from koomap_tui.domain.gcp_import import (
-    GcpImportError,
-    RowError,
-    parse_gcp_bytes,
-    workbench_from_json,
-    workbench_to_json,
-)
+from koomap_tui.domain.gcp_import import GcpImportError
 from koomap_tui.domain.policy import Kind, Op
 from koomap_tui.domain.states import state_info, state_key
 from koomap_tui.services.actions import Outcome, Target
 from koomap_tui.services.sources import Real3DTaskSource
-from koomap_tui.services.sources.spurs import GroupKey, SpurSource, point_key, spur_key
+from koomap_tui.services.sources.spurs import GroupKey, SpurSource
+from koomap_tui.services.spur_workbench import (
+    PointRow,
+    import_error_lines,
+    load_workbench,
+    point_rows,
+    read_gcp_file,
+    save_workbench,
+    workbench_path,
+)
 from koomap_tui.ui.format import inert
+from koomap_tui.ui.forms.base import PromptDialog
+from koomap_tui.ui.forms.real3d import SpurForm
 from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.screens.base import ConsoleScreen, action_bindings
-from koomap_tui.ui.screens.forms import PromptDialog, SpurForm
-from koomap_tui.ui.screens.task_detail import task_attrs
+from koomap_tui.ui.screens.task_detail import TASKS
 from koomap_tui.ui.tablekit import all_rows, refresh_rows, row_or_none
 from koomap_tui.ui.themes import state_style, theme_style
 from koomap_tui.ui.widgets.console_footer import ConsoleFooter
@@ -50,9 +53,6 @@ from koomap_tui.ui.widgets.freshness import FreshnessBar
 from koomap_tui.ui.widgets.header_bar import HeaderBar
 from koomap_tui.ui.widgets.state_text import pending_cell
 from koomap_tui.ui.widgets.virtual_table import Column, VirtualTable
-
-MAX_IMPORT_BYTES = 10 * 1024 * 1024
-MAX_SHOWN_ERRORS = 8
 
 ACTIONS = tuple(a for a in actions_for(Kind.REAL3D_TASK) if a.op is Op.EDIT_SPURS)
 
@@ -66,25 +66,6 @@ class ImageRow:
     code: str
     spurs: int | None  # None: not read yet, or the read failed
     error: str | None = None
-
-
-@dataclass(frozen=True)
-class PointRow:
-    """A control point: spurred somewhere (grouped by coordinates) and/or imported."""
-
-    key: GroupKey
-    name: str | None
-    longitude: str
-    latitude: str
-    height: str
-    accuracy: str
-    count: int | None  # ShowSpurCount: images of the whole task spurred with it
-    known: int  # spurs of it on the images this screen knows
-    imported: bool
-
-    @property
-    def row_id(self) -> str:
-        return "|".join(str(v) for v in self.key)
 
 
 class SpursScreen(ConsoleScreen):
@@ -223,53 +204,31 @@ class SpursScreen(ConsoleScreen):
     # -- the per-task workbench file ---------------------------------------------------------
     def workbench_path(self) -> Path | None:
         ctx = self.kapp.ctx
-        configured = ctx.gcp_dir
-        if configured:
-            base = Path(configured)
-        elif ctx.demo:
-            return None  # the demo's simulated tasks are not worth remembering
-        else:
-            import platformdirs
-
-            base = Path(platformdirs.user_data_dir("koomap-tui", appauthor=False)) / "gcp"
-        safe = "".join(c for c in self.task_obj.task_id if c.isalnum() or c in "-_")
-        return base / f"{safe or 'task'}.json"
+        return workbench_path(self.task_obj.task_id, ctx.gcp_dir, ctx.demo)
 
     def _load_workbench(self) -> None:
         path = self.workbench_path()
-        if path is None or not path.exists() or self.source is None:
+        if path is None or self.source is None:
             return
         try:
-            points, images = workbench_from_json(path.read_text(encoding="utf-8"))
+            self.source.points, self.source.images = load_workbench(path)
         except (OSError, GcpImportError) as exc:
             self.notify(f"{path}: {exc}", title="Saved control points ignored", severity="warning")
-            return
-        self.source.points = points
-        self.source.images = list(dict.fromkeys(images))
 
     def _save_workbench(self) -> None:
         path = self.workbench_path()
         if path is None or self.source is None:
             return
         try:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(workbench_to_json(self.source.points, self.source.images), "utf-8")
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, path)
+            save_workbench(path, self.source.points, self.source.images)
         except OSError as exc:
             self.notify(f"{path}: {exc}", title="Could not save control points", severity="warning")
 
     # -- targets and gating ------------------------------------------------------------------
     def task_target(self, item_id: str | None = None, label: str | None = None) -> Target:
-        t = self.task_obj
-        return Target(
-            Kind.REAL3D_TASK,
-            item_id or t.task_id,
-            state_key(t.task_status),
-            label=label or t.task_name or t.task_id,
-            attrs=task_attrs(t),
-        )
+        """The task, or one of its spurs judged by the task's state (spurs have none)."""
+        task = TASKS.target(self.task_obj)
+        return replace(task, id=item_id or task.id, label=label or task.label)
 
     def selected_spur(self) -> SpurInfoDetail | None:
         table = self.spurs_table
@@ -376,40 +335,8 @@ class SpursScreen(ConsoleScreen):
     def _show_points(self) -> None:
         if self.source is None:
             return
-        names = {point_key(p): p for p in self.source.points}
-        known: dict[GroupKey, int] = {}
-        for spur in all_rows(self.spurs_table):
-            key = spur_key(spur)
-            if key is not None:
-                known[key] = known.get(key, 0) + 1
-        # Imported points first, in file order; then points only known from spurs.
-        coords: dict[GroupKey, dict[str, str]] = {
-            key: {
-                "longitude": p.x,
-                "latitude": p.y,
-                "height": p.height,
-                "accuracy": p.accuracy,
-            }
-            for key, p in names.items()
-        }
-        for key, c in self.groups.items():
-            coords.setdefault(key, c)
-        rows = []
-        for key, c in coords.items():
-            imported = names.get(key)
-            row = PointRow(
-                key=key,
-                name=imported.name if imported else None,
-                longitude=c["longitude"],
-                latitude=c["latitude"],
-                height=c["height"],
-                accuracy=c["accuracy"],
-                count=self.counts.get(key),
-                known=known.get(key, 0),
-                imported=imported is not None,
-            )
-            rows.append((row.row_id, row))
-        self.points_table.set_rows(rows)
+        rows = point_rows(self.source.points, self.groups, self.counts, all_rows(self.spurs_table))
+        self.points_table.set_rows((row.row_id, row) for row in rows)
 
     def _filter_spurs(self) -> None:
         code = self.selected_image()
@@ -551,19 +478,13 @@ class SpursScreen(ConsoleScreen):
     def import_points(self, path_text: str) -> None:
         path = Path(path_text).expanduser()
         try:
-            if path.stat().st_size > MAX_IMPORT_BYTES:
-                raise GcpImportError([RowError(0, "the file is larger than 10 MiB")])
-            data = path.read_bytes()
-            points = parse_gcp_bytes(data)
+            points = read_gcp_file(path)
         except OSError as exc:
             self.notify(f"{inert(path)}: {inert(exc.strerror or exc)}", title="Import failed",
                         severity="error")  # fmt: skip
             return
         except GcpImportError as exc:
-            lines = [str(e) for e in exc.errors[:MAX_SHOWN_ERRORS]]
-            if exc.total > len(lines):
-                lines.append(f"… and {exc.total - len(lines)} more")
-            self.import_errors = [inert(line) for line in lines]
+            self.import_errors = [inert(line) for line in import_error_lines(exc)]
             self.notify(
                 "\n".join(self.import_errors),
                 title=f"Import refused: nothing imported ({exc.total} problems)",
@@ -601,6 +522,3 @@ class SpursScreen(ConsoleScreen):
         if action.name == "add" and body is not None and any(o.ok for o in outcomes):
             self.remember_image(body.image_code)
             self.images_table.move_cursor_to_key(body.image_code)
-
-
-__all__ = ["SpurSource", "SpursScreen"]

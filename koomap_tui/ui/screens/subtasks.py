@@ -26,10 +26,11 @@ from koomap_tui.domain.policy import ATTR_SUBTASK_COUNT, MAX_SUBTASKS_PER_TASK, 
 from koomap_tui.domain.states import state_info, state_key
 from koomap_tui.services.actions import Target
 from koomap_tui.services.poller import PollUpdate
+from koomap_tui.services.refine_products import refine_product_states
 from koomap_tui.services.sources import Real3DTaskSource, SubTaskSource
 from koomap_tui.ui.format import duration_between, fmt_duration, fmt_percent, fmt_time, inert
+from koomap_tui.ui.forms.real3d import SubtaskNameForm, UploadMarkDialog
 from koomap_tui.ui.screens.base import action_bindings
-from koomap_tui.ui.screens.forms import SubtaskNameForm, UploadMarkDialog
 from koomap_tui.ui.screens.listview import ListScreen, ResourceSpec
 from koomap_tui.ui.screens.task_detail import TASKS
 from koomap_tui.ui.tablekit import refresh_rows
@@ -249,22 +250,11 @@ class SubtasksScreen(ListScreen):
     @work(exclusive=True, exit_on_error=False, group="refine-products")
     async def load_refine_products(self) -> None:
         """Status of each subtask's refined product (ListReal3DRefineProducts by task name)."""
-        client = self.kapp.ctx.client
-        wanted = {s.refine_product_id for s in self.rows() if s.refine_product_id}
-        found: dict[str, str] = {}
+        wanted = [s.refine_product_id for s in self.rows() if s.refine_product_id]
         try:
-            if self.task_obj.task_name:
-                products = client.paginate(
-                    client.list_real3d_refine_products, task_name=self.task_obj.task_name
-                )
-                async for product in products:
-                    if product.id in wanted:
-                        found[product.id] = state_key(product.status)
-            else:
-                for pid in sorted(wanted):
-                    page = await client.list_real3d_refine_products(refine_product_id=pid)
-                    for product in page.refine_products:
-                        found[product.id] = state_key(product.status)
+            found = await refine_product_states(
+                self.kapp.ctx.client, self.task_obj.task_name, wanted
+            )
         except KooMapError as exc:
             self.refine_error = str(exc)
         else:

@@ -37,10 +37,10 @@ from koomap_tui.ui.format import (
     inert,
     progress_bar,
 )
+from koomap_tui.ui.forms.real3d import TaskUpdateForm
 from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.screens.audit import AuditScreen
 from koomap_tui.ui.screens.base import ConsoleScreen, action_bindings
-from koomap_tui.ui.screens.forms import TaskUpdateForm
 from koomap_tui.ui.screens.listview import ResourceSpec
 from koomap_tui.ui.screens.task_columns import show_failure
 from koomap_tui.ui.themes import state_style, theme_style

@@ -27,8 +27,8 @@ from koomap_tui.services.fleet import WorkspaceCounts, WorkspaceCountsSource
 from koomap_tui.services.poller import PollUpdate
 from koomap_tui.services.sources import WorkspaceSource
 from koomap_tui.ui.format import fmt_time, inert
+from koomap_tui.ui.forms.workspace import WorkspaceForm
 from koomap_tui.ui.screens.base import action_bindings
-from koomap_tui.ui.screens.forms import WorkspaceForm
 from koomap_tui.ui.screens.listview import ListScreen, ResourceSpec
 from koomap_tui.ui.screens.tasks import TasksScreen
 from koomap_tui.ui.tablekit import refresh_rows

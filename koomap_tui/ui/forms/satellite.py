@@ -1,15 +1,11 @@
 """Satellite task forms: pick raw images, validate them, create a processing task.
 
-ValidateImage is the only place the service says which product image names a selection will
-produce (the keys of `data_alias` / `data_description` in CreateTask), so the create form
-validates first and builds its alias rows from that answer. Creation is refused until the
-current selection (images, level, name, coordinate system) has validated cleanly: a change
-after validating asks for a new validation instead of sending names that may no longer apply.
+The create form validates first and builds its alias rows from the answer; the rules of what
+may be sent are in koomap_tui/domain/satellite_task.py.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -20,7 +16,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, DataTable, Input, Label, Select, SelectionList, Static
 
 from koomap_tui.api.errors import KooMapError
@@ -31,11 +26,12 @@ from koomap_tui.api.models import (
     ImageInfoQuery,
     SatelliteTaskCreate,
 )
+from koomap_tui.domain.satellite_task import create_body, product_names, results_summary
 from koomap_tui.ui.format import inert
+from koomap_tui.ui.forms.base import FormScreen, validation_message
 
 LEVELS = ["L2", "L3", "L4", "L5"]
 PICK_LIMIT = 100  # one page of the image list; a name filter narrows larger tenants
-SHAPE_OR_CSV_ID = re.compile(r"[a-z0-9]{32}")
 
 # The fields scroll; the buttons sit below them, always in view (at 80x24 too).
 _FORM_CSS = """
@@ -56,19 +52,6 @@ _FORM_CSS = """
 """
 PICKED = "[x]"  # the selection in words, not colour only (the list's own toggle is coloured)
 NOT_PICKED = "[ ]"
-
-
-def validation_message(exc: ValidationError) -> str:
-    """One line per problem, naming the field as the operator sees it."""
-    lines = []
-    for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"]) or "form"
-        lines.append(f"{where}: {err['msg']}")
-    return "\n".join(lines)
-
-
-def split_ids(text: str) -> list[str]:
-    return [part.strip() for part in re.split(r"[,\s]+", text) if part.strip()]
 
 
 def _type_word(image: ImageInfo) -> str:
@@ -221,23 +204,9 @@ class ResultsTable(DataTable[Text]):
             )
 
 
-def results_summary(results: list[ImageCheckResult]) -> str:
-    bad = [r for r in results if not r.ok]
-    if not results:
-        return "the service returned no results"
-    if not bad:
-        return f"all {len(results)} image file(s) passed validation"
-    return f"{len(bad)} of {len(results)} image file(s) failed validation"
-
-
-async def run_validation(client: Any, request: ImageCheckRequest) -> list[ImageCheckResult]:
-    """ValidateImage; a 400 with the per-file array is a result (the client returns it)."""
-    results: list[ImageCheckResult] = await client.validate_image(request)
-    return results
-
-
-class _ValidatingForm(ModalScreen[Any]):
-    """Shared parts: the picker, the level/coordination fields and the results table."""
+class _ValidatingForm(FormScreen[Any], inherit_css=False, inherit_bindings=False):
+    """What the two share besides `FormScreen`: the picker, the level and coordinate fields,
+    and the results table. Their layout scrolls, so not the plain form's CSS."""
 
     def __init__(self, selected: Iterable[str] = (), level: str = "L2") -> None:
         super().__init__()
@@ -250,16 +219,6 @@ class _ValidatingForm(ModalScreen[Any]):
         # The first field, not the scrolling container Textual would pick: typed text lands.
         self.query_one("#task_name", Input).focus()
 
-    def _value(self, widget_id: str) -> Any:
-        widget = self.query_one(f"#{widget_id}")
-        if isinstance(widget, Input):
-            return widget.value.strip()
-        if isinstance(widget, Select):
-            return widget.value
-        if isinstance(widget, Checkbox):
-            return widget.value
-        raise TypeError(widget_id)
-
     @property
     def picker(self) -> ImagePicker:
         return self.query_one(ImagePicker)
@@ -267,23 +226,20 @@ class _ValidatingForm(ModalScreen[Any]):
     def validation_key(self) -> tuple[Any, ...]:
         return (
             tuple(self.picker.selected),
-            self._value("production_level"),
-            self._value("task_name"),
-            self._value("coordination"),
+            self.value("production_level"),
+            self.value("task_name"),
+            self.value("coordination"),
         )
 
     def check_request(self) -> ImageCheckRequest:
         return ImageCheckRequest.model_validate(
             {
                 "data_ids": list(self.picker.selected),
-                "production_level": self._value("production_level"),
-                "task_name": self._value("task_name"),
-                "coordination": self._value("coordination"),
+                "production_level": self.value("production_level"),
+                "task_name": self.value("task_name"),
+                "coordination": self.value("coordination"),
             }
         )
-
-    def show_errors(self, message: str) -> None:
-        self.query_one("#errors", Static).update(Text(message))
 
     def action_validate(self) -> None:
         try:
@@ -299,7 +255,8 @@ class _ValidatingForm(ModalScreen[Any]):
     async def _validate(self, request: ImageCheckRequest, key: tuple[Any, ...]) -> None:
         client = self.app.ctx.client  # type: ignore[attr-defined]
         try:
-            results = await run_validation(client, request)
+            # A 400 with the per-file array is a result: the client returns it.
+            results: list[ImageCheckResult] = await client.validate_image(request)
         except KooMapError as exc:
             self.query_one("#verdict", Static).update("")
             self.show_errors(f"ValidateImage failed: {inert(exc)}")
@@ -316,8 +273,12 @@ class _ValidatingForm(ModalScreen[Any]):
     def validated(self, results: list[ImageCheckResult]) -> None:
         """Hook for the create form."""
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "validate":
+            event.stop()
+            self.action_validate()
+        else:
+            super().on_button_pressed(event)
 
 
 class ValidateDialog(_ValidatingForm):
@@ -355,12 +316,6 @@ class ValidateDialog(_ValidatingForm):
                 yield Button("Close (Esc)", id="cancel")
                 yield Button("Validate (F5)", id="validate", variant="primary")
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "validate":
-            self.action_validate()
-        else:
-            self.action_cancel()
-
 
 class SatelliteCreateForm(_ValidatingForm):
     """`n`: CreateTask. Validates the images first; alias rows come from the validation."""
@@ -388,7 +343,8 @@ class SatelliteCreateForm(_ValidatingForm):
                     yield Input("", id="task_description")
                     yield Label("Production level")
                     yield Select(
-                        [("L2 colour + coarse correction", "L2"), ("L3 colour + fine correction", "L3"),
+                        [("L2 colour + coarse correction", "L2"),
+                         ("L3 colour + fine correction", "L3"),
                          ("L4 orthorectification", "L4"), ("L5 mosaicking", "L5")],
                         value="L2", id="production_level", allow_blank=False,
                     )  # fmt: skip
@@ -419,17 +375,8 @@ class SatelliteCreateForm(_ValidatingForm):
                 yield Button("Validate (F5)", id="validate")
                 yield Button("Create (ctrl+s)", id="save", variant="primary")
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "validate":
-            self.action_validate()
-        elif event.button.id == "save":
-            self.action_save()
-        else:
-            self.action_cancel()
-
     def validated(self, results: list[ImageCheckResult]) -> None:
-        names = list(dict.fromkeys(r.name for r in results if r.ok and r.name))
-        self.product_names = names
+        names = self.product_names = product_names(results)
         box = self.query_one("#products", Vertical)
         box.remove_children()
         rows = []
@@ -446,54 +393,17 @@ class SatelliteCreateForm(_ValidatingForm):
             box.mount(*rows)
 
     def build(self) -> SatelliteTaskCreate:
-        """The request body; raises ValueError / ValidationError with operator-facing text."""
-        if self.results is None:
-            raise ValueError("validate the images first (F5)")
-        if self.validated_key != self.validation_key():
-            raise ValueError("the selection changed since it was validated: validate again (F5)")
-        bad = [r for r in self.results if not r.ok]
-        if bad:
-            raise ValueError(
-                f"{len(bad)} image file(s) failed validation; change the selection and validate"
-            )
-        csv_ids = split_ids(self._value("csv_ids"))
-        wrong = [c for c in csv_ids if not SHAPE_OR_CSV_ID.fullmatch(c)]
-        if wrong:
-            raise ValueError(f"csv_ids: not a 32-character id: {', '.join(wrong[:3])}")
-        aliases: dict[str, str] = {}
-        descriptions: dict[str, str | None] = {}
-        for i, name in enumerate(self.product_names):
-            alias = self.query_one(f"#alias-{i}", Input).value.strip()
-            if not alias:
-                raise ValueError(f"data_alias: give an alias for {name}")
-            aliases[name] = alias
-            descriptions[name] = self.query_one(f"#desc-{i}", Input).value.strip() or None
-        shape = self._value("shape_id") or None
-        return SatelliteTaskCreate.model_validate(
-            {
-                "task_name": self._value("task_name"),
-                "task_type": "ORSIP",
-                "workspace_id": self.workspace_id,
-                "data_ids": list(self.picker.selected),
-                "shape_id": shape,
-                "production_level": self._value("production_level"),
-                "task_description": self._value("task_description") or None,
-                "data_alias": aliases,
-                "coordination": self._value("coordination"),
-                "data_description": descriptions,
-                "csv_ids": csv_ids,
-                "isClip": "1" if self._value("is_clip") else "0",
-                "isTile": "1" if self._value("is_tile") else "0",
-            }
+        fields = ("task_name", "task_description", "production_level", "coordination")
+        values = {f: self.value(f) for f in (*fields, "csv_ids", "shape_id", "is_clip", "is_tile")}
+        products = {
+            name: (self.value(f"alias-{i}"), self.value(f"desc-{i}"))
+            for i, name in enumerate(self.product_names)
+        }
+        return create_body(
+            self.workspace_id,
+            self.picker.selected,
+            values,
+            products,
+            self.results,
+            still_validated=self.validated_key == self.validation_key(),
         )
-
-    def action_save(self) -> None:
-        try:
-            body = self.build()
-        except ValidationError as exc:
-            self.show_errors(validation_message(exc))
-            return
-        except ValueError as exc:
-            self.show_errors(str(exc))
-            return
-        self.dismiss(body)

@@ -1,0 +1,1 @@
+"""The console's modal forms, all built on `forms.base.FormScreen`."""
