@@ -61,6 +61,8 @@ class RememberStore:
         self.path = Path(path)
         self.key = key
         self.state = self._read_entry()
+        #: Per view ("tasks", "ws", ...): its sort column and direction, quick and text filter.
+        self.tables: dict[str, dict[str, Any]] = self._read_tables()
 
     def _read_all(self) -> dict[str, Any]:
         try:
@@ -84,6 +86,30 @@ class RememberStore:
     def _read_entry(self) -> Remembered:
         return Remembered.from_dict(self._read_all().get(self.key))
 
+    def _read_tables(self) -> dict[str, dict[str, Any]]:
+        entry = self._read_all().get(self.key)
+        tables = entry.get("tables") if isinstance(entry, dict) else None
+        if not isinstance(tables, dict):
+            return {}
+        return {
+            str(view): {k: v for k, v in state.items() if isinstance(v, str | bool)}
+            for view, state in tables.items()
+            if isinstance(state, dict)
+        }
+
+    def table(self, view: str) -> dict[str, Any]:
+        """What was remembered of one view's table (empty when nothing)."""
+        return dict(self.tables.get(view, {}))
+
+    def update_table(self, view: str, **state: str | bool | None) -> None:
+        """Remember a view's sort and filters; write the file when anything changed."""
+        merged = {**self.tables.get(view, {}), **state}
+        new = {k: v for k, v in merged.items() if v is not None and v != ""}
+        if new == self.tables.get(view, {}):
+            return
+        self.tables[view] = new
+        self.save()
+
     def update(self, **changes: str | None) -> None:
         """Change some fields and write the file when anything changed."""
         new = replace(self.state, **changes)
@@ -96,7 +122,10 @@ class RememberStore:
         """Write this session's entry (other sessions' entries are kept). False on failure."""
         entries = self._read_all()
         entries.pop(self.key, None)
-        entries[self.key] = {k: v for k, v in asdict(self.state).items() if v is not None}
+        entry: dict[str, Any] = {k: v for k, v in asdict(self.state).items() if v is not None}
+        if self.tables:
+            entry["tables"] = self.tables
+        entries[self.key] = entry
         while len(entries) > MAX_ENTRIES:
             entries.pop(next(iter(entries)))
         text = json.dumps({"sessions": entries}, ensure_ascii=False, indent=1)

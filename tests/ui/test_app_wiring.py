@@ -304,3 +304,30 @@ async def test_y_on_the_task_table_copies_the_task_under_the_cursor(
         await pilot.press("y")
         await wait_for(pilot, lambda: any(f"copied {rows[1]}" in n for n in notices(pilot)))
         assert app.clipboard == rows[1]
+
+
+async def test_a_table_s_sort_and_filters_are_remembered_and_restored(
+    sim: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "remember.json"
+    app = app_with(sim, tmp_path, remember=RememberStore(path, "k"))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_workspace(pilot, "survey_east_2024")
+        await wait_for(pilot, lambda: table(pilot).total_row_count > 0)
+        await pilot.press("2", "o", "O")  # quick filter "active", sort by the first column, reversed
+        await pilot.press("slash", *"east", "enter")
+        await wait_for(pilot, lambda: not app.screen.query_one("#filter").display)
+        sorted_by = table(pilot).sort_column
+        assert sorted_by is not None
+    remembered = RememberStore(path, "k").table("tasks")
+    assert remembered == {"sort": sorted_by, "reverse": True, "quick": "2", "filter": "east"}
+
+    again = app_with(sim, tmp_path, remember=RememberStore(path, "k"))
+    async with again.run_test(size=(160, 40)) as pilot:
+        await open_workspace(pilot, "survey_east_2024")
+        await wait_for(pilot, lambda: table(pilot).total_row_count > 0)
+        screen: Any = again.screen
+        assert table(pilot).sort_column == sorted_by and screen._sort_reverse
+        assert screen._quick == "2" and screen._text_filter == "east"
+        summary = str(screen.query_one("#summary").render())
+        assert "/east" in summary

@@ -287,7 +287,41 @@ class ListScreen(TableControls):
             self.query_one(HeaderBar).workspace = ws[1] if ws else self.workspace_id
         self.set_interval(5.0, self._check_pending_timeouts)
         self.mounted()
+        self._restore_table()
         self.update_summary()
+
+    # -- remembered sort and filters (issue 13 §5) --------------------------------------------
+    def remembered_as(self) -> str | None:
+        """The view's name in the remembered state ("tasks" for every workspace's table)."""
+        key = getattr(self, "view_key", None)
+        return key.split(":", 1)[0] if isinstance(key, str) and key else None
+
+    def _restore_table(self) -> None:
+        store, view = self.kapp.ctx.remember, self.remembered_as()
+        if store is None or view is None:
+            return
+        state = store.table(view)
+        if state.get("quick") in self.SPEC.quick:
+            self._quick = str(state["quick"])
+        self._text_filter = str(state.get("filter", ""))
+        self._sort_reverse = state.get("reverse") is True
+        column = state.get("sort")
+        if column in {c.key for c in self.table.columns}:
+            self.table.sort_by(str(column), self._sort_reverse)
+        if self._text_filter or state.get("quick"):
+            self.apply_filter()
+
+    def remember_table(self) -> None:
+        store, view = self.kapp.ctx.remember, self.remembered_as()
+        if store is None or view is None:
+            return
+        store.update_table(
+            view,
+            sort=self.table.sort_column,
+            reverse=self._sort_reverse,
+            quick=self._quick or None,
+            filter=self._text_filter,
+        )
 
     @property
     def table(self) -> VirtualTable:
@@ -467,6 +501,21 @@ class ListScreen(TableControls):
     def action_quick(self, key: str) -> None:
         self._quick = key
         self.apply_filter()
+        self.remember_table()
+
+    def action_sort_next(self) -> None:
+        super().action_sort_next()
+        self.remember_table()
+
+    def action_sort_reverse(self) -> None:
+        super().action_sort_reverse()
+        self.remember_table()
+
+    def close_filter(self, clear: bool) -> bool:
+        closed = super().close_filter(clear)
+        if closed:
+            self.remember_table()
+        return closed
 
     def search_text(self, row: Any) -> str:
         return self.SPEC.search(row)
