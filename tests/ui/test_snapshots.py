@@ -122,6 +122,13 @@ async def _task_detail(pilot: Pilot[Any]) -> None:
     await pilot.press("enter")
     await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "TaskDetailScreen")
     await wait_for(pilot, lambda: " of 10" in screen_text(pilot))
+    detail: Any = pilot.app.screen
+    # The image set and products are read after the detail opens: wait for both answers.
+    await wait_for(
+        pilot,
+        lambda: detail.links_error is not None
+        or (detail.products is not None and detail.image_set != "…"),
+    )
 
 
 async def _workspaces(pilot: Pilot[Any]) -> None:
