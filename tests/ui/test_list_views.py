@@ -99,3 +99,44 @@ async def test_a_large_download_asks_first_also_on_enter(make_app: Any, tmp_path
             await wait_for(pilot, lambda: app.screen is screen)
         assert screen.downloads.all() == []
         assert big.kind in (Kind.PRODUCT, Kind.REFINE_PRODUCT)
+
+
+async def test_workspaces_filter_and_sort_like_every_table(make_app: Any) -> None:
+    """`/` and `o`/`O` on the workspaces view (issue 11 §1.10)."""
+    app = make_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "WorkspacesScreen")
+        await wait_for(pilot, lambda: table(pilot).total_row_count == 5)
+        await pilot.press("slash", *"river", "enter")
+        await wait_for(pilot, lambda: table(pilot).row_count == 1)
+        shown = [table(pilot).get_row(k) for k in table(pilot).keys_in_order()]
+        assert [w.workspace_name for w in shown] == ["river_corridor"]
+        await pilot.press("slash", "ctrl+u", "enter")  # the filter emptied: every row again
+        await wait_for(pilot, lambda: table(pilot).row_count == 5)
+        await pilot.press("o")
+        await wait_for(pilot, lambda: table(pilot).sort_column is not None)
+        first = table(pilot).sort_column
+        await pilot.press("O")
+        await wait_for(pilot, lambda: app.screen._sort_reverse)  # type: ignore[attr-defined]
+        assert table(pilot).sort_column == first
+
+
+async def test_products_and_satellite_images_filter_and_sort(make_app: Any, tmp_path: Path) -> None:
+    from tests.ui.test_images_screen import open_data
+
+    app = make_app(download_dir=tmp_path / "dl")
+    async with app.run_test(size=(180, 45)) as pilot:
+        for tab in ("products", "images"):
+            screen = await open_data(pilot, tab) if tab == "products" else app.screen
+            if tab == "images":
+                screen.action_tab("images")  # type: ignore[attr-defined]
+                await wait_for(pilot, lambda s=screen: s.active_tab == "images")
+            t = screen.table_for(tab)  # type: ignore[attr-defined]
+            await wait_for(pilot, lambda t=t: t.total_row_count > 1)
+            before = t.total_row_count
+            await pilot.press("o")
+            await wait_for(pilot, lambda t=t: t.sort_column is not None)
+            await pilot.press("slash", *"zzz-no-such-name", "enter")
+            await wait_for(pilot, lambda t=t: t.row_count == 0)
+            await pilot.press("slash", "ctrl+u", "enter")
+            await wait_for(pilot, lambda t=t, n=before: t.row_count == n)
