@@ -449,23 +449,30 @@ class HistoryStore:
 
     def _open(self) -> sqlite3.Connection | None:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        try:
-            return self._open_file(int(self.open_timeout * 1000))
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
+        # Some steps of opening (switching to WAL) fail at once with "locked" instead of
+        # waiting on the busy handler: retry them until the open timeout has passed.
+        deadline = time.monotonic() + self.open_timeout
+        while True:
+            try:
+                return self._open_file(int(self.open_timeout * 1000))
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                if time.monotonic() < deadline:
+                    time.sleep(0.05)
+                    continue
                 self.notice = (
                     "history database is locked by another program; history is off for this session"
                 )
                 return None
-            raise
-        except sqlite3.DatabaseError:
-            aside = self.path.with_name(f"{self.path.name}.corrupt-{int(self.clock())}")
-            for suffix in ("", "-wal", "-shm"):
-                src = Path(str(self.path) + suffix)
-                if src.exists():
-                    src.replace(Path(str(aside) + suffix))
-            self.notice = f"history database was unreadable; moved aside to {aside.name}"
-            return self._open_file(int(self.open_timeout * 1000))
+            except sqlite3.DatabaseError:
+                aside = self.path.with_name(f"{self.path.name}.corrupt-{int(self.clock())}")
+                for suffix in ("", "-wal", "-shm"):
+                    src = Path(str(self.path) + suffix)
+                    if src.exists():
+                        src.replace(Path(str(aside) + suffix))
+                self.notice = f"history database was unreadable; moved aside to {aside.name}"
+                return self._open_file(int(self.open_timeout * 1000))
 
     def _open_file(self, busy_ms: int) -> sqlite3.Connection:
         conn = _connect(self.path, busy_ms)

@@ -63,6 +63,9 @@ class RememberStore:
         self.state = self._read_entry()
         #: Per view ("tasks", "ws", ...): its sort column and direction, quick and text filter.
         self.tables: dict[str, dict[str, Any]] = self._read_tables()
+        #: Views whose table state was applied this session: a restart restores a view once;
+        #: opening it again later in the same session starts it plain.
+        self.restored: set[str] = set()
 
     def _read_all(self) -> dict[str, Any]:
         try:

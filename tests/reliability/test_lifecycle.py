@@ -20,12 +20,13 @@ async def test_screens_and_pollers_are_released_and_reopening_shows_rows(
     async with app.run_test(size=(160, 40)) as pilot:
         for name in ("survey_east_2024", "城市更新_一期", "survey_east_2024"):
             await open_workspace(pilot, name)  # waits for rows: an empty table fails here
-            assert len(app.hub.pollers) == 3  # watches, workspaces, this workspace
+            # watches, workspaces, the workspaces' counts, this workspace
+            assert len(app.hub.pollers) == 4
             closed.append(weakref.ref(app.screen))
             await pilot.press("escape")
             await wait_for(pilot, lambda: type(app.screen).__name__ == "WorkspacesScreen")
             await pilot.pause(0.3)
-            assert sorted(app.hub.pollers) == ["watches", "workspaces"]
+            assert sorted(app.hub.pollers) == ["watches", "workspace-counts", "workspaces"]
         await pilot.pause(5.5)  # cancelled timer handles (5 s interval) leave the loop
         gc.collect()
         assert [ref() is None for ref in closed] == [True, True, True]

@@ -174,7 +174,8 @@ _PROBE = textwrap.dedent(
         except Exception as exc:  # a module under construction must not hide the others
             failed[info.name] = repr(exc)[:200]
     builtins.__import__ = original
-    roots = {name.split(".")[0] for name in sys.modules}
+    # A None entry is a module blocked from import (api/__init__ blocks httpx's CLI), not loaded.
+    roots = {name.split(".")[0] for name, mod in sys.modules.items() if mod is not None}
     print(json.dumps({
         "imported": imported,
         "failed": failed,

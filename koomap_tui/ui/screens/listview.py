@@ -298,8 +298,9 @@ class ListScreen(TableControls):
 
     def _restore_table(self) -> None:
         store, view = self.kapp.ctx.remember, self.remembered_as()
-        if store is None or view is None:
+        if store is None or view is None or view in store.restored:
             return
+        store.restored.add(view)
         state = store.table(view)
         if state.get("quick") in self.SPEC.quick:
             self._quick = str(state["quick"])
