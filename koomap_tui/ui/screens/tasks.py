@@ -84,8 +84,6 @@ class TasksScreen(WatchMarks, TaskMixin, ListScreen):
         self._overview = update.meta.get("overview", self._overview)
 
     def summary_items(self) -> list[Text]:
-        """The server's overview counts, labelled as such ("?" where it left one out), then the
-        rows' own counts by state, which add up to the rows shown."""
         items: list[Text] = []
         ov = self._overview
         if ov is not None:
@@ -94,12 +92,9 @@ class TasksScreen(WatchMarks, TaskMixin, ListScreen):
                 (ov.total_count, ov.running_count, ov.success_count, ov.failed_count, ov.archived_count),
                 strict=True,
             )  # fmt: skip
-            said = " · ".join(f"{label} {'?' if n is None else n}" for label, n in counts)
-            items.append(Text(f"server: {said}", style="dim"))
-        by_state = self.state_counts()
-        items.append(Text(f"rows {sum(by_state.values())}:"))
+            items.extend(Text(f"{label} {n}") for label, n in counts)
         variables = self.app.theme_variables
-        for state, n in sorted(by_state.items()):
+        for state, n in sorted(self.state_counts().items()):
             info = state_info(Kind.REAL3D_TASK, state)
             items.append(
                 Text(f"{info.glyph} {inert(state)} {n}", style=state_style(variables, info.slug))
