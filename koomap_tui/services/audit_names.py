@@ -5,8 +5,10 @@ the API."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from koomap_tui.services.history import HistoryStore
+from koomap_tui.services.poller import Poller
 
 #: (id attribute, name attribute) of the rows the console polls: what names an audited id.
 NAMED = (
@@ -27,6 +29,17 @@ def known_names(rows: Iterable[object]) -> dict[str, str]:
             key, name = getattr(row, id_attr, None), getattr(row, name_attr, None)
             if isinstance(key, str) and isinstance(name, str) and name:
                 names.setdefault(key, name)
+    return names
+
+
+def session_names(
+    pollers: Iterable[Poller[Any]], watched: Iterable[tuple[str, str]]
+) -> dict[str, str]:
+    """Names of the ids the console has seen this session: every poller's rows, then the
+    watched tasks' (id, name)."""
+    names = known_names(item for poller in list(pollers) for item in list(poller.items.values()))
+    for task_id, name in watched:
+        names.setdefault(task_id, name)
     return names
 
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from textual import on
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.containers import Grid, Vertical
 from textual.widgets import Input, Label, Select, Static
 
 from koomap_tui.services.audit_tail import default_export_path
 from koomap_tui.ui.forms.base import FormScreen
+from koomap_tui.ui.widgets.dialogs import ConfirmDialog
 
 
 class ExportDialog(FormScreen[tuple[Path, str]]):
@@ -59,3 +61,30 @@ class ExportDialog(FormScreen[tuple[Path, str]]):
         if not path.parent.is_dir():
             raise ValueError(f"no such directory: {path.parent}")
         return path, str(self.value("format"))
+
+
+def ask_export(
+    app: App[object],
+    dialog: ExportDialog,
+    write: Callable[[Path, str], None],
+) -> None:
+    """Ask where and as what, then `write(path, fmt)`; a file already there is overwritten
+    only when the operator says so."""
+
+    def chosen(answer: tuple[Path, str] | None) -> None:
+        if answer is None:
+            return
+        path, fmt = answer
+        if not path.exists():
+            write(path, fmt)
+            return
+
+        def overwrite(ok: bool | None) -> None:
+            if ok:
+                write(path, fmt)
+
+        app.push_screen(
+            ConfirmDialog(f"{path} exists. Overwrite it?", "Overwrite", danger=True), overwrite
+        )
+
+    app.push_screen(dialog, chosen)

@@ -23,7 +23,7 @@ from koomap_tui.ui.format import (
     inert,
     progress_bar,
 )
-from koomap_tui.ui.themes import state_style, theme_style
+from koomap_tui.ui.themes import theme_style
 from koomap_tui.ui.widgets.state_text import state_cell
 
 Variables = Mapping[str, str]  # the app's theme variables
@@ -34,12 +34,6 @@ def state_words(kind: Kind, state: object) -> str:
     key = state_key(state)
     label = state_info(kind, key).label_en
     return key if label == key else f"{key} {label}"
-
-
-def _state_word(state: str, variables: Variables) -> Text:
-    """Glyph and the API's own word, as the task table shows it (narrow enough for 80 columns)."""
-    info = state_info(Kind.REAL3D_TASK, state)
-    return Text(f"{info.glyph} {inert(state)}", style=state_style(variables, info.slug))
 
 
 def _bar(value: float | None) -> Text:
@@ -145,7 +139,8 @@ def timeline_table(
     table.add_column("Duration", justify="right")
     for entry in entries:
         table.add_row(
-            _state_word(entry.state, variables),
+            # The API's own word, as the task table shows it (narrow enough for 80 columns).
+            state_cell(Kind.REAL3D_TASK, entry.state, variables, words=inert(entry.state)),
             f"{entry.stage}/{entry.total_stage}" if entry.total_stage else "—",
             fmt_epoch(entry.start),
             fmt_epoch(entry.end) if entry.end is not None else "now",

@@ -14,7 +14,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from koomap_tui.services.audit import AuditLog, AuditRecord
-from koomap_tui.services.audit_names import history_names, known_names
+from koomap_tui.services.audit_names import history_names, session_names
 from koomap_tui.services.audit_tail import AuditTail, detail_text, record_text
 from koomap_tui.ui.format import inert
 from koomap_tui.ui.screens.listview import ResourceSpec
@@ -116,13 +116,9 @@ class AuditScreen(RecordsScreen):
         return self.kapp.ctx.audit
 
     def session_names(self) -> dict[str, str]:
-        """Names of the ids the console has seen this session (every poller's rows, the
-        watches): no request is made for them."""
-        pollers = list(self.kapp.hub.pollers.values())
-        names = known_names(item for poller in pollers for item in list(poller.items.values()))
-        for watch in self.kapp.watches.values():
-            names.setdefault(watch.task_id, watch.name)
-        return names
+        """Names of the ids the console holds now: no request is made for them."""
+        watched = [(w.task_id, w.name) for w in self.kapp.watches.values()]
+        return session_names(self.kapp.hub.pollers.values(), watched)
 
     def mounted(self) -> None:
         self.names.update(self.session_names())

@@ -10,9 +10,8 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.binding import Binding
 
-from koomap_tui.ui.forms.export import ExportDialog
+from koomap_tui.ui.forms.export import ExportDialog, ask_export
 from koomap_tui.ui.screens.listview import ListScreen
-from koomap_tui.ui.widgets.dialogs import ConfirmDialog
 
 
 class RecordsScreen(ListScreen):
@@ -64,25 +63,8 @@ class RecordsScreen(ListScreen):
             self.notify(self.OFF, severity="warning")
             return
         rows = self.shown_rows()
-
-        def chosen(answer: tuple[Path, str] | None) -> None:
-            if answer is None:
-                return
-            path, fmt = answer
-            if not path.exists():
-                self.export(path, fmt, rows)
-                return
-
-            def overwrite(ok: bool | None) -> None:
-                if ok:
-                    self.export(path, fmt, rows)
-
-            self.app.push_screen(
-                ConfirmDialog(f"{path} exists. Overwrite it?", "Overwrite", danger=True), overwrite
-            )
-
         dialog = ExportDialog(len(rows), self.export_folder(), stem=self.EXPORT_STEM)
-        self.app.push_screen(dialog, chosen)
+        ask_export(self.app, dialog, lambda path, fmt: self.export(path, fmt, rows))
 
     def export(self, path: Path, fmt: str, rows: list[Any]) -> None:
         try:

@@ -41,19 +41,8 @@ from koomap_tui.ui.widgets.freshness import FreshnessBar
 from koomap_tui.ui.widgets.header_bar import HeaderBar
 
 
-def jump_to(app: Any, tab: str, key: str) -> None:
-    """Ask the data screen on top to show `tab` with the cursor on `key` once it is listed."""
-    screen = app.screen
-    focus = getattr(screen, "focus_row", None)
-    if callable(focus):
-        focus(tab, key)
-
-
 def task_attrs(t: Real3DTask) -> dict[str, str]:
-    return {
-        ATTR_TASK_TYPE: state_key(t.task_type) if t.task_type is not None else "",
-        ATTR_MODELING_TYPE: state_key(t.modeling_type) if t.modeling_type is not None else "",
-    }
+    return {ATTR_TASK_TYPE: state_key(t.task_type), ATTR_MODELING_TYPE: state_key(t.modeling_type)}
 
 
 TASKS = ResourceSpec.of(
@@ -184,17 +173,16 @@ class TaskDetailScreen(TaskMixin):
         self.query_one(FreshnessBar).freshness = update.freshness
         if update.error is not None:
             return
-        runner = self.kapp.ctx.runner
-        task = update.items.get(self.task_obj.task_id)
-        if task is None:
-            if update.removed and self.task_obj.task_id in update.removed:
-                runner.observe(Kind.REAL3D_TASK, self.task_obj.task_id, None)
-                self.gone = True
-        else:
-            runner.observe(Kind.REAL3D_TASK, task.task_id, state_key(task.task_status))
+        runner, task_id = self.kapp.ctx.runner, self.task_obj.task_id
+        task = update.items.get(task_id)
+        if task is not None:
+            runner.observe(Kind.REAL3D_TASK, task_id, state_key(task.task_status))
             moved, self.task_obj = task != self.task_obj, task
             if moved or self.timeline_behind():
                 self.load_timeline()
+        elif task_id in update.removed:
+            runner.observe(Kind.REAL3D_TASK, task_id, None)
+            self.gone = True
         self.render_detail()
         self.refresh_gates()
 
@@ -223,11 +211,8 @@ class TaskDetailScreen(TaskMixin):
         if self.kapp.ctx.history is None:
             return False
         last = self.timeline[-1] if self.timeline else None
-        t = self.task_obj
-        return last is None or (last.state, last.stage) != (
-            state_key(t.task_status),
-            t.complete_stage,
-        )
+        now = (state_key(self.task_obj.task_status), self.task_obj.complete_stage)
+        return last is None or (last.state, last.stage) != now
 
     @work(exclusive=True, exit_on_error=False, group="timeline")
     async def load_timeline(self) -> None:
@@ -292,19 +277,24 @@ class TaskDetailScreen(TaskMixin):
         """The timeline is last in the detail: scroll to it (on 24 rows it starts below)."""
         self.query_one("#detail-scroll", VerticalScroll).scroll_end(animate=False)
 
+    def show_in_images(self, tab: str, key: str) -> None:
+        """`:images` on `tab`, with the cursor on `key` once it is listed."""
+        self.kapp.navigate("images")
+        focus = getattr(self.app.screen, "focus_row", None)
+        if callable(focus):
+            focus(tab, key)
+
     def action_image_set(self) -> None:
         if not self.task_obj.folder_code:
             self.notify("no image set is bound to this task", severity="warning")
             return
-        self.kapp.navigate("images")
-        jump_to(self.app, "folders", self.task_obj.folder_code)
+        self.show_in_images("folders", self.task_obj.folder_code)
 
     def action_products(self) -> None:
         if self.links is None or not self.links.products:
             self.notify("this task has no product yet", severity="warning")
             return
-        self.kapp.navigate("images")
-        jump_to(self.app, "products", product_key(Kind.PRODUCT, self.links.products[0].id))
+        self.show_in_images("products", product_key(Kind.PRODUCT, self.links.products[0].id))
 
     def action_subtasks(self) -> None:
         self.kapp.navigate("sub")
