@@ -76,6 +76,6 @@ def record_text(rec: AuditRecord) -> str:
     )  # fmt: skip
 
 
-def default_export_path(fmt: str, cwd: Path | None = None) -> Path:
+def default_export_path(fmt: str, cwd: Path | None = None, stem: str = "koomap-audit") -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    return (cwd or Path.cwd()) / f"koomap-audit-{stamp}.{fmt}"
+    return (cwd or Path.cwd()) / f"{stem}-{stamp}.{fmt}"

@@ -14,6 +14,11 @@ def fmt_time(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
 
 
+def fmt_epoch(ts: float) -> str:
+    """Epoch seconds (the local history's times) to the second, in UTC."""
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def fmt_duration(seconds: float | None) -> str:
     if seconds is None or seconds < 0:
         return "—"

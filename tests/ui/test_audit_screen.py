@@ -11,8 +11,9 @@ from typing import Any
 from textual.pilot import Pilot
 
 from koomap_tui.services.audit import AuditLog
+from koomap_tui.ui.forms.export import ExportDialog
 from koomap_tui.ui.navigation import navigate
-from koomap_tui.ui.screens.audit import AuditScreen, AuditTail, ExportDialog
+from koomap_tui.ui.screens.audit import AuditScreen, AuditTail
 from koomap_tui.ui.widgets.dialogs import ConfirmDialog
 from tests.ui.helpers import notices, screen_text, wait_for
 
@@ -65,19 +66,19 @@ async def test_text_and_outcome_filters(make_app: Any) -> None:
         screen = await open_audit(pilot)
         await pilot.press("3")  # errors only
         await pilot.pause()
-        assert [r.operation for r in screen.shown_records()] == ["StopTask"]
+        assert [r.rec.operation for r in screen.shown_rows()] == ["StopTask"]
         await pilot.press("1", "slash", *"bob", "enter")
         await pilot.pause()
-        assert {r.operator for r in screen.shown_records()} == {"bob"}
+        assert {r.rec.operator for r in screen.shown_rows()} == {"bob"}
         assert "2 of 4 record(s)" in screen_text(pilot)
         await pilot.press("5")  # bob's denied only
         await pilot.pause()
-        assert [r.outcome for r in screen.shown_records()] == ["denied"]
+        assert [r.rec.outcome for r in screen.shown_rows()] == ["denied"]
         await pilot.press("slash")
         await pilot.press("escape")  # Esc in the filter clears it
         await pilot.press("1")
         await pilot.pause()
-        assert len(screen.shown_records()) == 4
+        assert len(screen.shown_rows()) == 4
 
 
 async def test_export_csv_and_jsonl_never_overwrites_without_asking(

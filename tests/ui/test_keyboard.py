@@ -271,7 +271,7 @@ async def test_help_scrolls_at_80x24_and_says_how_to_close(make_app: Any) -> Non
         await pilot.pause()
         help_screen = app.screen
         assert isinstance(help_screen, HelpScreen)
-        hint = help_screen.query_one("#help-keys")
+        hint = help_screen.query_one("#read-keys")
         assert "Esc" in str(hint.render()) and hint.region.bottom <= 24
         scroller = help_screen.scroller
         assert scroller.region.bottom <= 24

@@ -15,7 +15,7 @@ from koomap_tui.domain.policy import Kind
 from koomap_tui.domain.states import state_info
 from koomap_tui.services.history import HistoryStore
 from koomap_tui.ui.format import fmt_duration
-from koomap_tui.ui.screens.audit import ExportDialog
+from koomap_tui.ui.forms.export import ExportDialog
 from koomap_tui.ui.screens.history import HistoryScreen
 from koomap_tui.ui.screens.task_detail import TaskDetailScreen
 from koomap_tui.ui.tablekit import all_rows
@@ -109,6 +109,44 @@ async def test_detail_shows_the_timeline_state_by_state(
             assert (fmt_duration(entry.duration)) in line
         assert "PENDING" in rows[0] and "2m00s" in rows[0]  # queued for one 120 s step
         assert "now" in rows[len(seen) - 1]  # the segment it is still in
+
+
+async def test_detail_reads_the_timeline_again_only_when_the_task_moved(
+    make_app: Any, sim: Any, tmp_path: Path
+) -> None:
+    clock = Clock()
+    store = HistoryStore(tmp_path / "h.sqlite3", clock=clock)
+    reads: list[str] = []
+    read = store.timeline
+
+    def counted(kind: str, item_id: str) -> Any:
+        reads.append(item_id)
+        return read(kind, item_id)
+
+    store.timeline = counted  # type: ignore[method-assign]
+    app = make_app(history=store, **QUIET)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await open_workspace(pilot, "城市更新_一期")
+        pending = next(t for t in all_rows(table(pilot)) if t.task_status == "PENDING")
+        await wait_for(pilot, lambda: store.batches > 0)
+        await select(pilot, pending.task_name)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, TaskDetailScreen))
+        await wait_for(pilot, lambda: "From (UTC)" in screen_text(pilot))
+        settled = len(reads)
+        for _ in range(3):  # polls that find the task as it was: nothing to read again
+            await step(pilot, sim, clock, store, 0)
+        assert len(reads) == settled
+        await step(pilot, sim, clock, store, 120)  # it leaves PENDING: read again
+        await step(pilot, sim, clock, store, 0)  # (in case the first read beat the write)
+
+        def pending_row() -> str:
+            lines = screen_text(pilot).splitlines()
+            start = next(i for i, ln in enumerate(lines) if "From (UTC)" in ln)
+            return lines[start + 1]
+
+        await wait_for(pilot, lambda: "2m00s" in pending_row())  # PENDING has ended
+        assert "PENDING" in pending_row() and len(reads) > settled
 
 
 async def test_history_view_filters_and_exports_csv_and_jsonl(

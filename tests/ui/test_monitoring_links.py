@@ -17,7 +17,7 @@ async def _detail_of(pilot: Any, name: str) -> TaskDetailScreen:
     await pilot.press("enter")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, TaskDetailScreen))
     screen = pilot.app.screen
-    await wait_for(pilot, lambda: screen.products is not None or screen.links_error is not None)
+    await wait_for(pilot, lambda: screen.links is not None or screen.links_error is not None)
     return screen  # type: ignore[return-value]
 
 
@@ -51,7 +51,8 @@ async def test_detail_lists_its_products_and_p_shows_the_first(make_app: Any) ->
             if p.task_info and p.task_info.task_id == detail.task_obj.task_id
         ]
         assert made, "the demo gives this finished task a product"
-        assert [p.id for p in detail.products or []] == [p.id for p in made]
+        assert detail.links is not None
+        assert [p.id for p in detail.links.products] == [p.id for p in made]
         assert made[0].name in screen_text(pilot)
         await pilot.press("P")
         await wait_for(pilot, lambda: isinstance(app.screen, ImagesScreen))
@@ -66,7 +67,7 @@ async def test_products_key_says_when_there_is_none(make_app: Any) -> None:
     async with app.run_test(size=(160, 40)) as pilot:
         await open_workspace(pilot, "城市更新_一期")
         detail = await _detail_of(pilot, "西区_排队中")  # PENDING: nothing made yet
-        assert detail.products == []
+        assert detail.links is not None and detail.links.products == []
         assert "Products   none yet" in screen_text(pilot)
         await pilot.press("P")
         await pilot.pause()

@@ -11,9 +11,10 @@ from textual.pilot import Pilot
 
 from koomap_tui.ui.forms.real3d import SubtaskNameForm, UploadMarkDialog
 from koomap_tui.ui.navigation import navigate
-from koomap_tui.ui.screens.subtasks import SubtaskDetail, SubtasksScreen
+from koomap_tui.ui.screens.subtasks import SubtasksScreen
 from koomap_tui.ui.tablekit import all_rows
 from koomap_tui.ui.widgets.dialogs import ConfirmDialog, TypedConfirmDialog
+from koomap_tui.ui.widgets.read_dialog import ReadDialog
 from tests.ui.helpers import notices, open_workspace, screen_text, select, table, wait_for
 
 CITY = "城市更新_一期"
@@ -79,7 +80,7 @@ async def test_lists_subtasks_with_state_words_paths_and_refined_products(make_a
         assert "6 of 10" in text and "create allowed" in text
         await put_cursor(pilot, screen, "精修_失败")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, SubtaskDetail))
+        await wait_for(pilot, lambda: isinstance(app.screen, ReadDialog))
         detail = screen_text(pilot)
         assert "extent." in detail and "obs://koomap-refine-upload/" in detail  # untruncated
         await pilot.press("escape")

@@ -25,7 +25,7 @@ async def test_usage_items_numbers_and_chart(make_app: Any, sim: Any) -> None:
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, UsageScreen)
-        rows = {(r.service, r.usage_type, r.subtype): r for r in screen.row_list()}
+        rows = {(r.service, r.usage_type, r.subtype): r for r in screen.rows()}
         # Real3D: both usage types; satellite: DATA and one TASK item per production level.
         assert ("Real3D", "REAL3D", "REAL3D_BASIC") in rows
         assert ("Real3D", "REAL3D", "REAL3D_PRO") in rows
@@ -52,9 +52,9 @@ async def test_usage_items_numbers_and_chart(make_app: Any, sim: Any) -> None:
         assert sim.request_log.count(operation="ShowReal3DUsage") >= 2
         assert sim.request_log.count(operation="ListUsageInfo") >= 2
         # Each refresh adds a sample to the session trend.
-        before = max(len(v) for v in screen.samples().values())
+        before = max(len(v) for v in screen.history.values())
         screen.action_refresh()
-        await wait_for(pilot, lambda: max(len(v) for v in screen.samples().values()) > before)
+        await wait_for(pilot, lambda: max(len(v) for v in screen.history.values()) > before)
 
 
 async def test_usage_error_is_reported(make_app: Any, sim: Any) -> None:

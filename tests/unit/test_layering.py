@@ -85,6 +85,7 @@ def test_pyproject_import_linter_config_runs_as_is() -> None:
         "services never import Textual or Rich",
         "the simulator is independent of the rest of koomap_tui",
         "widgets never import screens, the app or the view table",
+        "render builds text from models: never screens, forms, the app or the view table",
         "screens never import the app or the view table",
     ):
         assert f"{name} KEPT" in result.stdout

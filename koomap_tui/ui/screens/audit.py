@@ -7,23 +7,19 @@ import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Grid, Vertical
+from textual import work
 from textual.widget import Widget
-from textual.widgets import Input, Label, Select, Static
+from textual.widgets import Static
 
 from koomap_tui.services.audit import AuditLog, AuditRecord
-from koomap_tui.services.audit_tail import AuditTail, default_export_path, detail_text, record_text
+from koomap_tui.services.audit_names import history_names, session_names
+from koomap_tui.services.audit_tail import AuditTail, detail_text, record_text
 from koomap_tui.ui.format import inert
-from koomap_tui.ui.forms.base import FormScreen
-from koomap_tui.ui.screens.listview import ListScreen, ResourceSpec
+from koomap_tui.ui.screens.listview import ResourceSpec
+from koomap_tui.ui.screens.records import RecordsScreen
 from koomap_tui.ui.tablekit import refresh_rows
-from koomap_tui.ui.widgets.dialogs import ConfirmDialog
 from koomap_tui.ui.widgets.freshness import HINTS
 from koomap_tui.ui.widgets.virtual_table import Column
 
@@ -35,39 +31,6 @@ OUTCOME_LOOK: dict[str, tuple[str, str]] = {
     "unknown": ("?", "bold yellow"),
     "denied": ("⊘", "magenta"),
 }
-QUICK: dict[str, tuple[str, str | None]] = {
-    "1": ("all", None),
-    "2": ("ok", "ok"),
-    "3": ("error", "error"),
-    "4": ("unknown", "unknown"),
-    "5": ("denied", "denied"),
-}
-
-
-#: (id attribute, name attribute) of the rows the console polls: what names an audited id.
-NAMED = (
-    ("task_id", "task_name"),
-    ("subtask_id", "subtask_name"),
-    ("workspace_id", "workspace_name"),
-    ("folder_code", "folder_name"),
-    ("image_id", "image_name"),
-    ("id", "name"),
-)
-
-
-def known_names(app: Any) -> dict[str, str]:
-    """Names of the ids the console has seen this session (every poller's rows, the watches):
-    no request is made for them."""
-    names: dict[str, str] = {}
-    for poller in list(app.hub.pollers.values()):
-        for item in list(poller.items.values()):
-            for id_attr, name_attr in NAMED:
-                key, name = getattr(item, id_attr, None), getattr(item, name_attr, None)
-                if isinstance(key, str) and isinstance(name, str) and name:
-                    names.setdefault(key, name)
-    for watch in app.watches.values():
-        names.setdefault(watch.task_id, watch.name)
-    return names
 
 
 @dataclass(frozen=True)
@@ -76,63 +39,12 @@ class Row:
     rec: AuditRecord
 
 
-class ExportDialog(FormScreen[tuple[Path, str]]):
-    """Asks where to export and as what; the caller asks before overwriting."""
-
-    SAVE_LABEL = "Export"
-
-    def __init__(self, count: int, cwd: Path | None = None, *, stem: str = "") -> None:
-        super().__init__()
-        self.count = count
-        self.cwd = cwd
-        self.stem = stem  # the default file's name before its time stamp ("koomap-history")
-
-    def default_path(self, fmt: str) -> Path:
-        path = default_export_path(fmt, self.cwd)
-        return path.with_name(path.name.replace("koomap-audit", self.stem)) if self.stem else path
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(f"Export the {self.count} record(s) shown", markup=False)
-            with Grid():
-                yield Label("Format")
-                yield Select(
-                    [("CSV", "csv"), ("JSON lines", "jsonl")], value="csv", id="format",
-                    allow_blank=False,
-                )  # fmt: skip
-                yield Label("Path")
-                yield Input(str(self.default_path("csv")), id="path")
-            yield from self.buttons()
-
-    def on_mount(self) -> None:
-        self.query_one("#path", Input).focus()
-
-    @on(Select.Changed, "#format")
-    def _format_changed(self, event: Select.Changed) -> None:
-        box = self.query_one("#path", Input)
-        path = Path(box.value)
-        if path.suffix in (".csv", ".jsonl"):
-            box.value = str(path.with_suffix(f".{event.value}"))
-
-    def build(self) -> tuple[Path, str]:
-        text = self.value("path")
-        if not text:
-            raise ValueError("give a path")
-        path = Path(text).expanduser()
-        if not path.is_absolute():
-            path = (self.cwd or Path.cwd()) / path
-        if path.is_dir():
-            raise ValueError(f"{path} is a directory")
-        if not path.parent.is_dir():
-            raise ValueError(f"no such directory: {path.parent}")
-        return path, str(self.value("format"))
-
-
-class AuditScreen(ListScreen):
+class AuditScreen(RecordsScreen):
     BREADCRUMB = "audit"
     view_key = "audit"
-    SHOW_FRESHNESS = False  # the log is tailed, not polled
     QUICK_NAME = "outcome"
+    NOUN, NEWEST, EXPORT_STEM = "record", "time", "koomap-audit"
+    OFF = "The audit log is off for this session (no audit file)."
     SPEC = ResourceSpec(
         kind=None,
         table_id="audit",
@@ -140,19 +52,11 @@ class AuditScreen(ListScreen):
         label=lambda r: r.rec.operation,
         search=lambda r: record_text(r.rec),
         state=lambda r: r.rec.outcome,
-        quick={
-            "1": ("all", None),
-            "2": ("ok", frozenset({"ok"})),
-            "3": ("error", frozenset({"error"})),
-            "4": ("unknown", frozenset({"unknown"})),
-            "5": ("denied", frozenset({"denied"})),
-        },
+        quick={"1": ("all", None)}
+        | {str(n): (word, frozenset({word})) for n, word in enumerate(OUTCOME_LOOK, 2)},
         empty_text="(no recorded actions)",
         filter_hint="filter (Enter keeps, Esc clears)",
     )
-    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
-        Binding("e", "export", "Export"),
-    ]
 
     def __init__(self, *, export_dir: Path | None = None, task_id: str | None = None) -> None:
         super().__init__()
@@ -188,17 +92,8 @@ class AuditScreen(ListScreen):
         store = self.kapp.ctx.history
         if store is None:
             return
-
-        def lookup() -> dict[str, str]:
-            found: dict[str, str] = {}
-            for item_id in sorted(ids)[:NAME_LOOKUPS]:
-                rows = store.transitions(item_id=item_id, limit=1)
-                if rows and rows[0].name:
-                    found[item_id] = rows[0].name
-            return found
-
         try:
-            found = await asyncio.to_thread(lookup)
+            found = await asyncio.to_thread(history_names, store, ids, NAME_LOOKUPS)
         except Exception:
             return
         if found:
@@ -220,9 +115,14 @@ class AuditScreen(ListScreen):
     def audit(self) -> AuditLog | None:
         return self.kapp.ctx.audit
 
+    def session_names(self) -> dict[str, str]:
+        """Names of the ids the console holds now: no request is made for them."""
+        watched = [(w.task_id, w.name) for w in self.kapp.watches.values()]
+        return session_names(self.kapp.hub.pollers.values(), watched)
+
     def mounted(self) -> None:
-        self.names.update(known_names(self.kapp))
-        self.table.sort_by("time", reverse=True)  # newest first
+        self.names.update(self.session_names())
+        super().mounted()
         if self._text_filter:
             self.apply_filter()
         if self.audit is not None:
@@ -253,7 +153,7 @@ class AuditScreen(ListScreen):
         if tail.reset_seen:
             tail.reset_seen = False
             self.table.set_rows([])
-        self.names.update(known_names(self.kapp))
+        self.names.update(self.session_names())
         added: dict[str, Row] = {}
         for rec in new:
             self._seq += 1
@@ -272,55 +172,18 @@ class AuditScreen(ListScreen):
             self.table.set_rows([])
             self.call_later(self.poll_file)
 
-    def shown_records(self) -> list[AuditRecord]:
-        """The records the filters let through, oldest first like the log (what an export
-        writes, whatever order the screen is sorted in)."""
-        table = self.table
-        rows = sorted((table.get_row(k) for k in table.keys_in_order()), key=lambda r: r.seq)
-        return [row.rec for row in rows]
+    # -- export --------------------------------------------------------------------------
+    def log_path(self) -> Path | None:
+        return None if self.audit is None else self.audit.path
 
-    def summary_items(self) -> list[Text]:
-        if self.audit is None:
-            return [Text("The audit log is off for this session (no audit file).", style="yellow")]
-        table = self.table
-        return [Text(f"{table.row_count} of {table.total_row_count} record(s) · {self.audit.path}")]
+    def logged_order(self, row: Row) -> int:
+        return row.seq
 
-    # -- export ----------------------------------------------------------------------------
-    def action_export(self) -> None:
-        audit = self.audit
-        if audit is None:
-            self.notify("the audit log is off for this session", severity="warning")
-            return
-        records = self.shown_records()
+    def export_folder(self) -> Path | None:
+        return self.export_dir
 
-        def chosen(answer: tuple[Path, str] | None) -> None:
-            if answer is None:
-                return
-            path, fmt = answer
-            if path.exists():
-
-                def overwrite(ok: bool | None) -> None:
-                    if ok:
-                        self.write_export(path, fmt, records)
-
-                self.app.push_screen(
-                    ConfirmDialog(f"{path} exists. Overwrite it?", "Overwrite", danger=True),
-                    overwrite,
-                )
-            else:
-                self.write_export(path, fmt, records)
-
-        self.app.push_screen(ExportDialog(len(records), self.export_dir), chosen)
-
-    def write_export(self, path: Path, fmt: str, records: list[AuditRecord]) -> None:
+    def write_rows(self, path: Path, fmt: str, rows: list[Row]) -> int:
         audit = self.audit
         assert audit is not None
-        try:
-            if fmt == "jsonl":
-                n = audit.export_jsonl(path, records)
-            else:
-                n = audit.export_csv(path, records)
-        except OSError as exc:
-            self.notify(f"{path}: {exc.strerror or exc}", title="Export failed", severity="error")
-            return
-        self.notify(f"exported {n} record(s) to {path}", title="Audit export")
+        export = audit.export_jsonl if fmt == "jsonl" else audit.export_csv
+        return export(path, [row.rec for row in rows])

@@ -14,28 +14,28 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import work
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import ModalScreen
-from textual.widgets import Static
 
 from koomap_tui.api.errors import KooMapError
 from koomap_tui.api.models import Real3DSubTask, Real3DSubTaskCreate, Real3DTask
 from koomap_tui.domain.catalog import Action, actions_for, row
 from koomap_tui.domain.policy import ATTR_SUBTASK_COUNT, MAX_SUBTASKS_PER_TASK, Kind, Op
-from koomap_tui.domain.states import state_info, state_key
+from koomap_tui.domain.states import state_key
 from koomap_tui.services.actions import Target
 from koomap_tui.services.poller import PollUpdate
 from koomap_tui.services.refine_products import refine_product_states
 from koomap_tui.services.sources import Real3DTaskSource, SubTaskSource
-from koomap_tui.ui.format import duration_between, fmt_duration, fmt_percent, fmt_time, inert
+from koomap_tui.ui.format import duration_between, fmt_duration, fmt_time, inert
 from koomap_tui.ui.forms.real3d import SubtaskNameForm, UploadMarkDialog
+from koomap_tui.ui.render.subtask_card import subtask_card
 from koomap_tui.ui.screens.base import action_bindings
 from koomap_tui.ui.screens.listview import ListScreen, ResourceSpec
 from koomap_tui.ui.screens.task_detail import TASKS
 from koomap_tui.ui.tablekit import refresh_rows
-from koomap_tui.ui.themes import state_style, theme_style
+from koomap_tui.ui.themes import theme_style
 from koomap_tui.ui.widgets.progress import progress_cell
+from koomap_tui.ui.widgets.read_dialog import ReadDialog
+from koomap_tui.ui.widgets.state_text import state_cell
 from koomap_tui.ui.widgets.virtual_table import Column
 
 ACTIONS = (row(Kind.REAL3D_TASK, Op.CREATE_SUBTASK), *actions_for(Kind.SUBTASK))
@@ -48,29 +48,6 @@ UPLOAD_VERBS = {
 
 def _short(value: str | None) -> str:
     return (value or "")[:8]
-
-
-class SubtaskDetail(ModalScreen[None]):
-    """All fields of one subtask; any of Esc, Enter or q closes it."""
-
-    DEFAULT_CSS = """
-    SubtaskDetail { align: center middle; }
-    SubtaskDetail > Static { width: 100; max-width: 100%; height: auto; padding: 1 2;
-        border: thick $primary; background: $surface; }
-    """
-    BINDINGS = [
-        Binding("escape,enter,q", "close", "Close"),
-    ]
-
-    def __init__(self, text: Text) -> None:
-        super().__init__()
-        self.text = text
-
-    def compose(self) -> ComposeResult:
-        yield Static(self.text)
-
-    def action_close(self) -> None:
-        self.dismiss(None)
 
 
 class SubtasksScreen(ListScreen):
@@ -89,7 +66,6 @@ class SubtasksScreen(ListScreen):
         self.workspace_id = workspace_id
         self.task_obj = task
         self.view_key = f"subtasks:{task.task_id}"
-        self.task_poller: Any = None
         self.refine_status: dict[str, str] = {}
         self.refine_error: str | None = None
 
@@ -117,9 +93,9 @@ class SubtasksScreen(ListScreen):
         if status is None:
             note = "?" if self.refine_error else "none yet"
             return Text(f"{_short(pid)} ({note})", style="dim")
-        info = state_info(Kind.REFINE_PRODUCT, status)
-        style = state_style(self.app.theme_variables, info.slug)
-        return Text.assemble((f"{info.glyph} {inert(status)}", style), f" {_short(pid)}")
+        variables = self.app.theme_variables
+        state = state_cell(Kind.REFINE_PRODUCT, status, variables, words=inert(status))
+        return Text.assemble(state, f" {_short(pid)}")
 
     def _render_failure(self, sub: Real3DSubTask) -> Text:
         if not sub.fail_message:
@@ -128,18 +104,13 @@ class SubtasksScreen(ListScreen):
 
     def make_source(self) -> SubTaskSource:
         client = self.kapp.ctx.client
-        self.task_poller = self.attach_source(Real3DTaskSource(client, self.workspace_id))
+        self.attach_source(Real3DTaskSource(client, self.workspace_id))  # its state, its count
         return SubTaskSource(client, self.workspace_id, self.task_obj.task_id)
 
     def polled(self, update: PollUpdate[Any]) -> None:
         self.table.empty_text = self._empty_text()
         self.table.refresh()
-        if (
-            len(update.added) == len(update.items)
-            or update.added
-            or update.changed
-            or update.removed
-        ):
+        if not update.items or update.added or update.changed or update.removed:
             self.load_refine_products()
 
     def other_update(self, update: PollUpdate[Any]) -> None:
@@ -150,10 +121,6 @@ class SubtasksScreen(ListScreen):
             self.refresh_gates()
 
     # -- targets ---------------------------------------------------------------------------
-    @property
-    def is_nerf(self) -> bool:
-        return state_key(self.task_obj.modeling_type) == "Nerf"
-
     def parent_targets(self) -> list[Target]:
         target = TASKS.target(self.task_obj)
         if self.loaded:
@@ -223,29 +190,9 @@ class SubtasksScreen(ListScreen):
         return f" (refined product {inert(sub.refine_product_id)})"
 
     def open_row(self, row: Any) -> None:
-        self.app.push_screen(SubtaskDetail(self.detail_text(row)))
-
-    def detail_text(self, sub: Real3DSubTask) -> Text:
-        """Every field of one subtask, untruncated (model_path and fail_message are long)."""
-        pid = sub.refine_product_id
-        rows = [
-            ("Name", sub.subtask_name),
-            ("Id", sub.subtask_id),
-            ("State", state_key(sub.subtask_status)),
-            ("Progress", fmt_percent(sub.subtask_progress)),
-            ("Model path", sub.model_path or "—"),
-            ("Refined product", f"{pid or '—'} ({self.refine_status.get(pid or '', 'none yet')})"),
-            ("Created", f"{fmt_time(sub.create_time)} by {sub.creator or '—'}"),
-            ("Updated", f"{fmt_time(sub.update_time)} by {sub.latest_operator or '—'}"),
-            ("Started", fmt_time(sub.exec_start_time)),
-            ("Stopped", fmt_time(sub.exec_stop_time)),
-            ("Failure", sub.fail_message or "—"),
-        ]
-        text = Text()
-        for label, value in rows:
-            text.append(f"{label:<16}", style="bold")
-            text.append(f"{inert(value)}\n")
-        return text
+        product = self.refine_status.get(row.refine_product_id or "", "none yet")
+        name = inert(row.subtask_name or row.subtask_id)
+        self.app.push_screen(ReadDialog(f"Subtask {name}", subtask_card(row, product)))
 
     @work(exclusive=True, exit_on_error=False, group="refine-products")
     async def load_refine_products(self) -> None:
@@ -263,13 +210,9 @@ class SubtasksScreen(ListScreen):
         refresh_rows(self.table, {s.subtask_id for s in self.rows()})
 
     # -- summary and empty state -----------------------------------------------------------
-    def create_decision_text(self) -> str:
-        decision = self.gate("create").decision
-        return "n: create allowed" if decision.allowed else f"n: {decision.reason}"
-
     def _empty_text(self) -> str:
         t = self.task_obj
-        if not self.is_nerf:
+        if state_key(t.modeling_type) != "Nerf":
             return (
                 "no refinement subtasks: they exist only for Nerf tasks "
                 f"(this one is {state_key(t.modeling_type) or 'of unknown type'})"
@@ -282,22 +225,20 @@ class SubtasksScreen(ListScreen):
     def summary_items(self) -> list[Text]:
         t = self.task_obj
         state = state_key(t.task_status)
-        info = state_info(Kind.REAL3D_TASK, state)
         count = len(self.rows()) if self.loaded else None
+        decision = self.gate("create").decision
         text = Text.assemble(
             ("Refinement subtasks of ", "bold"),
             (inert(t.task_name or t.task_id), "bold"),
             f"  ·  {inert(state_key(t.modeling_type)) or '?'}  ·  ",
-            (f"{info.glyph} {inert(state)}", state_style(self.app.theme_variables, info.slug)),
+            state_cell(Kind.REAL3D_TASK, state, self.app.theme_variables, words=inert(state)),
             f"  ·  {'…' if count is None else count} of {MAX_SUBTASKS_PER_TASK}",
         )
-        text.append(f"\n{self.create_decision_text()}", style="dim")
+        create = "create allowed" if decision.allowed else decision.reason
+        text.append(f"\nn: {create}", style="dim")
         if self.refine_error:
             text.append(f"  ·  refined products unavailable: {inert(self.refine_error)}")
         return [text]
-
-    def action_back(self) -> None:
-        self.app.pop_screen()
 
     def action_refresh(self) -> None:
         super().action_refresh()

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -24,83 +22,27 @@ from koomap_tui.api.errors import KooMapError
 from koomap_tui.api.models import Real3DTask, Real3DTaskUpdate
 from koomap_tui.domain.catalog import Action, actions_for
 from koomap_tui.domain.policy import ATTR_MODELING_TYPE, ATTR_TASK_TYPE, Kind, Op
-from koomap_tui.domain.states import state_info, state_key
+from koomap_tui.domain.states import state_key
 from koomap_tui.services.actions import Outcome, Target
 from koomap_tui.services.history import TimelineEntry
 from koomap_tui.services.sources import Real3DTaskSource
 from koomap_tui.services.sources.data import product_key
-from koomap_tui.ui.format import (
-    duration_between,
-    fmt_duration,
-    fmt_percent,
-    fmt_time,
-    inert,
-    progress_bar,
-)
+from koomap_tui.services.task_links import TaskLinks, task_links
+from koomap_tui.ui.format import inert
 from koomap_tui.ui.forms.real3d import TaskUpdateForm
 from koomap_tui.ui.polling import PollUpdated
+from koomap_tui.ui.render.task_card import links_text, task_card, timeline_table
 from koomap_tui.ui.screens.audit import AuditScreen
 from koomap_tui.ui.screens.base import ConsoleScreen, action_bindings
 from koomap_tui.ui.screens.listview import ResourceSpec
 from koomap_tui.ui.screens.task_columns import show_failure
-from koomap_tui.ui.themes import state_style, theme_style
 from koomap_tui.ui.widgets.console_footer import ConsoleFooter
 from koomap_tui.ui.widgets.freshness import FreshnessBar
 from koomap_tui.ui.widgets.header_bar import HeaderBar
-from koomap_tui.ui.widgets.state_text import state_cell
-
-LINK_PAGE = 100
-LINK_PAGES = 5  # the image set and products are looked for in the first 500 of each
-
-
-def _state_word(state: str, variables: Any) -> Text:
-    """Glyph and the API's own word, as the task table shows it (narrow enough for 80 columns)."""
-    info = state_info(Kind.REAL3D_TASK, state)
-    return Text(f"{info.glyph} {inert(state)}", style=state_style(variables, info.slug))
-
-
-def _clock(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def state_words(kind: Kind, state: object) -> str:
-    """ "2 ready": the API's own value and what it means."""
-    key = state_key(state)
-    label = state_info(kind, key).label_en
-    return key if label == key else f"{key} {label}"
-
-
-async def _find(
-    fetch: Callable[[int], Awaitable[Any]],
-    items: Callable[[Any], list[Any]],
-    match: Callable[[Any], bool],
-) -> Any:
-    offset = 0
-    for _ in range(LINK_PAGES):
-        page = await fetch(offset)
-        rows = items(page)
-        for row in rows:
-            if match(row):
-                return row
-        offset += len(rows)
-        if not rows or offset >= page.page.total:
-            break
-    return None
-
-
-def jump_to(app: Any, tab: str, key: str) -> None:
-    """Ask the data screen on top to show `tab` with the cursor on `key` once it is listed."""
-    screen = app.screen
-    focus = getattr(screen, "focus_row", None)
-    if callable(focus):
-        focus(tab, key)
 
 
 def task_attrs(t: Real3DTask) -> dict[str, str]:
-    return {
-        ATTR_TASK_TYPE: state_key(t.task_type) if t.task_type is not None else "",
-        ATTR_MODELING_TYPE: state_key(t.modeling_type) if t.modeling_type is not None else "",
-    }
+    return {ATTR_TASK_TYPE: state_key(t.task_type), ATTR_MODELING_TYPE: state_key(t.modeling_type)}
 
 
 TASKS = ResourceSpec.of(
@@ -178,9 +120,8 @@ class TaskDetailScreen(TaskMixin):
         self.subtask_summary: str = "…"
         self.gone = False
         self.timeline: list[TimelineEntry] | None = None  # None: not read yet
-        self.timeline_error: str | None = None
-        self.image_set: str = "…"
-        self.products: list[Any] | None = None
+        self.timeline_error: str | None = None  # why it cannot be read ("history off")
+        self.links: TaskLinks | None = None  # None: not read yet
         self.links_error: str | None = None
 
     def crumb(self) -> str:
@@ -232,16 +173,16 @@ class TaskDetailScreen(TaskMixin):
         self.query_one(FreshnessBar).freshness = update.freshness
         if update.error is not None:
             return
-        runner = self.kapp.ctx.runner
-        task = update.items.get(self.task_obj.task_id)
-        if task is None:
-            if update.removed and self.task_obj.task_id in update.removed:
-                runner.observe(Kind.REAL3D_TASK, self.task_obj.task_id, None)
-                self.gone = True
-        else:
-            runner.observe(Kind.REAL3D_TASK, task.task_id, state_key(task.task_status))
-            self.task_obj = task
-        self.load_timeline()
+        runner, task_id = self.kapp.ctx.runner, self.task_obj.task_id
+        task = update.items.get(task_id)
+        if task is not None:
+            runner.observe(Kind.REAL3D_TASK, task_id, state_key(task.task_status))
+            moved, self.task_obj = task != self.task_obj, task
+            if moved or self.timeline_behind():
+                self.load_timeline()
+        elif task_id in update.removed:
+            runner.observe(Kind.REAL3D_TASK, task_id, None)
+            self.gone = True
         self.render_detail()
         self.refresh_gates()
 
@@ -264,161 +205,54 @@ class TaskDetailScreen(TaskMixin):
             )
         self.render_detail()
 
+    def timeline_behind(self) -> bool:
+        """The timeline read does not end where the task is: the history writes what a poll
+        saw a moment after the poll, so a timeline read at once may lack it (read again)."""
+        if self.kapp.ctx.history is None:
+            return False
+        last = self.timeline[-1] if self.timeline else None
+        now = (state_key(self.task_obj.task_status), self.task_obj.complete_stage)
+        return last is None or (last.state, last.stage) != now
+
     @work(exclusive=True, exit_on_error=False, group="timeline")
     async def load_timeline(self) -> None:
         """The task's timeline from the local history, read off the event loop."""
         history = self.kapp.ctx.history
         if history is None:
-            return
-        try:
-            self.timeline = await asyncio.to_thread(
-                history.timeline, Kind.REAL3D_TASK.value, self.task_obj.task_id
-            )
-            self.timeline_error = None
-        except Exception as exc:
-            self.timeline_error = type(exc).__name__
+            self.timeline_error = "history off"
+        else:
+            try:
+                self.timeline = await asyncio.to_thread(
+                    history.timeline, Kind.REAL3D_TASK.value, self.task_obj.task_id
+                )
+                self.timeline_error = None
+            except Exception as exc:
+                self.timeline_error = f"unavailable ({type(exc).__name__})"
         self.render_detail()
 
     @work(exclusive=True, exit_on_error=False, group="links")
     async def load_links(self) -> None:
         """The task's image set (name and state) and the products made from it."""
-        client = self.kapp.ctx.client
-        task = self.task_obj
         try:
-            self.image_set = "— (none bound)"
-            if task.folder_code:
-                folder = await _find(
-                    lambda offset: client.list_folder(offset=offset, limit=LINK_PAGE),
-                    lambda page: page.folders,
-                    lambda f: f.folder_code == task.folder_code,
-                )
-                self.image_set = (
-                    f"{inert(folder.folder_name or folder.folder_code)} · {state_words(Kind.FOLDER, folder.status)}"
-                    if folder is not None
-                    else f"{inert(task.folder_code)} (not found)"
-                )
-            products: list[Any] = []
-            offset = 0
-            for _ in range(LINK_PAGES):
-                page = await client.list_real3d_products(offset=offset, limit=LINK_PAGE)
-                products += [
-                    p for p in page.products if p.task_info and p.task_info.task_id == task.task_id
-                ]
-                offset += len(page.products)
-                if not page.products or offset >= page.page.total:
-                    break
-            self.products = products
+            self.links = await task_links(self.kapp.ctx.client, self.task_obj)
             self.links_error = None
         except KooMapError as exc:
             self.links_error = f"unavailable ({exc.code})"
         self.render_detail()
 
-    # -- rendering -------------------------------------------------------------------------
-    def timeline_table(self) -> Table | Text:
-        if self.kapp.ctx.history is None:
-            return Text("Timeline: history off", style="dim")
-        if self.timeline_error is not None:
-            return Text(f"Timeline: unavailable ({self.timeline_error})", style="dim")
-        if self.timeline is None:
-            return Text("Timeline: …", style="dim")
-        if not self.timeline:
-            return Text("Timeline: nothing observed yet", style="dim")
-        variables = self.app.theme_variables
-        table = Table(title="Timeline", title_justify="left", box=None, padding=(0, 1))
-        table.add_column("State", no_wrap=True)
-        table.add_column("Stage", justify="right")
-        table.add_column("From (UTC)", no_wrap=True)
-        table.add_column("To (UTC)", no_wrap=True)
-        table.add_column("Duration", justify="right")
-        for entry in self.timeline:
-            table.add_row(
-                _state_word(entry.state, variables),
-                f"{entry.stage}/{entry.total_stage}" if entry.total_stage else "—",
-                _clock(entry.start),
-                _clock(entry.end) if entry.end is not None else "now",
-                fmt_duration(entry.duration),
-            )
-        return table
-
-    def links_text(self) -> Text:
-        text = Text()
-        text.append("Image set  ", style="bold")
-        text.append(self.image_set)
-        text.append("   (i: show in :images)\n", style="dim")
-        text.append("Products   ", style="bold")
-        if self.links_error is not None:
-            text.append(self.links_error)
-        elif self.products is None:
-            text.append("…")
-        elif not self.products:
-            text.append("none yet")
-        else:
-            text.append(
-                ", ".join(
-                    f"{inert(p.name or p.id)} · {state_words(Kind.PRODUCT, p.status)}"
-                    for p in self.products
-                )
-            )
-        text.append("   (P: show in :images)", style="dim")
-        return text
-
     def render_detail(self) -> None:
-        t = self.task_obj
         variables = self.app.theme_variables
-        grid = Table.grid(padding=(0, 2))
-        grid.add_column(style="bold", no_wrap=True)
-        grid.add_column()
-
-        def row(label: str, value: Any) -> None:
-            grid.add_row(label, value if isinstance(value, Text) else Text(inert(value)))
-
-        pending = self.kapp.ctx.runner.pending_for(Kind.REAL3D_TASK, t.task_id)
-        state = state_cell(Kind.REAL3D_TASK, state_key(t.task_status), variables)
-        if pending is not None:
-            state.append(f"   ⏳ {pending.verb}", style="bold")
-        if self.gone:
-            state = Text("deleted (no longer listed)", style=theme_style(variables, "error"))
-        row("Name", t.task_name)
-        row("Id", t.task_id)
-        row("State", state)
-        row("Description", t.task_description or "—")
-        row("Task type", state_key(t.task_type))
-        row("Modeling type", state_key(t.modeling_type))
-        row("Coordinate sys", t.coordinate_sys or "WGS84-UTM")
-        row("Image set", t.folder_code or "— (none bound: cannot start)")
-        row("Has spurs", "yes" if t.has_marker else "no")
-        progress = Text(f"{progress_bar(t.task_progress, 30)} {fmt_percent(t.task_progress)}")
-        row("Progress", progress)
-        stage = f"{t.complete_stage or 0}/{t.total_stage}" if t.total_stage else "—"
-        row("Stages", stage)
-        if state_key(t.task_type) == "REAL3D-CTRL":
-            row(
-                "AT progress",
-                Text(f"{progress_bar(t.at_progress, 30)} {fmt_percent(t.at_progress)}"),
-            )
-        mp = t.modeling_params
-        if mp is not None:
-            row(
-                "Modeling params",
-                f"accuracy {state_key(mp.accuracy)} · key points {mp.key_point_limit}"
-                f" · tie points {mp.tie_point_limit} · mesh quality {mp.mesh_accuracy}",
-            )
-        row("Created", f"{fmt_time(t.create_time)} by {inert(t.creator) or '—'}")
-        row("Updated", f"{fmt_time(t.update_time)} by {inert(t.latest_operator) or '—'}")
-        row("Started", fmt_time(t.exec_start_time))
-        row("Stopped", fmt_time(t.exec_stop_time))
-        row(
-            "Duration",
-            fmt_duration(
-                duration_between(t.exec_start_time, t.exec_stop_time, updated=t.update_time)
-            ),
+        pending = self.kapp.ctx.runner.pending_for(Kind.REAL3D_TASK, self.task_obj.task_id)
+        card = task_card(
+            self.task_obj,
+            variables,
+            pending=None if pending is None else pending.verb,
+            gone=self.gone,
+            subtasks=self.subtask_summary,
         )
-        row("Subtasks", self.subtask_summary)
-        if t.fail_message:
-            row("Failure", Text(inert(t.fail_message), style=theme_style(variables, "error")))
-        self.query_one("#detail", Static).update(
-            Group(grid, Text(""), self.links_text(), Text(""), self.timeline_table())
-        )
+        links = links_text(self.task_obj, self.links, self.links_error)
+        timeline = timeline_table(self.timeline, self.timeline_error, variables)
+        self.query_one("#detail", Static).update(Group(card, Text(""), links, Text(""), timeline))
 
     # -- actions ---------------------------------------------------------------------------
     def action_back(self) -> None:
@@ -443,19 +277,24 @@ class TaskDetailScreen(TaskMixin):
         """The timeline is last in the detail: scroll to it (on 24 rows it starts below)."""
         self.query_one("#detail-scroll", VerticalScroll).scroll_end(animate=False)
 
+    def show_in_images(self, tab: str, key: str) -> None:
+        """`:images` on `tab`, with the cursor on `key` once it is listed."""
+        self.kapp.navigate("images")
+        focus = getattr(self.app.screen, "focus_row", None)
+        if callable(focus):
+            focus(tab, key)
+
     def action_image_set(self) -> None:
         if not self.task_obj.folder_code:
             self.notify("no image set is bound to this task", severity="warning")
             return
-        self.kapp.navigate("images")
-        jump_to(self.app, "folders", self.task_obj.folder_code)
+        self.show_in_images("folders", self.task_obj.folder_code)
 
     def action_products(self) -> None:
-        if not self.products:
+        if self.links is None or not self.links.products:
             self.notify("this task has no product yet", severity="warning")
             return
-        self.kapp.navigate("images")
-        jump_to(self.app, "products", product_key(Kind.PRODUCT, self.products[0].id))
+        self.show_in_images("products", product_key(Kind.PRODUCT, self.links.products[0].id))
 
     def action_subtasks(self) -> None:
         self.kapp.navigate("sub")

@@ -108,9 +108,3 @@ class UsageScreen(ListScreen):
         if near:
             text.append(f" · {len(near)} at or above 90% of capacity", style="bold red")
         return [text]
-
-    def samples(self) -> dict[str, list[float | None]]:
-        return {k: list(v) for k, v in self.history.items()}
-
-    def row_list(self) -> list[UsageRow]:
-        return self.rows()

@@ -28,14 +28,16 @@ def state_cell(
     *,
     chinese: bool = False,
     show_label: bool = True,
+    words: str | None = None,
 ) -> Text:
     """Table-cell text for a state: "● Running" in the `state-running` colour.
 
     `variables` is the app's resolved theme variables (`app.theme_variables`); passing them in
-    keeps this a pure function that a table can call per visible row.
+    keeps this a pure function that a table can call per visible row. `words` replace the
+    label (the API's own word where a column is narrow).
     """
     info = state_info(Kind(kind), state)
-    label = info.label_zh if chinese else info.label_en
+    label = words if words is not None else info.label_zh if chinese else info.label_en
     text = f"{info.glyph} {label}" if show_label else info.glyph
     return Text(text, style=state_style(variables, info.slug), no_wrap=True, end="")
 
