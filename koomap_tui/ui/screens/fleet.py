@@ -15,7 +15,7 @@ from textual.binding import Binding
 
 from koomap_tui.api.models import Real3DTask
 from koomap_tui.domain.policy import Kind
-from koomap_tui.domain.states import state_info, state_key
+from koomap_tui.domain.states import state_key
 from koomap_tui.services.actions import Target
 from koomap_tui.services.fleet import FleetSource
 from koomap_tui.ui.format import fmt_time, inert
@@ -27,6 +27,7 @@ from koomap_tui.ui.screens.task_columns import (
     history_flag,
     monitoring_columns,
     name_cell,
+    row_counts,
     show_failure,
 )
 from koomap_tui.ui.screens.task_detail import (
@@ -37,7 +38,6 @@ from koomap_tui.ui.screens.task_detail import (
     task_attrs,
 )
 from koomap_tui.ui.tablekit import refresh_rows, row_or_none
-from koomap_tui.ui.themes import state_style
 from koomap_tui.ui.widgets.progress import progress_cell
 from koomap_tui.ui.widgets.virtual_table import Column
 
@@ -77,6 +77,7 @@ class ManyWorkspaceTasks(WatchMarks, TaskMixin, ListScreen):
     `:watch`)."""
 
     ACTIONS = TASK_ACTIONS
+    FLAGS_FIRST = True
 
     def base_task(self, row: Any) -> Real3DTask:
         return row  # type: ignore[no-any-return]
@@ -118,16 +119,8 @@ class ManyWorkspaceTasks(WatchMarks, TaskMixin, ListScreen):
         return None if row is None else self.base_task(row)
 
     def summary_items(self) -> list[Text]:
-        rows = self.rows()
-        spaces = {self.row_workspace(r) for r in rows}
-        items = [Text(f"{len(rows)} task(s) in {len(spaces)} workspace(s)")]
-        variables = self.app.theme_variables
-        for state, n in sorted(self.state_counts().items()):
-            info = state_info(Kind.REAL3D_TASK, state)
-            items.append(
-                Text(f"{info.glyph} {inert(state)} {n}", style=state_style(variables, info.slug))
-            )
-        return items
+        spaces = {self.row_workspace(self.table.get_row(k)) for k in self.table.keys_in_order()}
+        return row_counts(self, f" in {len(spaces)} workspace(s)")
 
     def summary_flags(self) -> list[str]:
         return history_flag(self.kapp)

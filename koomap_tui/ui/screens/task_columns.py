@@ -3,6 +3,7 @@ failure reason (short, and in full on `f`) and the ETA from the local history.""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
@@ -14,9 +15,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from koomap_tui.domain.policy import Kind
-from koomap_tui.domain.states import state_key
+from koomap_tui.domain.states import state_info, state_key
 from koomap_tui.services.fleet import ACTIVE_STATES
 from koomap_tui.ui.format import fmt_duration, inert
+from koomap_tui.ui.screens.unreadable import GLYPH, UnreadableRow
+from koomap_tui.ui.themes import state_style
 from koomap_tui.ui.widgets.virtual_table import Column
 
 if TYPE_CHECKING:
@@ -86,6 +89,42 @@ def monitoring_columns(app: KooMapApp) -> list[Column]:
         sort_key=lambda t: t.fail_message or "",
     )
     return [fail] if app.ctx.history is None else [eta, fail]  # fmt: skip
+
+
+def row_counts(screen: Any, where: str = "") -> list[Text]:
+    """ "rows 9: ✗ FAILED 1", "● RUNNING 2", …: the counts by state of the rows the filter
+    shows, which add up to the number they follow ("rows 1 of 9" while a filter hides some).
+    The label rides with the first state so it never ends a line alone."""
+    table = screen.table
+    shown = [table.get_row(k) for k in table.keys_in_order()]
+    counts = Counter(state_key(r.task_status) for r in shown if not isinstance(r, UnreadableRow))
+    hidden = table.total_row_count - len(shown)
+    head = Text(f"rows {len(shown)}{f' of {table.total_row_count}' if hidden else ''}{where}:")
+    variables = screen.app.theme_variables
+    parts = []
+    for state, n in sorted(counts.items()):
+        info = state_info(Kind.REAL3D_TASK, state)
+        parts.append(
+            Text(f"{info.glyph} {inert(state)} {n}", style=state_style(variables, info.slug))
+        )
+    if len(shown) > counts.total():
+        parts.append(Text(f"{GLYPH} unreadable {len(shown) - counts.total()}"))
+    if parts:
+        head.append_text(Text(" ") + parts.pop(0))
+    return [head, *parts]
+
+
+def server_counts(overview: Any) -> Text:
+    """The server's own overview counts, labelled as its ("?" where it left one out): they
+    count archived tasks the table may hide, and tasks by the server's buckets, not by state."""
+    said = zip(
+        ("total", "run", "ok", "fail", "arch"),
+        (overview.total_count, overview.running_count, overview.success_count, overview.failed_count, overview.archived_count),
+        strict=True,
+    )  # fmt: skip
+    return Text(
+        "server: " + ", ".join(f"{k} {'?' if n is None else n}" for k, n in said), style="dim"
+    )
 
 
 def history_flag(app: KooMapApp) -> list[str]:

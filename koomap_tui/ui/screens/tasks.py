@@ -8,8 +8,7 @@ from rich.text import Text
 from textual.binding import Binding
 
 from koomap_tui.api.models import Real3DTask
-from koomap_tui.domain.policy import Kind
-from koomap_tui.domain.states import state_info, state_key
+from koomap_tui.domain.states import state_key
 from koomap_tui.services.poller import PollUpdate
 from koomap_tui.services.sources import Real3DTaskSource
 from koomap_tui.ui.format import duration_between, fmt_duration, fmt_percent, fmt_time, inert
@@ -21,11 +20,12 @@ from koomap_tui.ui.screens.task_columns import (
     history_flag,
     monitoring_columns,
     name_cell,
+    row_counts,
+    server_counts,
     show_failure,
 )
 from koomap_tui.ui.screens.task_detail import TASK_ACTIONS, TASKS, TaskDetailScreen, TaskMixin
 from koomap_tui.ui.tablekit import refresh_rows, row_or_none
-from koomap_tui.ui.themes import state_style
 from koomap_tui.ui.widgets.progress import progress_cell
 from koomap_tui.ui.widgets.virtual_table import Column
 
@@ -45,6 +45,7 @@ def _run_time(t: Real3DTask) -> float | None:
 class TasksScreen(WatchMarks, TaskMixin, ListScreen):
     BREADCRUMB = "tasks"
     SPEC = TASKS
+    FLAGS_FIRST = True
     ACTIONS = TASK_ACTIONS
     BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
         *action_bindings(TASK_ACTIONS),
@@ -84,22 +85,8 @@ class TasksScreen(WatchMarks, TaskMixin, ListScreen):
         self._overview = update.meta.get("overview", self._overview)
 
     def summary_items(self) -> list[Text]:
-        items: list[Text] = []
-        ov = self._overview
-        if ov is not None:
-            counts = zip(
-                ("total", "running", "success", "failed", "archived"),
-                (ov.total_count, ov.running_count, ov.success_count, ov.failed_count, ov.archived_count),
-                strict=True,
-            )  # fmt: skip
-            items.extend(Text(f"{label} {n}") for label, n in counts)
-        variables = self.app.theme_variables
-        for state, n in sorted(self.state_counts().items()):
-            info = state_info(Kind.REAL3D_TASK, state)
-            items.append(
-                Text(f"{info.glyph} {inert(state)} {n}", style=state_style(variables, info.slug))
-            )
-        return items
+        items = row_counts(self)
+        return items if self._overview is None else [*items, server_counts(self._overview)]
 
     def summary_flags(self) -> list[str]:
         archived = self.source is not None and self.source.include_archived
