@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from koomap_tui.ui.screens import fleet as fleet_module
-from koomap_tui.ui.screens.fleet import FleetScreen
+from koomap_tui.ui.screens import tasks as fleet_module
+from koomap_tui.ui.screens.tasks import FleetScreen
 from tests.ui.helpers import open_workspace, screen_text, table, wait_for
 from tests.ui.test_satellite_screen import open_satellite
 

@@ -28,6 +28,7 @@ from koomap_tui.ui.format import fmt_time, inert
 from koomap_tui.ui.forms.satellite import SatelliteCreateForm, ValidateDialog
 from koomap_tui.ui.screens.base import action_bindings
 from koomap_tui.ui.screens.listview import ListScreen, ResourceSpec
+from koomap_tui.ui.screens.task_columns import OneWorkspace
 from koomap_tui.ui.widgets.progress import progress_cell
 from koomap_tui.ui.widgets.virtual_table import Column, VirtualTable
 
@@ -68,8 +69,9 @@ def row_buckets(counts: dict[str, int]) -> str:
     return f"rows {total}: " + " · ".join(parts)
 
 
-class SatelliteScreen(ListScreen):
+class SatelliteScreen(OneWorkspace, ListScreen):
     BREADCRUMB = "satellite"
+    VIEW = "sat"
     DEFAULT_CSS = """
     SatelliteScreen #detail { height: auto; max-height: 4; padding: 0 1; background: $panel; }
     """
@@ -82,11 +84,7 @@ class SatelliteScreen(ListScreen):
     ]
 
     def __init__(self, workspace_id: str, workspace_name: str | None = None) -> None:
-        super().__init__()
-        self.workspace_id = workspace_id
-        self.workspace_name = workspace_name or workspace_id
-        self.view_key = f"sat:{workspace_id}"
-        self.overview: Any = None
+        super().__init__(workspace_id, workspace_name)
         self.counts: Any = None
         self._focus_after_poll: str | None = None
 
@@ -123,7 +121,7 @@ class SatelliteScreen(ListScreen):
         if self._focus_after_poll and self.table.move_cursor_to_key(self._focus_after_poll):
             self._focus_after_poll = None
         self._update_detail()
-        self.overview = update.meta.get("overview", self.overview)
+        super().polled(update)
         self.counts = update.meta.get("counts", self.counts)
 
     def summary_items(self) -> list[Text]:
@@ -154,10 +152,6 @@ class SatelliteScreen(ListScreen):
 
     def summary_flags(self) -> list[str]:
         return ["archived shown (A)" if self.include_archived else "archived hidden (A)"]
-
-    @property
-    def include_archived(self) -> bool:
-        return self.source is not None and self.source.include_archived
 
     def parent_targets(self) -> list[Target]:
         return [Target(Kind.WORKSPACE, self.workspace_id, "", label=self.workspace_name)]
@@ -203,14 +197,6 @@ class SatelliteScreen(ListScreen):
             if task.fail_message:
                 text.append(f"\nfailed: {inert(task.fail_message)}", style="bold red")
         self.query_one("#detail", Static).update(text)
-
-    def action_toggle_archived(self) -> None:
-        if self.source is None:
-            return
-        self.source.include_archived = not self.source.include_archived
-        self.poller.refresh_now()
-        self.update_summary()
-        self.notify("archived tasks " + ("shown" if self.include_archived else "hidden"))
 
     def action_validate(self) -> None:
         task = self.current()

@@ -4,7 +4,7 @@ failure reason (short, and in full on `f`) and the ETA from the local history.""
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
 from textual import events
@@ -17,6 +17,7 @@ from textual.widgets import Static
 from koomap_tui.domain.policy import Kind
 from koomap_tui.domain.states import state_info, state_key
 from koomap_tui.services.fleet import ACTIVE_STATES
+from koomap_tui.services.poller import PollUpdate
 from koomap_tui.ui.format import fmt_duration, inert
 from koomap_tui.ui.screens.unreadable import GLYPH, UnreadableRow
 from koomap_tui.ui.themes import state_style
@@ -24,6 +25,9 @@ from koomap_tui.ui.widgets.virtual_table import Column
 
 if TYPE_CHECKING:
     from koomap_tui.ui.app import KooMapApp
+    from koomap_tui.ui.screens.listview import ListScreen as _ListScreen
+else:
+    _ListScreen = object  # a mixin: a list view's bindings come from the view itself
 
 WATCH_MARK = "◉"
 HISTORY_OFF = "history off"
@@ -140,6 +144,36 @@ class WatchMarks:
         super().on_screen_resume(event)  # type: ignore[misc]
         table = cast(Any, self).table  # the list view's, further along the MRO
         table.invalidate_rows(table.keys_in_order())
+
+
+class OneWorkspace(_ListScreen):
+    """A table of one workspace's tasks (Real3D or satellite): the view is that workspace's,
+    and each poll brings the server's overview of it."""
+
+    VIEW: ClassVar[str]  # the view key's prefix
+
+    def __init__(self, workspace_id: str, workspace_name: str | None = None) -> None:
+        super().__init__()
+        self.workspace_id = workspace_id
+        self.workspace_name = workspace_name or workspace_id
+        self.view_key = f"{self.VIEW}:{workspace_id}"
+        self.overview: Any = None
+
+    def polled(self, update: PollUpdate[Any]) -> None:
+        self.overview = update.meta.get("overview", self.overview)
+
+    @property
+    def include_archived(self) -> bool:
+        return self.source is not None and bool(self.source.include_archived)
+
+    def action_toggle_archived(self) -> None:
+        if self.source is None:
+            return
+        self.source.include_archived = not self.source.include_archived
+        self.source.force_full = True  # a source read incrementally reads whole again
+        self.poller.refresh_now()
+        self.update_summary()
+        self.notify("archived tasks " + ("shown" if self.include_archived else "hidden"))
 
 
 FAILURE_KEY = Binding("f", "failure", "Failure reason")
