@@ -33,8 +33,8 @@ from koomap_tui.services.actions import Target
 from koomap_tui.services.poller import PollSource, PollUpdate
 from koomap_tui.ui.format import inert
 from koomap_tui.ui.polling import PollUpdated
+from koomap_tui.ui.render.unreadable import UnreadableRow, tolerant_columns
 from koomap_tui.ui.screens.base import ConsoleScreen, Gate
-from koomap_tui.ui.screens.unreadable import UnreadableRow, tolerant_columns
 from koomap_tui.ui.tablekit import all_rows, refresh_rows, row_or_none
 from koomap_tui.ui.themes import state_style, theme_style
 from koomap_tui.ui.widgets.console_footer import ConsoleFooter

@@ -28,7 +28,7 @@ from koomap_tui.ui.format import fmt_time, inert
 from koomap_tui.ui.forms.satellite import SatelliteCreateForm, ValidateDialog
 from koomap_tui.ui.screens.base import action_bindings
 from koomap_tui.ui.screens.listview import ListScreen, ResourceSpec
-from koomap_tui.ui.screens.task_columns import OneWorkspace
+from koomap_tui.ui.screens.tasks import OneWorkspace
 from koomap_tui.ui.widgets.progress import progress_cell
 from koomap_tui.ui.widgets.virtual_table import Column, VirtualTable
 

@@ -42,9 +42,9 @@ from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.screens.audit import AuditScreen
 from koomap_tui.ui.screens.base import ConsoleScreen, action_bindings
 from koomap_tui.ui.screens.listview import ResourceSpec
-from koomap_tui.ui.screens.task_columns import show_failure
 from koomap_tui.ui.themes import state_style, theme_style
 from koomap_tui.ui.widgets.console_footer import ConsoleFooter
+from koomap_tui.ui.widgets.failure import show_failure
 from koomap_tui.ui.widgets.freshness import FreshnessBar
 from koomap_tui.ui.widgets.header_bar import HeaderBar
 from koomap_tui.ui.widgets.state_text import state_cell

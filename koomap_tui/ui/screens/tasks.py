@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import Any, ClassVar
+from collections import Counter
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.binding import Binding
 
 from koomap_tui.api.errors import KooMapError
@@ -26,22 +27,14 @@ from koomap_tui.api.models import Real3DTask
 from koomap_tui.domain.states import state_key
 from koomap_tui.services.actions import Target
 from koomap_tui.services.fleet import FleetSource, list_all_workspaces
+from koomap_tui.services.poller import PollUpdate
 from koomap_tui.services.sources import Real3DTaskSource
 from koomap_tui.services.sources.real3d import WatchedTasksSource
-from koomap_tui.ui.format import duration_between, fmt_duration, fmt_percent, fmt_time, inert
+from koomap_tui.ui.format import inert
+from koomap_tui.ui.render.task_cells import history_flag, server_counts, state_counts, task_columns
+from koomap_tui.ui.render.unreadable import UnreadableRow
 from koomap_tui.ui.screens.base import action_bindings
 from koomap_tui.ui.screens.listview import ListScreen
-from koomap_tui.ui.screens.task_columns import (
-    FAILURE_KEY,
-    OneWorkspace,
-    WatchMarks,
-    history_flag,
-    monitoring_columns,
-    name_cell,
-    row_counts,
-    server_counts,
-    show_failure,
-)
 from koomap_tui.ui.screens.task_detail import (
     TASK_ACTIONS,
     TASKS,
@@ -50,8 +43,13 @@ from koomap_tui.ui.screens.task_detail import (
     task_attrs,
 )
 from koomap_tui.ui.tablekit import refresh_rows, row_or_none
-from koomap_tui.ui.widgets.progress import progress_cell
+from koomap_tui.ui.widgets.failure import show_failure
 from koomap_tui.ui.widgets.virtual_table import Column
+
+if TYPE_CHECKING:
+    _ListScreen = ListScreen
+else:
+    _ListScreen = object  # a mixin: a list view's bindings come from the view itself
 
 ATTR_WORKSPACE = "workspace_id"
 
@@ -63,18 +61,6 @@ def wall_clock() -> float:
 
 def workspace_of(row: Any) -> str:
     return str(getattr(row, "workspace_id", None) or "")
-
-
-def _num(value: Any) -> float:
-    return float(value) if value is not None else -1.0
-
-
-def _stage(task: Any) -> Text:
-    return Text(f"{task.complete_stage or 0}/{task.total_stage}" if task.total_stage else "—")
-
-
-def _run_time(t: Any) -> float | None:
-    return duration_between(t.exec_start_time, t.exec_stop_time, updated=t.update_time)
 
 
 FLEET = dataclasses.replace(
@@ -89,7 +75,37 @@ WATCHED = dataclasses.replace(
 )
 
 
-class TaskTable(WatchMarks, TaskMixin, ListScreen):
+class OneWorkspace(_ListScreen):
+    """A table of one workspace's tasks (Real3D or satellite): the view is that workspace's,
+    and each poll brings the server's overview of it."""
+
+    VIEW: ClassVar[str]  # the view key's prefix
+
+    def __init__(self, workspace_id: str, workspace_name: str | None = None) -> None:
+        super().__init__()
+        self.workspace_id = workspace_id
+        self.workspace_name = workspace_name or workspace_id
+        self.view_key = f"{self.VIEW}:{workspace_id}"
+        self.overview: Any = None
+
+    def polled(self, update: PollUpdate[Any]) -> None:
+        self.overview = update.meta.get("overview", self.overview)
+
+    @property
+    def include_archived(self) -> bool:
+        return self.source is not None and bool(self.source.include_archived)
+
+    def action_toggle_archived(self) -> None:
+        if self.source is None:
+            return
+        self.source.include_archived = not self.source.include_archived
+        self.source.force_full = True  # a source read incrementally reads whole again
+        self.poller.refresh_now()
+        self.update_summary()
+        self.notify("archived tasks " + ("shown" if self.include_archived else "hidden"))
+
+
+class TaskTable(TaskMixin, ListScreen):
     """What the task tables do alike. `MANY`: the rows come from several workspaces; a
     Workspace column says whose each is, in the room of the columns only one workspace's
     table has (AT, model, type, created, duration)."""
@@ -100,8 +116,13 @@ class TaskTable(WatchMarks, TaskMixin, ListScreen):
     BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
         *action_bindings(TASK_ACTIONS),
         Binding("w", "watch", "Watch"),
-        FAILURE_KEY,
+        Binding("f", "failure", "Failure reason"),
     ]
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        """The watch marks as they are now (`w` on the detail or on another view)."""
+        super().on_screen_resume(event)
+        self.table.invalidate_rows(self.table.keys_in_order())
 
     def base_task(self, row: Any) -> Real3DTask:
         return row  # type: ignore[no-any-return]
@@ -114,22 +135,8 @@ class TaskTable(WatchMarks, TaskMixin, ListScreen):
         return self.kapp.workspace_names.get(ws, ws)
 
     def columns(self) -> list[Column]:
-        app = self.kapp
-        skip = {"at", "modeling", "type", "created", "duration"} if self.MANY else {"workspace"}
-        return [c for c in [
-            Column("name", "Name", 22, min_width=14, max_width=40, render=lambda t: name_cell(app, t), sort_key=lambda t: (t.task_name or "").lower()),
-            Column("workspace", "Workspace", 14, min_width=8, max_width=24, render=lambda t: Text(inert(self.ws_name(t))), sort_key=lambda t: self.ws_name(t).lower()),
-            Column("state", "State", 16, render=self.state_cell, sort_key=lambda t: state_key(t.task_status)),
-            Column("progress", "Progress", 15, render=lambda t: progress_cell(t.task_progress, 10), sort_key=lambda t: _num(t.task_progress)),
-            Column("stage", "Stage", 6, align="right", render=_stage, sort_key=lambda t: (t.complete_stage or 0, t.total_stage or 0)),
-            Column("at", "AT", 5, align="right", priority=4, render=lambda t: Text(fmt_percent(t.at_progress)), sort_key=lambda t: _num(t.at_progress)),
-            Column("modeling", "Model", 5, priority=5, render=lambda t: Text(inert(state_key(t.modeling_type)))),
-            Column("type", "Type", 6, priority=6, render=lambda t: Text(inert(state_key(t.task_type)).replace("REAL3D-", ""))),
-            Column("created", "Created", 16, priority=7, render=lambda t: Text(fmt_time(t.create_time)), sort_key=lambda t: t.create_time.timestamp() if t.create_time else 0),
-            Column("updated", "Updated", 16, priority=2, render=lambda t: Text(fmt_time(t.update_time)), sort_key=lambda t: t.update_time.timestamp() if t.update_time else 0),
-            Column("duration", "Duration", 8, align="right", priority=3, render=lambda t: Text(fmt_duration(_run_time(t))), sort_key=lambda t: _run_time(t) or 0),
-            *monitoring_columns(app),
-        ] if c.key not in skip]  # fmt: skip
+        app, many = self.kapp, self.ws_name if self.MANY else None
+        return task_columns(app.watches, app.ctx.history, self.state_cell, many)
 
     def call_args(self) -> dict[str, Any]:
         return {}
@@ -146,13 +153,22 @@ class TaskTable(WatchMarks, TaskMixin, ListScreen):
         return None if row is None else self.base_task(row)
 
     def summary_items(self) -> list[Text]:
-        if not self.MANY:
-            return row_counts(self)
-        spaces = {self.row_workspace(self.table.get_row(k)) for k in self.table.keys_in_order()}
-        return row_counts(self, f" in {len(spaces)} workspace(s)")
+        """The counts by state of the rows the filter shows, which add up to the number they
+        follow ("rows 1 of 9" while a filter hides some)."""
+        table = self.table
+        shown = [table.get_row(k) for k in table.keys_in_order()]
+        counts = Counter(
+            state_key(r.task_status) for r in shown if not isinstance(r, UnreadableRow)
+        )
+        hidden = table.total_row_count - len(shown)
+        head = f"rows {len(shown)}" + (f" of {table.total_row_count}" if hidden else "")
+        if self.MANY:
+            head += f" in {len({self.row_workspace(r) for r in shown})} workspace(s)"
+        unreadable = len(shown) - counts.total()
+        return state_counts(head, counts, unreadable, self.app.theme_variables)
 
     def summary_flags(self) -> list[str]:
-        return history_flag(self.kapp)
+        return history_flag(self.kapp.ctx.history)
 
     def open_row(self, row: Any) -> None:
         ws = self.row_workspace(row)
@@ -196,11 +212,13 @@ class TasksScreen(OneWorkspace, TaskTable):
         return Real3DTaskSource(self.kapp.ctx.client, self.workspace_id)
 
     def summary_items(self) -> list[Text]:
-        rows = row_counts(self)
+        rows = super().summary_items()
         return rows if self.overview is None else [*rows, server_counts(self.overview)]
 
     def summary_flags(self) -> list[str]:
-        return (["+archived"] if self.include_archived else []) + history_flag(self.kapp)
+        return (["+archived"] if self.include_archived else []) + history_flag(
+            self.kapp.ctx.history
+        )
 
     def focus_task(self, task_id: str) -> bool:
         return self.table.move_cursor_to_key(task_id)
