@@ -20,12 +20,14 @@ from textual.widgets import Static
 from koomap_tui.api.models import SatelliteTask, SatelliteTaskCreate
 from koomap_tui.domain.catalog import Action, actions_for, row
 from koomap_tui.domain.policy import Kind, Op
+from koomap_tui.domain.satellite_buckets import row_buckets
 from koomap_tui.domain.states import state_key
 from koomap_tui.services.actions import Outcome, Target
 from koomap_tui.services.poller import PollUpdate
 from koomap_tui.services.sources.satellite import OverviewSatelliteSource
 from koomap_tui.ui.format import fmt_time, inert
 from koomap_tui.ui.forms.satellite import SatelliteCreateForm, ValidateDialog
+from koomap_tui.ui.render.satellite_cells import data_cell, detail_text, flag
 from koomap_tui.ui.screens.base import action_bindings
 from koomap_tui.ui.screens.listview import ListScreen, ResourceSpec
 from koomap_tui.ui.screens.tasks import OneWorkspace
@@ -39,34 +41,6 @@ SATELLITE_TASKS = ResourceSpec.of(
     "task_id task_name task_status",
     empty_text="(no satellite tasks)",
 )
-
-
-def _flag(value: bool | None) -> str:
-    return "—" if value is None else ("1" if value else "0")
-
-
-#: The server's buckets (docs/simulator.md, SPEC §8.2 [inferred]); INIT and STOP_FAILED are in
-#: neither, so the rows name them apart and every row is counted exactly once.
-ROW_BUCKETS: tuple[tuple[str, frozenset[str]], ...] = (
-    ("finished", frozenset({"SUCCESS", "STOP_SUCCESS", "FAILED", "ARCHIVED"})),
-    ("unfinished", frozenset({"START_RUNNING", "RUNNING", "STOPPING"})),
-    ("not run (INIT)", frozenset({"INIT"})),
-    ("stop failed", frozenset({"STOP_FAILED"})),
-)
-
-
-def row_buckets(counts: dict[str, int]) -> str:
-    """ "rows 10: finished 6 · unfinished 2 · not run (INIT) 1 · stop failed 1" (adds up)."""
-    total = sum(counts.values())
-    parts = []
-    seen: set[str] = set()
-    for label, states in ROW_BUCKETS:
-        parts.append(f"{label} {sum(n for s, n in counts.items() if s in states)}")
-        seen |= states
-    other = sum(n for s, n in counts.items() if s not in seen)
-    if other:
-        parts.append(f"other {other}")
-    return f"rows {total}: " + " · ".join(parts)
 
 
 class SatelliteScreen(OneWorkspace, ListScreen):
@@ -98,20 +72,13 @@ class SatelliteScreen(OneWorkspace, ListScreen):
             Column("frozen", "Frozen", 6, priority=5, render=lambda t: Text("FROZEN", style="bold reverse") if t.frozen else Text("")),
             Column("progress", "Progress", 16, render=lambda t: progress_cell(t.task_progress, 10), sort_key=lambda t: t.task_progress if t.task_progress is not None else -1.0),
             Column("level", "Lvl", 3, priority=6, render=lambda t: Text(inert(state_key(t.production_level)) if t.production_level else "—")),
-            Column("data", "Data (alias / ids)", 24, min_width=16, priority=4, render=self._render_data),
-            Column("cliptile", "Clip/Tile", 9, priority=7, render=lambda t: Text(f"{_flag(t.is_clip)}/{_flag(t.is_tile)}")),
+            Column("data", "Data (alias / ids)", 24, min_width=16, priority=4, render=data_cell),
+            Column("cliptile", "Clip/Tile", 9, priority=7, render=lambda t: Text(f"{flag(t.is_clip)}/{flag(t.is_tile)}")),
             Column("created", "Created", 16, priority=8, render=lambda t: Text(fmt_time(t.create_time)), sort_key=lambda t: t.create_time.timestamp() if t.create_time else 0),
             Column("start", "Exec start", 16, priority=3, render=lambda t: Text(fmt_time(t.exec_start_time))),
             Column("stop", "Exec stop", 16, priority=2, render=lambda t: Text(fmt_time(t.exec_stop_time))),
             Column("fail", "Fail message", 30, min_width=20, priority=1, render=lambda t: Text(inert(t.fail_message or ""), style="red")),
         ]  # fmt: skip
-
-    def _render_data(self, task: SatelliteTask) -> Text:
-        alias = inert(task.origin_data_alias) if task.origin_data_alias else ""
-        ids = inert(task.data_id or "")
-        if alias and ids:
-            return Text(f"{alias} · {ids}")
-        return Text(alias or ids or "—")
 
     def make_source(self) -> OverviewSatelliteSource:
         self.kapp.current_workspace = (self.workspace_id, self.workspace_name)
@@ -175,28 +142,9 @@ class SatelliteScreen(OneWorkspace, ListScreen):
         self._update_detail()
 
     def _update_detail(self) -> None:
-        """The cursor task's long fields, which do not fit the table: ids, failure, product."""
+        """The cursor task's long fields, which do not fit the table."""
         task = self.current()
-        text = Text(no_wrap=False)
-        if task is not None:
-            text.append(f"{task.task_id}", style="bold")
-            text.append(f" · {state_key(task.task_type) if task.task_type else 'ORSIP'}")
-            if task.creator:
-                text.append(f" · by {inert(task.creator)}")
-            text.append(f" · data {inert(task.data_id or '—')}")
-            if task.shape_id:
-                text.append(f" · shape {inert(task.shape_id)}")
-            if task.task_description:
-                text.append(f" · {inert(task.task_description)}", style="italic")
-            if task.image_url:
-                text.append(f"\nproduct: {inert(task.image_url)}")
-            if task.frozen:
-                text.append(
-                    "\nFROZEN: the task is frozen (e.g. the account is frozen)", style="bold"
-                )
-            if task.fail_message:
-                text.append(f"\nfailed: {inert(task.fail_message)}", style="bold red")
-        self.query_one("#detail", Static).update(text)
+        self.query_one("#detail", Static).update(Text() if task is None else detail_text(task))
 
     def action_validate(self) -> None:
         task = self.current()
