@@ -216,9 +216,7 @@ class TasksScreen(OneWorkspace, TaskTable):
         return rows if self.overview is None else [*rows, server_counts(self.overview)]
 
     def summary_flags(self) -> list[str]:
-        return (["+archived"] if self.include_archived else []) + history_flag(
-            self.kapp.ctx.history
-        )
+        return (["+archived"] if self.include_archived else []) + super().summary_flags()
 
     def focus_task(self, task_id: str) -> bool:
         return self.table.move_cursor_to_key(task_id)
