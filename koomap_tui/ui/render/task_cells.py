@@ -142,7 +142,7 @@ def state_counts(
         )
     if unreadable:
         parts.append(Text(f"{GLYPH} unreadable {unreadable}"))
-    first = Text(f"{head}:")
+    first = Text(f"{head}:" if parts else head)
     if parts:
         first.append_text(Text(" ") + parts.pop(0))
     return [first, *parts]
