@@ -325,7 +325,9 @@ class FleetSource(_SweptSource):
         requests += sum(await asyncio.gather(*(self._sweep_one(ws_id) for ws_id in due)))
         cutoff = self._now() - self.recent
         items: dict[str, FleetTask] = {}
-        for rows in self._rows.values():
+        # In the workspace list's order, not the order the concurrent reads happened to end in:
+        # the rows of a first poll come out the same every time.
+        for rows in (self._rows[ws_id] for ws_id in spaces if ws_id in self._rows):
             for key, row in list(rows.items()):
                 ended = _stamp(row.task.update_time)
                 if not self.is_active(row) and ended is not None and ended < cutoff:
