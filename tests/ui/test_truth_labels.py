@@ -9,6 +9,7 @@ from koomap_tui.ui.screens import tasks as fleet_module
 from koomap_tui.ui.screens.tasks import FleetScreen
 from tests.ui.helpers import open_workspace, screen_text, table, wait_for
 from tests.ui.test_satellite_screen import open_satellite
+from tests.ui.test_truth_unreadable import hostile as hostile_rows
 
 ROWS = re.compile(
     r"rows (\d+): finished (\d+) · unfinished (\d+) · not run \(INIT\) (\d+) · stop failed (\d+)"
@@ -105,3 +106,17 @@ async def test_all_workspaces_rows_add_up_with_the_filter_flags_shown(
         spaces = {w.workspace_id for w in map(table(pilot).get_row, table(pilot).keys_in_order())}
         shown, of, parts = row_total(pilot, f" in {len(spaces)} workspace(s)")
         assert shown == parts == n and of == table(pilot).total_row_count > n
+
+
+hostile = hostile_rows  # the simulator sends one task this console cannot read
+
+
+async def test_an_unreadable_row_is_counted_so_the_rows_still_add_up(
+    make_app: Any, hostile: None
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(200, 40)) as pilot:
+        await open_workspace(pilot, "survey_east_2024")
+        await wait_for(pilot, lambda: "⚠ unreadable 1" in " ".join(summary_lines(pilot)))
+        shown, of, parts = row_total(pilot)
+        assert shown == parts == table(pilot).row_count and of is None
