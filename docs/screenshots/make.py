@@ -48,7 +48,7 @@ from koomap_tui.sim.tenants import DEMO_AK, DEMO_PROJECT_ID, DEMO_SK
 from koomap_tui.ui import format as format_module
 from koomap_tui.ui.app import KooMapApp
 from koomap_tui.ui.context import ConsoleContext
-from koomap_tui.ui.screens import fleet as fleet_module
+from koomap_tui.ui.screens import tasks as fleet_module
 from koomap_tui.ui.widgets.freshness import FreshnessBar
 from koomap_tui.ui.widgets.virtual_table import VirtualTable
 

@@ -27,10 +27,10 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from koomap_tui.api.client import KooMapClient
 from koomap_tui.api.models import Real3DTask, Real3DTaskOverview, Workspace
@@ -42,6 +42,7 @@ ACTIVE_STATES = ("PENDING", "STARTING", "RUNNING", "STOPPING")
 ENDED_STATES = ("FAILED", "START_FAILED", "SUCCESS", "STOP_SUCCESS", "BUNDLE_SUCCESS")
 RECENT = 24 * 3600.0
 PAGE = 100
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,19 +105,27 @@ def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+async def _read_all(
+    read_page: Callable[[int], Awaitable[Any]], rows_of: Callable[[Any], list[T]]
+) -> tuple[list[T], int]:
+    """Every row of a paged list (`read_page(offset)`), and the requests it took."""
+    rows: list[T] = []
+    requests = 0
+    while True:
+        page = await read_page(len(rows))
+        requests += 1
+        got = rows_of(page)
+        rows += got
+        if not got or len(rows) >= page.page.total:
+            return rows, requests
+
+
 async def list_all_workspaces(client: KooMapClient) -> tuple[dict[str, Workspace], int]:
     """Every workspace of the tenant (at most 500: five pages) and the requests it took."""
-    items: dict[str, Workspace] = {}
-    requests = 0
-    offset = 0
-    while True:
-        page = await client.list_common_workspace(offset=offset, limit=PAGE)
-        requests += 1
-        for ws in page.data:
-            items[ws.workspace_id] = ws
-        offset += len(page.data)
-        if not page.data or offset >= page.page.total:
-            return items, requests
+    found, requests = await _read_all(
+        lambda offset: client.list_common_workspace(offset=offset, limit=PAGE), lambda p: p.data
+    )
+    return {ws.workspace_id: ws for ws in found}, requests
 
 
 @dataclass
@@ -206,10 +215,8 @@ class _Sweeper:
         return bool(self.spaces) and all(s.checked is not None for s in self.spaces.values())
 
 
-class FleetSource:
-    """Real3D tasks active, or failed/finished in the last 24 h, in every workspace."""
-
-    key = "fleet"
+class _SweptSource:
+    """A poll source over every workspace, each looked at on the sweep's schedule."""
 
     def __init__(
         self,
@@ -218,12 +225,10 @@ class FleetSource:
         sweep_every: float = 60.0,
         workspaces_every: float = 300.0,
         budget: int = 12,
-        recent: float = RECENT,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], float] = time.time,
     ) -> None:
         self.client = client
-        self.recent = recent
         self._now = now
         self._clock = clock
         self.sweeper = _Sweeper(
@@ -233,24 +238,33 @@ class FleetSource:
             budget=budget,
             clock=clock,
         )
+
+    def sweep_meta(self) -> dict[str, Any]:
+        """How far the sweep has got, for the view."""
+        sweeper = self.sweeper
+        return {"swept": sweeper.swept, "looked": sweeper.looked, "workspaces": len(sweeper.spaces)}
+
+
+class FleetSource(_SweptSource):
+    """Real3D tasks active, or failed/finished in the last 24 h, in every workspace."""
+
+    key = "fleet"
+
+    def __init__(self, client: KooMapClient, *, recent: float = RECENT, **sweep: Any) -> None:
+        super().__init__(client, **sweep)
+        self.recent = recent
         self._rows: dict[str, dict[str, FleetTask]] = {}  # workspace id -> task id -> row
 
     def is_active(self, item: FleetTask) -> bool:
         return state_key(item.task.task_status) in ACTIVE_STATES
 
     async def _list(self, ws_id: str, **filters: Any) -> tuple[list[Real3DTask], int]:
-        tasks: list[Real3DTask] = []
-        requests = 0
-        offset = 0
-        while True:
-            page = await self.client.list_tasks_in_workspace(
+        return await _read_all(
+            lambda offset: self.client.list_tasks_in_workspace(
                 ws_id, offset=offset, limit=PAGE, **filters
-            )
-            requests += 1
-            tasks += page.tasks
-            offset += len(page.tasks)
-            if not page.tasks or offset >= page.page.total:
-                return tasks, requests
+            ),
+            lambda page: page.tasks,
+        )
 
     async def _read_active(self, ws_id: str) -> tuple[list[Real3DTask], int]:
         return await self._list(ws_id, task_status=list(ACTIVE_STATES))
@@ -311,47 +325,26 @@ class FleetSource:
         requests += sum(await asyncio.gather(*(self._sweep_one(ws_id) for ws_id in due)))
         cutoff = self._now() - self.recent
         items: dict[str, FleetTask] = {}
-        for rows in self._rows.values():
+        # In the workspace list's order, not the order the concurrent reads happened to end in:
+        # the rows of a first poll come out the same every time.
+        for rows in (self._rows[ws_id] for ws_id in spaces if ws_id in self._rows):
             for key, row in list(rows.items()):
                 ended = _stamp(row.task.update_time)
                 if not self.is_active(row) and ended is not None and ended < cutoff:
                     del rows[key]  # finished more than 24 h ago
                     continue
                 items[key] = row
-        meta = {
-            "hot": len([s for s in spaces.values() if s.hot]),
-            "swept": self.sweeper.swept,
-            "looked": self.sweeper.looked,
-            "workspaces": len(spaces),
-        }
+        meta = {"hot": len([s for s in spaces.values() if s.hot]), **self.sweep_meta()}
         return FetchResult(items, requests, meta)
 
 
-class WorkspaceCountsSource:
+class WorkspaceCountsSource(_SweptSource):
     """Per-workspace Real3D task counts: busy workspaces every cycle, idle ones swept slowly."""
 
     key = "workspace-counts"
 
-    def __init__(
-        self,
-        client: KooMapClient,
-        *,
-        sweep_every: float = 60.0,
-        workspaces_every: float = 300.0,
-        budget: int = 12,
-        clock: Callable[[], float] = time.monotonic,
-        now: Callable[[], float] = time.time,
-    ) -> None:
-        self.client = client
-        self._now = now
-        self._clock = clock
-        self.sweeper = _Sweeper(
-            client,
-            sweep_every=sweep_every,
-            workspaces_every=workspaces_every,
-            budget=budget,
-            clock=clock,
-        )
+    def __init__(self, client: KooMapClient, **sweep: Any) -> None:
+        super().__init__(client, **sweep)
         self._counts: dict[str, WorkspaceCounts] = {}
 
     def is_active(self, item: WorkspaceCounts) -> bool:
@@ -376,9 +369,4 @@ class WorkspaceCountsSource:
         requests += sum(await asyncio.gather(*(self._look(ws_id) for ws_id in [*hot, *due])))
         items = {k: v for k, v in self._counts.items() if k in spaces}
         self._counts = dict(items)
-        meta = {
-            "swept": self.sweeper.swept,
-            "looked": self.sweeper.looked,
-            "workspaces": len(spaces),
-        }
-        return FetchResult(items, requests, meta)
+        return FetchResult(items, requests, self.sweep_meta())

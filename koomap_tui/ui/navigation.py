@@ -17,16 +17,14 @@ from typing import TYPE_CHECKING, Any
 from textual.screen import Screen
 
 from koomap_tui.ui.screens.audit import AuditScreen
-from koomap_tui.ui.screens.fleet import FleetScreen
 from koomap_tui.ui.screens.history import HistoryScreen
 from koomap_tui.ui.screens.images import ImagesScreen
 from koomap_tui.ui.screens.satellite import SatelliteScreen
 from koomap_tui.ui.screens.spurs import SpursScreen
 from koomap_tui.ui.screens.subtasks import SubtasksScreen
 from koomap_tui.ui.screens.task_detail import TaskDetailScreen
-from koomap_tui.ui.screens.tasks import TasksScreen
+from koomap_tui.ui.screens.tasks import FleetScreen, TasksScreen, WatchScreen
 from koomap_tui.ui.screens.usage import UsageScreen
-from koomap_tui.ui.screens.watchlist import WatchScreen
 from koomap_tui.ui.screens.workspaces import WorkspacesScreen
 from koomap_tui.ui.tablekit import row_or_none
 

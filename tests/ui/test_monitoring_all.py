@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from koomap_tui.ui.screens import fleet as fleet_module
-from koomap_tui.ui.screens.fleet import FleetScreen
-from koomap_tui.ui.screens.task_columns import FailureDialog
+from koomap_tui.ui.screens import tasks as fleet_module
 from koomap_tui.ui.screens.task_detail import TaskDetailScreen
+from koomap_tui.ui.screens.tasks import FleetScreen
 from koomap_tui.ui.tablekit import all_rows
 from koomap_tui.ui.widgets.dialogs import ConfirmDialog
+from koomap_tui.ui.widgets.failure import FailureDialog
 from tests.ui.helpers import (
     notices,
     open_workspace,

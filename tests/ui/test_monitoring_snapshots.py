@@ -19,9 +19,9 @@ from koomap_tui.sim.server import SimServer
 from koomap_tui.ui import format as format_module
 from koomap_tui.ui.app import KooMapApp
 from koomap_tui.ui.navigation import navigate
-from koomap_tui.ui.screens import fleet as fleet_module
-from koomap_tui.ui.screens.fleet import FleetScreen
+from koomap_tui.ui.screens import tasks as fleet_module
 from koomap_tui.ui.screens.task_detail import TaskDetailScreen
+from koomap_tui.ui.screens.tasks import FleetScreen
 from koomap_tui.ui.tablekit import all_rows
 from tests.ui.conftest import make_context
 from tests.ui.helpers import open_workspace, select, table, wait_for

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from koomap_tui.ui.screens.task_detail import TaskDetailScreen
-from koomap_tui.ui.screens.watchlist import WatchScreen
+from koomap_tui.ui.screens.tasks import WatchScreen
 from koomap_tui.ui.tablekit import all_rows
 from koomap_tui.ui.widgets.dialogs import ConfirmDialog
 from tests.ui.helpers import open_workspace, screen_text, select, table, wait_for

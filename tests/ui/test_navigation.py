@@ -26,8 +26,8 @@ VIEWS: dict[str, tuple[str, str, str]] = {
     "sat": ("satellite", "SatelliteScreen", "satellite"),
     "usage": ("usage", "UsageScreen", "usage"),
     "audit": ("audit", "AuditScreen", "audit"),
-    "all": ("fleet", "FleetScreen", "all workspaces"),
-    "watch": ("watchlist", "WatchScreen", "watched"),
+    "all": ("tasks", "FleetScreen", "all workspaces"),
+    "watch": ("tasks", "WatchScreen", "watched"),
     "history": ("history", "HistoryScreen", "history"),
 }
 

@@ -33,8 +33,8 @@ from koomap_tui.services.actions import Target
 from koomap_tui.services.poller import PollSource, PollUpdate
 from koomap_tui.ui.format import inert
 from koomap_tui.ui.polling import PollUpdated
+from koomap_tui.ui.render.unreadable import UnreadableRow, tolerant_columns
 from koomap_tui.ui.screens.base import ConsoleScreen, Gate
-from koomap_tui.ui.screens.unreadable import UnreadableRow, tolerant_columns
 from koomap_tui.ui.tablekit import all_rows, refresh_rows, row_or_none
 from koomap_tui.ui.themes import state_style, theme_style
 from koomap_tui.ui.widgets.console_footer import ConsoleFooter
@@ -212,6 +212,9 @@ class ListScreen(TableControls):
     SPEC: ClassVar[ResourceSpec]
     SHOW_FRESHNESS: ClassVar[bool] = True
     QUICK_NAME: ClassVar[str] = "filter"  # what the quick filters choose, on the summary line
+    #: The flags ("[filter: … · /text]") lead the summary line: a view whose counts can fill its
+    #: two lines on 80 columns would otherwise push what hides rows off the screen.
+    FLAGS_FIRST: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # Every list's own keys first (the footer reads left to right), then the common ones,
@@ -431,7 +434,8 @@ class ListScreen(TableControls):
             if hidden:
                 flags.append(f"{hidden} marked row{'s' if hidden > 1 else ''} hidden by the filter")
         if flags:
-            items.append(Text("[" + " · ".join(flags) + "]", style="dim"))
+            flag = Text("[" + " · ".join(flags) + "]", style="dim")
+            items.insert(0 if self.FLAGS_FIRST else len(items), flag)
         self.query_one("#summary", SummaryLine).show_items(items)
 
     def summary_flags(self) -> list[str]:

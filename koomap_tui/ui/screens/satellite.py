@@ -20,14 +20,17 @@ from textual.widgets import Static
 from koomap_tui.api.models import SatelliteTask, SatelliteTaskCreate
 from koomap_tui.domain.catalog import Action, actions_for, row
 from koomap_tui.domain.policy import Kind, Op
+from koomap_tui.domain.satellite_buckets import row_buckets
 from koomap_tui.domain.states import state_key
 from koomap_tui.services.actions import Outcome, Target
 from koomap_tui.services.poller import PollUpdate
 from koomap_tui.services.sources.satellite import OverviewSatelliteSource
 from koomap_tui.ui.format import fmt_time, inert
 from koomap_tui.ui.forms.satellite import SatelliteCreateForm, ValidateDialog
+from koomap_tui.ui.render.satellite_cells import data_cell, detail_text, flag
 from koomap_tui.ui.screens.base import action_bindings
 from koomap_tui.ui.screens.listview import ListScreen, ResourceSpec
+from koomap_tui.ui.screens.tasks import OneWorkspace
 from koomap_tui.ui.widgets.progress import progress_cell
 from koomap_tui.ui.widgets.virtual_table import Column, VirtualTable
 
@@ -40,36 +43,9 @@ SATELLITE_TASKS = ResourceSpec.of(
 )
 
 
-def _flag(value: bool | None) -> str:
-    return "—" if value is None else ("1" if value else "0")
-
-
-#: The server's buckets (docs/simulator.md, SPEC §8.2 [inferred]); INIT and STOP_FAILED are in
-#: neither, so the rows name them apart and every row is counted exactly once.
-ROW_BUCKETS: tuple[tuple[str, frozenset[str]], ...] = (
-    ("finished", frozenset({"SUCCESS", "STOP_SUCCESS", "FAILED", "ARCHIVED"})),
-    ("unfinished", frozenset({"START_RUNNING", "RUNNING", "STOPPING"})),
-    ("not run (INIT)", frozenset({"INIT"})),
-    ("stop failed", frozenset({"STOP_FAILED"})),
-)
-
-
-def row_buckets(counts: dict[str, int]) -> str:
-    """ "rows 10: finished 6 · unfinished 2 · not run (INIT) 1 · stop failed 1" (adds up)."""
-    total = sum(counts.values())
-    parts = []
-    seen: set[str] = set()
-    for label, states in ROW_BUCKETS:
-        parts.append(f"{label} {sum(n for s, n in counts.items() if s in states)}")
-        seen |= states
-    other = sum(n for s, n in counts.items() if s not in seen)
-    if other:
-        parts.append(f"other {other}")
-    return f"rows {total}: " + " · ".join(parts)
-
-
-class SatelliteScreen(ListScreen):
+class SatelliteScreen(OneWorkspace, ListScreen):
     BREADCRUMB = "satellite"
+    VIEW = "sat"
     DEFAULT_CSS = """
     SatelliteScreen #detail { height: auto; max-height: 4; padding: 0 1; background: $panel; }
     """
@@ -82,11 +58,7 @@ class SatelliteScreen(ListScreen):
     ]
 
     def __init__(self, workspace_id: str, workspace_name: str | None = None) -> None:
-        super().__init__()
-        self.workspace_id = workspace_id
-        self.workspace_name = workspace_name or workspace_id
-        self.view_key = f"sat:{workspace_id}"
-        self.overview: Any = None
+        super().__init__(workspace_id, workspace_name)
         self.counts: Any = None
         self._focus_after_poll: str | None = None
 
@@ -100,20 +72,13 @@ class SatelliteScreen(ListScreen):
             Column("frozen", "Frozen", 6, priority=5, render=lambda t: Text("FROZEN", style="bold reverse") if t.frozen else Text("")),
             Column("progress", "Progress", 16, render=lambda t: progress_cell(t.task_progress, 10), sort_key=lambda t: t.task_progress if t.task_progress is not None else -1.0),
             Column("level", "Lvl", 3, priority=6, render=lambda t: Text(inert(state_key(t.production_level)) if t.production_level else "—")),
-            Column("data", "Data (alias / ids)", 24, min_width=16, priority=4, render=self._render_data),
-            Column("cliptile", "Clip/Tile", 9, priority=7, render=lambda t: Text(f"{_flag(t.is_clip)}/{_flag(t.is_tile)}")),
+            Column("data", "Data (alias / ids)", 24, min_width=16, priority=4, render=data_cell),
+            Column("cliptile", "Clip/Tile", 9, priority=7, render=lambda t: Text(f"{flag(t.is_clip)}/{flag(t.is_tile)}")),
             Column("created", "Created", 16, priority=8, render=lambda t: Text(fmt_time(t.create_time)), sort_key=lambda t: t.create_time.timestamp() if t.create_time else 0),
             Column("start", "Exec start", 16, priority=3, render=lambda t: Text(fmt_time(t.exec_start_time))),
             Column("stop", "Exec stop", 16, priority=2, render=lambda t: Text(fmt_time(t.exec_stop_time))),
             Column("fail", "Fail message", 30, min_width=20, priority=1, render=lambda t: Text(inert(t.fail_message or ""), style="red")),
         ]  # fmt: skip
-
-    def _render_data(self, task: SatelliteTask) -> Text:
-        alias = inert(task.origin_data_alias) if task.origin_data_alias else ""
-        ids = inert(task.data_id or "")
-        if alias and ids:
-            return Text(f"{alias} · {ids}")
-        return Text(alias or ids or "—")
 
     def make_source(self) -> OverviewSatelliteSource:
         self.kapp.current_workspace = (self.workspace_id, self.workspace_name)
@@ -123,7 +88,7 @@ class SatelliteScreen(ListScreen):
         if self._focus_after_poll and self.table.move_cursor_to_key(self._focus_after_poll):
             self._focus_after_poll = None
         self._update_detail()
-        self.overview = update.meta.get("overview", self.overview)
+        super().polled(update)
         self.counts = update.meta.get("counts", self.counts)
 
     def summary_items(self) -> list[Text]:
@@ -155,10 +120,6 @@ class SatelliteScreen(ListScreen):
     def summary_flags(self) -> list[str]:
         return ["archived shown (A)" if self.include_archived else "archived hidden (A)"]
 
-    @property
-    def include_archived(self) -> bool:
-        return self.source is not None and self.source.include_archived
-
     def parent_targets(self) -> list[Target]:
         return [Target(Kind.WORKSPACE, self.workspace_id, "", label=self.workspace_name)]
 
@@ -181,36 +142,9 @@ class SatelliteScreen(ListScreen):
         self._update_detail()
 
     def _update_detail(self) -> None:
-        """The cursor task's long fields, which do not fit the table: ids, failure, product."""
+        """The cursor task's long fields, which do not fit the table."""
         task = self.current()
-        text = Text(no_wrap=False)
-        if task is not None:
-            text.append(f"{task.task_id}", style="bold")
-            text.append(f" · {state_key(task.task_type) if task.task_type else 'ORSIP'}")
-            if task.creator:
-                text.append(f" · by {inert(task.creator)}")
-            text.append(f" · data {inert(task.data_id or '—')}")
-            if task.shape_id:
-                text.append(f" · shape {inert(task.shape_id)}")
-            if task.task_description:
-                text.append(f" · {inert(task.task_description)}", style="italic")
-            if task.image_url:
-                text.append(f"\nproduct: {inert(task.image_url)}")
-            if task.frozen:
-                text.append(
-                    "\nFROZEN: the task is frozen (e.g. the account is frozen)", style="bold"
-                )
-            if task.fail_message:
-                text.append(f"\nfailed: {inert(task.fail_message)}", style="bold red")
-        self.query_one("#detail", Static).update(text)
-
-    def action_toggle_archived(self) -> None:
-        if self.source is None:
-            return
-        self.source.include_archived = not self.source.include_archived
-        self.poller.refresh_now()
-        self.update_summary()
-        self.notify("archived tasks " + ("shown" if self.include_archived else "hidden"))
+        self.query_one("#detail", Static).update(Text() if task is None else detail_text(task))
 
     def action_validate(self) -> None:
         task = self.current()

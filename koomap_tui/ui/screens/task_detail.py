@@ -35,8 +35,8 @@ from koomap_tui.ui.render.task_card import links_text, task_card, timeline_table
 from koomap_tui.ui.screens.audit import AuditScreen
 from koomap_tui.ui.screens.base import ConsoleScreen, action_bindings
 from koomap_tui.ui.screens.listview import ResourceSpec
-from koomap_tui.ui.screens.task_columns import show_failure
 from koomap_tui.ui.widgets.console_footer import ConsoleFooter
+from koomap_tui.ui.widgets.failure import show_failure
 from koomap_tui.ui.widgets.freshness import FreshnessBar
 from koomap_tui.ui.widgets.header_bar import HeaderBar
 

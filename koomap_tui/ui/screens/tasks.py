@@ -1,135 +1,279 @@
-"""The task table: Real3D modeling tasks of one workspace, live."""
+"""The Real3D task tables: one workspace's tasks, live (`TasksScreen`), and two over several
+workspaces, whose rows say their workspace:
+
+* `:all` (and `0` on the task table), `FleetScreen`: every task that is active, or failed or
+  finished in the last 24 h, in every workspace (`services.fleet.FleetSource`);
+* `:watch`, `WatchScreen`: the watched tasks (`w` on any task table). The rows come from the
+  app's own watched-tasks poller (the same source key, so no second poller and no extra
+  request); a task unwatched here leaves the list at the next poll.
+
+Every task action is on each; a target carries its own workspace id, so a marked set may span
+workspaces. Enter opens the task's detail in its workspace.
+"""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import dataclasses
+import time
+from collections import Counter
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
+from textual import events, work
 from textual.binding import Binding
 
+from koomap_tui.api.errors import KooMapError
 from koomap_tui.api.models import Real3DTask
-from koomap_tui.domain.policy import Kind
-from koomap_tui.domain.states import state_info, state_key
+from koomap_tui.domain.states import state_key
+from koomap_tui.services.actions import Target
+from koomap_tui.services.fleet import FleetSource, list_all_workspaces
 from koomap_tui.services.poller import PollUpdate
 from koomap_tui.services.sources import Real3DTaskSource
-from koomap_tui.ui.format import duration_between, fmt_duration, fmt_percent, fmt_time, inert
+from koomap_tui.services.sources.real3d import WatchedTasksSource
+from koomap_tui.ui.format import inert
+from koomap_tui.ui.render.task_cells import history_flag, server_counts, state_counts, task_columns
+from koomap_tui.ui.render.unreadable import UnreadableRow
 from koomap_tui.ui.screens.base import action_bindings
 from koomap_tui.ui.screens.listview import ListScreen
-from koomap_tui.ui.screens.task_columns import (
-    FAILURE_KEY,
-    WatchMarks,
-    history_flag,
-    monitoring_columns,
-    name_cell,
-    show_failure,
+from koomap_tui.ui.screens.task_detail import (
+    TASK_ACTIONS,
+    TASKS,
+    TaskDetailScreen,
+    TaskMixin,
+    task_attrs,
 )
-from koomap_tui.ui.screens.task_detail import TASK_ACTIONS, TASKS, TaskDetailScreen, TaskMixin
 from koomap_tui.ui.tablekit import refresh_rows, row_or_none
-from koomap_tui.ui.themes import state_style
-from koomap_tui.ui.widgets.progress import progress_cell
+from koomap_tui.ui.widgets.failure import show_failure
 from koomap_tui.ui.widgets.virtual_table import Column
 
+if TYPE_CHECKING:
+    _ListScreen = ListScreen
+else:
+    _ListScreen = object  # a mixin: a list view's bindings come from the view itself
 
-def _num(value: Any) -> float:
-    return float(value) if value is not None else -1.0
-
-
-def _stage(task: Real3DTask) -> Text:
-    return Text(f"{task.complete_stage or 0}/{task.total_stage}" if task.total_stage else "—")
-
-
-def _run_time(t: Real3DTask) -> float | None:
-    return duration_between(t.exec_start_time, t.exec_stop_time, updated=t.update_time)
+ATTR_WORKSPACE = "workspace_id"
 
 
-class TasksScreen(WatchMarks, TaskMixin, ListScreen):
-    BREADCRUMB = "tasks"
-    SPEC = TASKS
-    ACTIONS = TASK_ACTIONS
-    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
-        *action_bindings(TASK_ACTIONS),
-        Binding("w", "watch", "Watch"),
-        FAILURE_KEY,
-        Binding("0", "all_workspaces", "All workspaces", show=False),
-        Binding("A", "toggle_archived", "Show / hide archived", show=False),
-    ]
+def wall_clock() -> float:
+    """What "the last 24 h" is measured from (tests set it to the simulator's clock)."""
+    return time.time()
+
+
+def workspace_of(row: Any) -> str:
+    return str(getattr(row, "workspace_id", None) or "")
+
+
+FLEET = dataclasses.replace(
+    TASKS,
+    table_id="fleet",
+    empty_text="(no task active, failed or finished in the last 24 h)",
+    attrs=lambda row: {**task_attrs(row), ATTR_WORKSPACE: workspace_of(row)},
+    search=lambda t: f"{t.task_name or ''} {t.task_id} {getattr(t, 'workspace_name', '')}",
+)
+WATCHED = dataclasses.replace(
+    TASKS, table_id="watched", empty_text="(nothing watched: w on a task watches it)"
+)
+
+
+class OneWorkspace(_ListScreen):
+    """A table of one workspace's tasks (Real3D or satellite): the view is that workspace's,
+    and each poll brings the server's overview of it."""
+
+    VIEW: ClassVar[str]  # the view key's prefix
 
     def __init__(self, workspace_id: str, workspace_name: str | None = None) -> None:
         super().__init__()
         self.workspace_id = workspace_id
         self.workspace_name = workspace_name or workspace_id
-        self.view_key = f"tasks:{workspace_id}"
-        self._overview: Any = None
-
-    def columns(self) -> list[Column]:
-        return [
-            Column("name", "Name", 22, min_width=14, max_width=40, render=lambda t: name_cell(self.kapp, t), sort_key=lambda t: (t.task_name or "").lower()),
-            Column("state", "State", 16, render=self.state_cell, sort_key=lambda t: state_key(t.task_status)),
-            Column("progress", "Progress", 15, render=lambda t: progress_cell(t.task_progress, 10), sort_key=lambda t: _num(t.task_progress)),
-            Column("stage", "Stage", 6, align="right", render=_stage, sort_key=lambda t: (t.complete_stage or 0, t.total_stage or 0)),
-            Column("at", "AT", 5, align="right", priority=4, render=lambda t: Text(fmt_percent(t.at_progress)), sort_key=lambda t: _num(t.at_progress)),
-            Column("modeling", "Model", 5, priority=5, render=lambda t: Text(inert(state_key(t.modeling_type)))),
-            Column("type", "Type", 6, priority=6, render=lambda t: Text(inert(state_key(t.task_type)).replace("REAL3D-", ""))),
-            Column("created", "Created", 16, priority=7, render=lambda t: Text(fmt_time(t.create_time)), sort_key=lambda t: t.create_time.timestamp() if t.create_time else 0),
-            Column("updated", "Updated", 16, priority=2, render=lambda t: Text(fmt_time(t.update_time)), sort_key=lambda t: t.update_time.timestamp() if t.update_time else 0),
-            Column("duration", "Duration", 8, align="right", priority=3, render=lambda t: Text(fmt_duration(_run_time(t))), sort_key=lambda t: _run_time(t) or 0),
-            *monitoring_columns(self.kapp),
-        ]  # fmt: skip
-
-    def make_source(self) -> Real3DTaskSource:
-        self.kapp.current_workspace = (self.workspace_id, self.workspace_name)
-        return Real3DTaskSource(self.kapp.ctx.client, self.workspace_id)
+        self.view_key = f"{self.VIEW}:{workspace_id}"
+        self.overview: Any = None
 
     def polled(self, update: PollUpdate[Any]) -> None:
-        self._overview = update.meta.get("overview", self._overview)
+        self.overview = update.meta.get("overview", self.overview)
 
-    def summary_items(self) -> list[Text]:
-        items: list[Text] = []
-        ov = self._overview
-        if ov is not None:
-            counts = zip(
-                ("total", "running", "success", "failed", "archived"),
-                (ov.total_count, ov.running_count, ov.success_count, ov.failed_count, ov.archived_count),
-                strict=True,
-            )  # fmt: skip
-            items.extend(Text(f"{label} {n}") for label, n in counts)
-        variables = self.app.theme_variables
-        for state, n in sorted(self.state_counts().items()):
-            info = state_info(Kind.REAL3D_TASK, state)
-            items.append(
-                Text(f"{info.glyph} {inert(state)} {n}", style=state_style(variables, info.slug))
-            )
-        return items
-
-    def summary_flags(self) -> list[str]:
-        archived = self.source is not None and self.source.include_archived
-        return (["+archived"] if archived else []) + history_flag(self.kapp)
-
-    def open_row(self, row: Any) -> None:
-        self.app.push_screen(TaskDetailScreen(self.workspace_id, row, self.source))
-
-    def task_of(self, task_id: str) -> Real3DTask | None:
-        return row_or_none(self.table, task_id)  # type: ignore[no-any-return]
-
-    def focus_task(self, task_id: str) -> bool:
-        return self.table.move_cursor_to_key(task_id)
+    @property
+    def include_archived(self) -> bool:
+        return self.source is not None and bool(self.source.include_archived)
 
     def action_toggle_archived(self) -> None:
         if self.source is None:
             return
         self.source.include_archived = not self.source.include_archived
-        self.source.force_full = True
+        self.source.force_full = True  # a source read incrementally reads whole again
         self.poller.refresh_now()
-        self.notify("archived tasks " + ("shown" if self.source.include_archived else "hidden"))
+        self.update_summary()
+        self.notify("archived tasks " + ("shown" if self.include_archived else "hidden"))
+
+
+class TaskTable(TaskMixin, ListScreen):
+    """What the task tables do alike. `MANY`: the rows come from several workspaces; a
+    Workspace column says whose each is, in the room of the columns only one workspace's
+    table has (AT, model, type, created, duration)."""
+
+    MANY: ClassVar[bool] = True
+    FLAGS_FIRST = True
+    ACTIONS = TASK_ACTIONS
+    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
+        *action_bindings(TASK_ACTIONS),
+        Binding("w", "watch", "Watch"),
+        Binding("f", "failure", "Failure reason"),
+    ]
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        """The watch marks as they are now (`w` on the detail or on another view)."""
+        super().on_screen_resume(event)
+        self.table.invalidate_rows(self.table.keys_in_order())
+
+    def base_task(self, row: Any) -> Real3DTask:
+        return row  # type: ignore[no-any-return]
+
+    def row_workspace(self, row: Any) -> str:
+        return workspace_of(row)
+
+    def ws_name(self, row: Any) -> str:
+        ws = self.row_workspace(row)
+        return self.kapp.workspace_names.get(ws, ws)
+
+    def columns(self) -> list[Column]:
+        app, many = self.kapp, self.ws_name if self.MANY else None
+        return task_columns(app.watches, app.ctx.history, self.state_cell, many)
+
+    def call_args(self) -> dict[str, Any]:
+        return {}
+
+    def target_args(self, target: Target) -> dict[str, Any]:
+        workspace = target.attrs.get(ATTR_WORKSPACE)
+        if not workspace:
+            row = row_or_none(self.table, target.id)
+            workspace = "" if row is None else self.row_workspace(row)
+        return {"workspace_id": workspace}
+
+    def task_of(self, task_id: str) -> Real3DTask | None:
+        row = row_or_none(self.table, task_id)
+        return None if row is None else self.base_task(row)
+
+    def summary_items(self) -> list[Text]:
+        """The counts by state of the rows the filter shows, which add up to the number they
+        follow ("rows 1 of 9" while a filter hides some)."""
+        table = self.table
+        shown = [table.get_row(k) for k in table.keys_in_order()]
+        counts = Counter(
+            state_key(r.task_status) for r in shown if not isinstance(r, UnreadableRow)
+        )
+        hidden = table.total_row_count - len(shown)
+        head = f"rows {len(shown)}" + (f" of {table.total_row_count}" if hidden else "")
+        if self.MANY:
+            head += f" in {len({self.row_workspace(r) for r in shown})} workspace(s)"
+        unreadable = len(shown) - counts.total()
+        return state_counts(head, counts, unreadable, self.app.theme_variables)
+
+    def summary_flags(self) -> list[str]:
+        return history_flag(self.kapp.ctx.history)
+
+    def open_row(self, row: Any) -> None:
+        ws = self.row_workspace(row)
+        self.kapp.current_workspace = (ws, self.ws_name(row))
+        source = self.source if isinstance(self.source, Real3DTaskSource) else None
+        self.app.push_screen(TaskDetailScreen(ws, self.base_task(row), source))
 
     def action_watch(self) -> None:
-        task = self.current()
-        if task is not None:
-            self.watch_task(task)
-            refresh_rows(self.table, {task.task_id})
+        row = self.current()
+        if row is None:
+            return
+        name = row.task_name or row.task_id
+        watched = self.kapp.toggle_watch(
+            self.row_workspace(row), row.task_id, name, state_key(row.task_status)
+        )
+        self.notify(("watching " if watched else "stopped watching ") + inert(row.task_name))
+        refresh_rows(self.table, {row.task_id})
 
     def action_failure(self) -> None:
         show_failure(self, self.current())
 
+
+class TasksScreen(OneWorkspace, TaskTable):
+    BREADCRUMB = "tasks"
+    VIEW = "tasks"
+    MANY = False
+    SPEC = TASKS
+    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
+        Binding("0", "all_workspaces", "All workspaces", show=False),
+        Binding("A", "toggle_archived", "Show / hide archived", show=False),
+    ]
+
+    def row_workspace(self, row: Any) -> str:
+        return self.workspace_id
+
+    def ws_name(self, row: Any) -> str:
+        return self.workspace_name
+
+    def make_source(self) -> Real3DTaskSource:
+        self.kapp.current_workspace = (self.workspace_id, self.workspace_name)
+        return Real3DTaskSource(self.kapp.ctx.client, self.workspace_id)
+
+    def summary_items(self) -> list[Text]:
+        rows = super().summary_items()
+        return rows if self.overview is None else [*rows, server_counts(self.overview)]
+
+    def summary_flags(self) -> list[str]:
+        return (["+archived"] if self.include_archived else []) + super().summary_flags()
+
+    def focus_task(self, task_id: str) -> bool:
+        return self.table.move_cursor_to_key(task_id)
+
     def action_all_workspaces(self) -> None:
         self.kapp.navigate("all")
+
+
+class FleetScreen(TaskTable):
+    BREADCRUMB = "all workspaces"
+    view_key = "all"
+    SPEC = FLEET
+
+    def base_task(self, row: Any) -> Real3DTask:
+        return row.task  # type: ignore[no-any-return]
+
+    def ws_name(self, row: Any) -> str:
+        return str(row.workspace_name or row.workspace_id)
+
+    def make_source(self) -> FleetSource:
+        return FleetSource(self.kapp.ctx.client, now=lambda: wall_clock())
+
+
+class WatchScreen(TaskTable):
+    BREADCRUMB = "watched"
+    view_key = "watch"
+    SPEC = WATCHED
+    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
+        Binding("w", "watch", "Unwatch"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._names: dict[str, str] = {}
+
+    def row_workspace(self, row: Any) -> str:
+        watch = self.kapp.watches.get(row.task_id)
+        return watch.workspace_id if watch is not None else str(row.workspace_id or "")
+
+    def ws_name(self, row: Any) -> str:
+        ws = self.row_workspace(row)
+        return self.kapp.workspace_names.get(ws) or self._names.get(ws) or ws
+
+    def make_source(self) -> WatchedTasksSource:
+        return WatchedTasksSource(self.kapp.ctx.client, self.kapp)
+
+    def mounted(self) -> None:
+        wanted = {w.workspace_id for w in self.kapp.watches.values()}
+        if wanted - set(self.kapp.workspace_names):
+            self.read_names()
+
+    @work(exclusive=True, exit_on_error=False, group="names")
+    async def read_names(self) -> None:
+        """The workspace column shows names: read them once when the app does not know them."""
+        try:
+            spaces, _ = await list_all_workspaces(self.kapp.ctx.client)
+        except KooMapError:
+            return  # the ids stay shown
+        self._names = {k: ws.workspace_name or k for k, ws in spaces.items()}
+        refresh_rows(self.table, set(self.table.keys_in_order()))
