@@ -328,7 +328,7 @@ async def test_large_satellite_list_reads_the_viewport_first(make_scale_app: Any
         screen.action_tab("images")
         t = screen.table_for("images")
         await wait_for(pilot, lambda: t.total_row_count == SCALE_IMAGES)
-        source = screen.sources["images"]
+        source = screen.panels["t-images"].source
         assert len(source.read_at) < source.page_count  # not everything at once
         t.focus()
         await pilot.press("end")
@@ -339,7 +339,7 @@ async def test_large_satellite_list_reads_the_viewport_first(make_scale_app: Any
         assert isinstance(last, ImageRow)
         middle = source.page_count // 2
         assert source.read_at[last_page] <= source.read_at.get(middle, 10**9)
-        poller = screen.pollers["images"]
+        poller = screen.panels["t-images"].poller
         assert poller.total_requests <= poller.cycles * source.budget
 
 
@@ -368,7 +368,7 @@ async def grow_and_shrink(screen: ImagesScreen) -> None:
     t = screen.table_for("images")
     n = t.total_row_count
     first_row = t.get_row(position_key(0))
-    items = dict(screen.pollers["images"].items)
+    items = dict(screen.panels["t-images"].poller.items)
     extra = {
         position_key(n + i): ImageInfo.model_validate(
             {"image_id": f"new{i}", "image_name": f"new_{i}", "image_status": "1"}
