@@ -307,6 +307,33 @@ async def test_delete_product_asks_for_the_name_and_is_audited(dl_app: Any, tmp_
         assert record["outcome"] == "ok" and record["targets"] == [row.id]
 
 
+async def test_a_products_pending_mark_goes_when_the_poll_shows_it_moved(dl_app: Any) -> None:
+    """Products and refined products share one table keyed "p:…" and "r:…": the poll clears an
+    item's pending mark by its own kind and id, not by its table key."""
+    async with dl_app.run_test(size=(180, 45)) as pilot:
+        screen = await open_data(pilot, "products")
+        row = put_cursor(screen, "products", product_in("available", Kind.REFINE_PRODUCT))
+        await pilot.pause()
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, TypedConfirmDialog))
+        pilot.app.screen.query_one("#typed", Input).value = row.name
+        await pilot.pause()
+        runner = pilot.app.ctx.runner
+        seen: list[tuple[Kind, str]] = []
+        observe = runner.observe
+
+        def observed(kind: Kind, item_id: str, state: str | None) -> None:
+            seen.append((kind, item_id))
+            observe(kind, item_id, state)
+
+        runner.observe = observed
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: (Kind.REFINE_PRODUCT, row.id) in seen)
+        await wait_for(pilot, lambda: runner.pending_for(Kind.REFINE_PRODUCT, row.id) is None)
+        t = screen.table_for("products")
+        assert not any("⏳" in words or "deleting?" in words for words in state_words(t))
+
+
 async def test_read_only_still_downloads_but_never_deletes(make_app: Any, tmp_path: Path) -> None:
     app = make_app(read_only=True, download_dir=tmp_path / "dl")
     async with app.run_test(size=(180, 45)) as pilot:

@@ -316,9 +316,8 @@ class ConsoleScreen(Screen[None]):
             if hidden:
                 question += f"\n{hidden} of them hidden by the filter."
 
-        def answered(ok: bool | None) -> None:
-            if ok:
-                self.execute(action, targets, params)
+        def run(_: object) -> None:
+            self.execute(action, targets, params)
 
         if action.confirm is Confirm.TYPED:
             single = len(targets) == 1
@@ -329,9 +328,18 @@ class ConsoleScreen(Screen[None]):
                 else f"{action.name} {len(targets)} {noun}s"
             )
             prompt = f"{question} Type its name:" if single else f"{question} Type '{expected}':"
-            self.app.push_screen(TypedConfirmDialog(prompt, expected), answered)
+            self.ask(TypedConfirmDialog(prompt, expected), run)
         else:
-            self.app.push_screen(ConfirmDialog(question, danger=action.dangerous), answered)
+            self.ask(ConfirmDialog(question, danger=action.dangerous), run)
+
+    def ask(self, dialog: Screen[Any], then: Callable[[Any], object]) -> None:
+        """Show `dialog`; `then(answer)` when it is answered yes (or with a value)."""
+
+        def answered(answer: Any) -> None:
+            if answer:
+                then(answer)
+
+        self.app.push_screen(dialog, answered)
 
     @work(exclusive=False, exit_on_error=False, group="actions")
     async def execute(self, action: Action, targets: list[Target], params: dict[str, Any]) -> None:

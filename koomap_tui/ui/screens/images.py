@@ -435,13 +435,11 @@ class ImagesScreen(ListScreen):
             return
         size = row.size if isinstance(row, ProductRow) else None
         if not confirmed and size is not None and size > ASK_BEFORE_DOWNLOAD_BYTES:
-
-            def large(ok: bool | None) -> None:
-                if ok:
-                    self.download(row, confirmed=True)
-
             question = f"Download {inert(request.label)} ({fmt_bytes(size)}) to {request.dest_dir}?"
-            self.app.push_screen(ConfirmDialog(question, "Large download"), large)
+            self.ask(
+                ConfirmDialog(question, "Large download"),
+                lambda _: self.download(row, confirmed=True),
+            )
             return
         existing = self.downloads.existing(request)
         if not existing:
@@ -452,12 +450,10 @@ class ImagesScreen(ListScreen):
             f"{len(existing)} file(s) of {inert(request.label)} already exist in {where}. "
             "Overwrite them?"
         )
-
-        def answered(ok: bool | None) -> None:
-            if ok:
-                self._start_download(request, overwrite=True)
-
-        self.app.push_screen(ConfirmDialog(question, "Overwrite?", danger=True), answered)
+        self.ask(
+            ConfirmDialog(question, "Overwrite?", danger=True),
+            lambda _: self._start_download(request, overwrite=True),
+        )
 
     def _start_download(self, request: DownloadRequest, *, overwrite: bool) -> None:
         try:

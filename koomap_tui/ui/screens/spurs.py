@@ -27,7 +27,7 @@ from koomap_tui.api.models import Real3DTask, SpurInfo, SpurInfoDetail
 from koomap_tui.domain.catalog import Action, actions_for
 from koomap_tui.domain.gcp_import import GcpImportError
 from koomap_tui.domain.policy import Kind, Op
-from koomap_tui.domain.states import state_info, state_key
+from koomap_tui.domain.states import state_key
 from koomap_tui.services.actions import Outcome, Target
 from koomap_tui.services.poller import PollUpdate
 from koomap_tui.services.sources import Real3DTaskSource
@@ -48,7 +48,7 @@ from koomap_tui.ui.screens.base import action_bindings
 from koomap_tui.ui.screens.listview import ListScreen, Panel, ResourceSpec
 from koomap_tui.ui.screens.task_detail import TASKS
 from koomap_tui.ui.tablekit import all_rows, refresh_rows, row_or_none
-from koomap_tui.ui.themes import state_style, theme_style
+from koomap_tui.ui.themes import theme_style
 from koomap_tui.ui.widgets.console_footer import ConsoleFooter
 from koomap_tui.ui.widgets.freshness import FreshnessBar
 from koomap_tui.ui.widgets.header_bar import HeaderBar
@@ -346,13 +346,11 @@ class SpursScreen(ListScreen):
     def update_summary(self) -> None:
         t = self.task_obj
         variables = self.app.theme_variables
-        state = state_key(t.task_status)
-        info = state_info(Kind.REAL3D_TASK, state)
         text = Text.assemble(
             ("Spurs of ", "bold"),
             (inert(t.task_name or t.task_id), "bold"),
             f"  ·  {inert(state_key(t.task_type)) or '?'}  ·  ",
-            (f"{info.glyph} {inert(state)}", state_style(variables, info.slug)),
+            self.state_text(Kind.REAL3D_TASK, t.task_id, t.task_status),
             f"  ·  has spurs: {'yes' if t.has_marker else 'no'}",
         )
         decision = self.kapp.ctx.runner.decide(self.task_target(), Op.EDIT_SPURS)
@@ -385,25 +383,23 @@ class SpursScreen(ListScreen):
         return True
 
     def action_open_image(self) -> None:
-        def answered(code: str | None) -> None:
-            if not code:
-                return
-            added = self.remember_image(code)
-            self.images_table.move_cursor_to_key(code)
-            self._filter_spurs()
-            if added:
-                self.poller.refresh_now()
-            self.update_summary()
-
-        self.app.push_screen(
+        self.ask(
             PromptDialog(
                 "Open an image",
                 "Image code (the API cannot list a task's images; codes come from the image "
                 "set or from spurs already placed):",
                 placeholder="1790000000000000001",
             ),
-            answered,
+            self.open_image,
         )
+
+    def open_image(self, code: str) -> None:
+        added = self.remember_image(code)
+        self.images_table.move_cursor_to_key(code)
+        self._filter_spurs()
+        if added:
+            self.poller.refresh_now()
+        self.update_summary()
 
     def action_forget_image(self) -> None:
         """Drop a (mistyped) image code from the known list; nothing changes in the cloud."""
@@ -435,18 +431,13 @@ class SpursScreen(ListScreen):
             )
         t = self.task_obj
 
-        def submitted(body: SpurInfo | None) -> None:
-            if body is not None:
-                proceed({"body": body, "done": f"spur added on image {inert(body.image_code)}"})
+        def submitted(body: SpurInfo) -> None:
+            proceed({"body": body, "done": f"spur added on image {inert(body.image_code)}"})
 
-        self.app.push_screen(SpurForm(t.task_id, t.task_name or t.task_id, prefill), submitted)
+        self.ask(SpurForm(t.task_id, t.task_name or t.task_id, prefill), submitted)
 
     def action_import_points(self) -> None:
-        def answered(path: str | None) -> None:
-            if path:
-                self.import_points(path)
-
-        self.app.push_screen(
+        self.ask(
             PromptDialog(
                 "Import control points",
                 "CSV/TXT file with columns name, x (longitude), y (latitude), height, accuracy; "
@@ -454,7 +445,7 @@ class SpursScreen(ListScreen):
                 "refused as a whole. The import replaces the current list.",
                 placeholder="~/survey/gcp.csv",
             ),
-            answered,
+            self.import_points,
         )
 
     def import_points(self, path_text: str) -> None:
