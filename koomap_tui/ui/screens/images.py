@@ -111,16 +111,10 @@ class ImagesScreen(ListScreen):
     BREADCRUMB = "data"
     view_key = "images"
     SPECS = (FOLDERS, PRODUCTS, IMAGES)
-    KEYS: ClassVar[list[Binding]] = []
     BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
-        Binding("escape", "back", "Back", show=False),
         *action_bindings(ACTIONS),
         Binding("c", "cancel_download", "Cancel dl"),
         Binding("C", "clear_downloads", "Clear done", show=False),
-        Binding("r", "refresh", "Refresh"),
-        Binding("slash", "filter", "Filter", key_display="/"),
-        Binding("o", "sort_next", "Sort by next column", show=False),
-        Binding("O", "sort_reverse", "Reverse sort", show=False),
         Binding("1", "tab('folders')", "Image sets", show=False),
         Binding("2", "tab('products')", "Products", show=False),
         Binding("3", "tab('images')", "Satellite", show=False),
