@@ -418,3 +418,32 @@ async def grow_and_shrink(screen: ImagesScreen) -> None:
     screen._apply_images(shrunk)
     assert t.total_row_count == n - 1
     assert position_key(n - 1) not in t
+
+
+async def test_a_tab_keeps_its_own_filter_and_says_what_it_hides_of_its_marks(dl_app: Any) -> None:
+    """Each data tab is a table of the one list view: its marks, and the marks its filter hides,
+    are on the summary line; another tab's filter does not apply to it (issue 11 §1.4)."""
+    async with dl_app.run_test(size=(180, 45)) as pilot:
+        screen = await open_data(pilot, "products")
+        t = screen.table_for("products")
+        row = put_cursor(screen, "products", product_in("available"))
+        t.focus()
+        await pilot.press("space")
+        await wait_for(pilot, lambda: "1 marked" in screen_text(pilot))
+        await pilot.press("slash", *"zzz-no-such-name", "enter")
+        await wait_for(pilot, lambda: t.row_count == 0)
+        await wait_for(pilot, lambda: "1 marked row hidden by the filter" in screen_text(pilot))
+        assert screen.hidden_ids() == {product_key_of(row)}
+        screen.action_tab("folders")
+        await wait_for(pilot, lambda: screen.active_tab == "folders")
+        folders = screen.table_for("folders")
+        await wait_for(pilot, lambda: "marked" not in screen_text(pilot))
+        assert folders.row_count == folders.total_row_count > 0
+        assert "zzz" not in screen_text(pilot)
+        screen.action_tab("products")
+        await wait_for(pilot, lambda: "/zzz-no-such-name" in screen_text(pilot))
+        assert t.row_count == 0
+
+
+def product_key_of(row: ProductRow) -> str:
+    return f"{'p' if row.kind is Kind.PRODUCT else 'r'}:{row.id}"
