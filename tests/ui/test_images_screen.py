@@ -307,6 +307,33 @@ async def test_delete_product_asks_for_the_name_and_is_audited(dl_app: Any, tmp_
         assert record["outcome"] == "ok" and record["targets"] == [row.id]
 
 
+async def test_a_products_pending_mark_goes_when_the_poll_shows_it_moved(dl_app: Any) -> None:
+    """Products and refined products share one table keyed "p:…" and "r:…": the poll clears an
+    item's pending mark by its own kind and id, not by its table key."""
+    async with dl_app.run_test(size=(180, 45)) as pilot:
+        screen = await open_data(pilot, "products")
+        row = put_cursor(screen, "products", product_in("available", Kind.REFINE_PRODUCT))
+        await pilot.pause()
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, TypedConfirmDialog))
+        pilot.app.screen.query_one("#typed", Input).value = row.name
+        await pilot.pause()
+        runner = pilot.app.ctx.runner
+        seen: list[tuple[Kind, str]] = []
+        observe = runner.observe
+
+        def observed(kind: Kind, item_id: str, state: str | None) -> None:
+            seen.append((kind, item_id))
+            observe(kind, item_id, state)
+
+        runner.observe = observed
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: (Kind.REFINE_PRODUCT, row.id) in seen)
+        await wait_for(pilot, lambda: runner.pending_for(Kind.REFINE_PRODUCT, row.id) is None)
+        t = screen.table_for("products")
+        assert not any("⏳" in words or "deleting?" in words for words in state_words(t))
+
+
 async def test_read_only_still_downloads_but_never_deletes(make_app: Any, tmp_path: Path) -> None:
     app = make_app(read_only=True, download_dir=tmp_path / "dl")
     async with app.run_test(size=(180, 45)) as pilot:
@@ -328,7 +355,7 @@ async def test_large_satellite_list_reads_the_viewport_first(make_scale_app: Any
         screen.action_tab("images")
         t = screen.table_for("images")
         await wait_for(pilot, lambda: t.total_row_count == SCALE_IMAGES)
-        source = screen.sources["images"]
+        source = screen.panels["t-images"].source
         assert len(source.read_at) < source.page_count  # not everything at once
         t.focus()
         await pilot.press("end")
@@ -339,7 +366,7 @@ async def test_large_satellite_list_reads_the_viewport_first(make_scale_app: Any
         assert isinstance(last, ImageRow)
         middle = source.page_count // 2
         assert source.read_at[last_page] <= source.read_at.get(middle, 10**9)
-        poller = screen.pollers["images"]
+        poller = screen.panels["t-images"].poller
         assert poller.total_requests <= poller.cycles * source.budget
 
 
@@ -368,7 +395,7 @@ async def grow_and_shrink(screen: ImagesScreen) -> None:
     t = screen.table_for("images")
     n = t.total_row_count
     first_row = t.get_row(position_key(0))
-    items = dict(screen.pollers["images"].items)
+    items = dict(screen.panels["t-images"].poller.items)
     extra = {
         position_key(n + i): ImageInfo.model_validate(
             {"image_id": f"new{i}", "image_name": f"new_{i}", "image_status": "1"}
@@ -391,3 +418,32 @@ async def grow_and_shrink(screen: ImagesScreen) -> None:
     screen._apply_images(shrunk)
     assert t.total_row_count == n - 1
     assert position_key(n - 1) not in t
+
+
+async def test_a_tab_keeps_its_own_filter_and_says_what_it_hides_of_its_marks(dl_app: Any) -> None:
+    """Each data tab is a table of the one list view: its marks, and the marks its filter hides,
+    are on the summary line; another tab's filter does not apply to it (issue 11 §1.4)."""
+    async with dl_app.run_test(size=(180, 45)) as pilot:
+        screen = await open_data(pilot, "products")
+        t = screen.table_for("products")
+        row = put_cursor(screen, "products", product_in("available"))
+        t.focus()
+        await pilot.press("space")
+        await wait_for(pilot, lambda: "1 marked" in screen_text(pilot))
+        await pilot.press("slash", *"zzz-no-such-name", "enter")
+        await wait_for(pilot, lambda: t.row_count == 0)
+        await wait_for(pilot, lambda: "1 marked row hidden by the filter" in screen_text(pilot))
+        assert screen.hidden_ids() == {product_key_of(row)}
+        screen.action_tab("folders")
+        await wait_for(pilot, lambda: screen.active_tab == "folders")
+        folders = screen.table_for("folders")
+        await wait_for(pilot, lambda: "marked" not in screen_text(pilot))
+        assert folders.row_count == folders.total_row_count > 0
+        assert "zzz" not in screen_text(pilot)
+        screen.action_tab("products")
+        await wait_for(pilot, lambda: "/zzz-no-such-name" in screen_text(pilot))
+        assert t.row_count == 0
+
+
+def product_key_of(row: ProductRow) -> str:
+    return f"{'p' if row.kind is Kind.PRODUCT else 'r'}:{row.id}"

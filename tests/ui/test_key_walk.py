@@ -56,8 +56,8 @@ async def settle(pilot: Pilot[Any], view: Screen[Any]) -> None:
     assert app.screen is view, f"could not return to {view!r} from {app.screen!r}"
     if isinstance(view, ListScreen | ImagesScreen):
         view.close_filter(clear=True)
-    if isinstance(view, ListScreen) and view.SPEC.quick:
-        view.action_quick(next(iter(view.SPEC.quick)))
+    if isinstance(view, ListScreen) and view.main.spec.quick:
+        view.action_quick(next(iter(view.main.spec.quick)))
 
 
 async def press_and_check(pilot: Pilot[Any], view: Screen[Any], key: str) -> None:

@@ -24,9 +24,9 @@ from textual.screen import Screen
 
 from koomap_tui.domain.catalog import Action, Confirm, Scope, offered
 from koomap_tui.domain.policy import Decision, Kind
-from koomap_tui.domain.states import KIND_NOUN, state_key
+from koomap_tui.domain.states import KIND_NOUN
 from koomap_tui.services.actions import Outcome, Target
-from koomap_tui.services.poller import Poller, PollSource, PollUpdate
+from koomap_tui.services.poller import Poller, PollSource
 from koomap_tui.ui.format import inert
 from koomap_tui.ui.outcomes import report_outcomes
 from koomap_tui.ui.widgets.dialogs import ConfirmDialog, TypedConfirmDialog
@@ -35,7 +35,6 @@ from koomap_tui.ui.widgets.header_bar import HeaderBar
 
 if TYPE_CHECKING:
     from koomap_tui.ui.app import KooMapApp
-    from koomap_tui.ui.widgets.virtual_table import VirtualTable
 
 
 # Focus cycling and copy, which Textual gives every screen: not the console's keys.
@@ -139,52 +138,6 @@ class ConsoleScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         self.detach_sources()
-
-    def apply_poll(
-        self,
-        update: PollUpdate[Any],
-        table: VirtualTable,
-        kind: Kind,
-        state_of: Callable[[Any], object],
-        *,
-        replace: bool = False,
-    ) -> bool:
-        """The shared half of every list screen's poll handler.
-
-        Shows freshness, reports a failing poll once (the last good rows stay on screen),
-        clears pending marks whose item moved (repainting those rows), and applies the diff
-        to `table` (`replace` loads the rows whole, e.g. the first answer). Returns False when
-        the update carried an error and nothing was applied.
-        """
-        for bar in self.query(FreshnessBar):
-            bar.freshness = update.freshness
-        if update.error is not None:
-            if not getattr(self, "_poll_failing", False):
-                self.notify(str(update.error), title=self.POLL_ERROR_TITLE, severity="error")
-            self._poll_failing = True
-            return False
-        self._poll_failing = False
-        runner = self.kapp.ctx.runner
-        changed = {k: update.items[k] for k in update.changed}
-        for key, item in update.items.items():
-            if runner.watching(kind, key):  # a pending mark or an unknown outcome's warning
-                was_pending = runner.pending_for(kind, key) is not None
-                runner.observe(kind, key, state_key(state_of(item)))
-                changed[key] = item  # repaint: the mark may have gone or become a warning
-                doubt = runner.doubt_for(kind, key)
-                if was_pending and doubt is not None:
-                    self.notify(
-                        f"{key} is still {doubt.state}; the action may be tried again",
-                        title=doubt.warning,
-                        severity="warning",
-                    )
-        for key in update.removed:
-            runner.observe(kind, key, None)
-        if replace:
-            table.set_rows(update.items.items())
-        else:
-            table.apply_changes({k: update.items[k] for k in update.added}, changed, update.removed)
-        return True
 
     # -- actions -----------------------------------------------------------------------------
     def selection(self) -> list[Target]:
@@ -363,9 +316,8 @@ class ConsoleScreen(Screen[None]):
             if hidden:
                 question += f"\n{hidden} of them hidden by the filter."
 
-        def answered(ok: bool | None) -> None:
-            if ok:
-                self.execute(action, targets, params)
+        def run(_: object) -> None:
+            self.execute(action, targets, params)
 
         if action.confirm is Confirm.TYPED:
             single = len(targets) == 1
@@ -376,9 +328,18 @@ class ConsoleScreen(Screen[None]):
                 else f"{action.name} {len(targets)} {noun}s"
             )
             prompt = f"{question} Type its name:" if single else f"{question} Type '{expected}':"
-            self.app.push_screen(TypedConfirmDialog(prompt, expected), answered)
+            self.ask(TypedConfirmDialog(prompt, expected), run)
         else:
-            self.app.push_screen(ConfirmDialog(question, danger=action.dangerous), answered)
+            self.ask(ConfirmDialog(question, danger=action.dangerous), run)
+
+    def ask(self, dialog: Screen[Any], then: Callable[[Any], object]) -> None:
+        """Show `dialog`; `then(answer)` when it is answered yes (or with a value)."""
+
+        def answered(answer: Any) -> None:
+            if answer:
+                then(answer)
+
+        self.app.push_screen(dialog, answered)
 
     @work(exclusive=False, exit_on_error=False, group="actions")
     async def execute(self, action: Action, targets: list[Target], params: dict[str, Any]) -> None:

@@ -9,16 +9,14 @@ go on when the operator leaves this screen; the panel at the bottom shows them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Input, Static, TabbedContent, TabPane
+from textual.widgets import TabbedContent, TabPane
 
 from koomap_tui.domain.catalog import ASK_BEFORE_DOWNLOAD_BYTES, Action, actions_for
 from koomap_tui.domain.policy import Kind, Op
@@ -42,27 +40,26 @@ from koomap_tui.services.downloads import (
     ObsLocator,
     Progress,
 )
+from koomap_tui.services.poller import PollSource, PollUpdate
 from koomap_tui.services.sources.data import (
     FolderSource,
     ImageRow,
     ProductRow,
     ProductSource,
     SatelliteImageSource,
+    position_key,
     product_key,
 )
 from koomap_tui.ui.format import fmt_bytes, fmt_time, inert
 from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.screens.base import action_bindings
-from koomap_tui.ui.screens.listview import TableControls
-from koomap_tui.ui.tablekit import refresh_rows, row_or_none
-from koomap_tui.ui.widgets.console_footer import ConsoleFooter
+from koomap_tui.ui.screens.listview import ListScreen, Panel, ResourceSpec
 from koomap_tui.ui.widgets.dialogs import ConfirmDialog
 from koomap_tui.ui.widgets.downloads_panel import DownloadsPanel
-from koomap_tui.ui.widgets.freshness import FreshnessBar
-from koomap_tui.ui.widgets.header_bar import HeaderBar
 from koomap_tui.ui.widgets.virtual_table import Column, VirtualTable
 
-TABS = ("folders", "products", "images")
+TABS = {"folders": "1 Image sets 倾斜影像", "products": "2 Products 成果",
+        "images": "3 Satellite images 卫星影像"}  # fmt: skip
 TAB_KINDS = {
     "folders": {Kind.FOLDER},
     "products": {Kind.PRODUCT, Kind.REFINE_PRODUCT},
@@ -71,13 +68,38 @@ TAB_KINDS = {
 ACTIONS = actions_for(Kind.PRODUCT, Kind.REFINE_PRODUCT, Kind.SATELLITE_IMAGE)
 
 
+def _spec(kind: Kind, tab: str, **kw: Any) -> ResourceSpec:
+    """A data tab's table: its rows are told apart, searched and acted on as data_items says."""
+    kw.setdefault("to_target", target_of)
+    return ResourceSpec(
+        kind, f"t-{tab}", label=str, search=search_text,
+        empty_text="(no rows)", filter_hint="filter by name, id or alias (Enter keeps, Esc clears)",
+        **kw,
+    )  # fmt: skip
+
+
+def _product_ident(key: str) -> tuple[Kind, str]:
+    return (Kind.PRODUCT if key.startswith("p:") else Kind.REFINE_PRODUCT), key[2:]
+
+
+FOLDERS = _spec(Kind.FOLDER, "folders", key=lambda f: f.folder_code, state=lambda f: f.status)
+PRODUCTS = _spec(
+    Kind.PRODUCT, "products", key=lambda r: product_key(r.kind, r.id), state=lambda r: r.state,
+    ident=_product_ident, row_key=product_key,
+)  # fmt: skip
+IMAGES = _spec(
+    Kind.SATELLITE_IMAGE, "images", key=lambda r: position_key(r.position),
+    to_target=lambda r: target_of(r.image if isinstance(r, ImageRow) else r),
+)  # fmt: skip
+
+
 class DownloadProgressed(Message):
     def __init__(self, progress: Progress) -> None:
         super().__init__()
         self.progress = progress
 
 
-class ImagesScreen(TableControls):
+class ImagesScreen(ListScreen):
     DEFAULT_CSS = """
     ImagesScreen #tabs {
         height: 1fr;
@@ -88,13 +110,11 @@ class ImagesScreen(TableControls):
     """
     BREADCRUMB = "data"
     view_key = "images"
+    SPECS = (FOLDERS, PRODUCTS, IMAGES)
     BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
-        Binding("escape", "back", "Back", show=False),
         *action_bindings(ACTIONS),
         Binding("c", "cancel_download", "Cancel dl"),
         Binding("C", "clear_downloads", "Clear done", show=False),
-        Binding("r", "refresh", "Refresh"),
-        *TableControls.CONTROL_KEYS,
         Binding("1", "tab('folders')", "Image sets", show=False),
         Binding("2", "tab('products')", "Products", show=False),
         Binding("3", "tab('images')", "Satellite", show=False),
@@ -103,35 +123,29 @@ class ImagesScreen(TableControls):
 
     def __init__(self) -> None:
         super().__init__()
-        self.sources: dict[str, Any] = {}
-        self.pollers: dict[str, Any] = {}
         self._unsubscribe_downloads: Any = None
         self._states: dict[str, DownloadState] = {}
-        self._errors: set[str] = set()
         self._ready = False
-        self._early: dict[str, Any] = {}
+        self._early: list[PollUpdated] = []
         self._tab_asked: str | None = None  # a `1`-`3` pressed before the tabs were ready
-        self._tab = "folders"
         self._focus_wanted: tuple[str, str] | None = None  # a link's row, until it is listed
 
     # -- layout ----------------------------------------------------------------------------
-    def compose(self) -> ComposeResult:
-        yield HeaderBar(id="header")
-        with Vertical(id="body"):
-            yield Static("", id="summary")
-            with TabbedContent(initial="folders", id="tabs"):
-                with TabPane("1 Image sets 倾斜影像", id="folders"):
-                    yield VirtualTable(self._folder_columns(), id="t-folders")
-                with TabPane("2 Products 成果", id="products"):
-                    yield VirtualTable(self._product_columns(), id="t-products")
-                with TabPane("3 Satellite images 卫星影像", id="images"):
-                    yield VirtualTable(self._image_columns(), id="t-images", flash_seconds=0)
-            yield DownloadsPanel(id="downloads")
-            yield Input(
-                placeholder="filter by name, id or alias (Enter keeps, Esc clears)", id="filter"
-            )
-        yield FreshnessBar(id="freshness")
-        yield ConsoleFooter()
+    def compose_tables(self) -> ComposeResult:
+        with TabbedContent(initial="folders", id="tabs"):
+            for tab, title in TABS.items():
+                with TabPane(title, id=tab):
+                    flash = {"flash_seconds": 0} if tab == "images" else {}
+                    yield self.make_table(self.panels[f"t-{tab}"], **flash)
+
+    def compose_extra(self) -> ComposeResult:
+        yield DownloadsPanel(id="downloads")
+
+    def columns_of(self, panel: Panel) -> list[Column]:
+        tab = panel.spec.table_id
+        if tab == "t-folders":
+            return self._folder_columns()
+        return self._product_columns() if tab == "t-products" else self._image_columns()
 
     def _folder_columns(self) -> list[Column]:
         return [
@@ -192,19 +206,16 @@ class ImagesScreen(TableControls):
         return self.state_text(kind, item_id, state, words)
 
     # -- lifecycle -------------------------------------------------------------------------
-    def on_mount(self) -> None:
-        self.query_one("#filter", Input).display = False
+    def make_sources(self) -> dict[str, PollSource[Any] | None]:
         client = self.kapp.ctx.client
-        self.sources = {
-            "folders": FolderSource(client),
-            "products": ProductSource(client),
-            "images": SatelliteImageSource(client),
+        return {
+            "t-folders": FolderSource(client),
+            "t-products": ProductSource(client),
+            "t-images": SatelliteImageSource(client),
         }
-        for name, source in list(self.sources.items()):
-            poller = self.attach_source(source)
-            self.pollers[name] = poller
-            # The hub keeps one poller per key across visits: use its source (and its pages).
-            self.sources[name] = poller.source
+
+    def on_mount(self) -> None:
+        self.attach_panels()
         manager = self.downloads
         self._unsubscribe_downloads = manager.subscribe(
             lambda p: self.post_message(DownloadProgressed(p))
@@ -227,16 +238,13 @@ class ImagesScreen(TableControls):
             return
         self._ready = True
         if self._tab_asked is not None:
-            self._tab = self._tab_asked
+            self.panel = self.panels[f"t-{self._tab_asked}"]
             tabs.first(TabbedContent).active = self._tab_asked
         self.query_one(DownloadsPanel).replace_all(self.downloads.all())
         self._focus_table()
-        early, self._early = self._early, {}
-        for tab, poller in self.pollers.items():
-            if tab in early:
-                self._apply(tab, early[tab], full=True)
-            elif poller.items:  # a previous visit's data, until the next cycle
-                self._seed(tab, poller.items)
+        early, self._early = self._early, []
+        for message in early:  # the first answers (or a previous visit's data, replayed)
+            super().on_poll_updated(message)
         self._focus_pending()
         self.set_interval(5.0, self._check_pending_timeouts)
         self.update_summary()
@@ -264,15 +272,13 @@ class ImagesScreen(TableControls):
     def active_tab(self) -> str:
         """The tab shown (kept here, not read back from the widget, which is briefly unset
         while it switches: the keys a tab offers must not flicker)."""
-        return self._tab
+        return self.panel.spec.table_id[2:]
 
-    @property
-    def table(self) -> VirtualTable:
-        return self.table_for(self.active_tab)
+    def remembered_as(self) -> None:
+        return None  # the tabs' sort and filters are not kept across restarts
 
     def table_for(self, tab: str) -> VirtualTable:
-        table: VirtualTable = self.query_one(f"#t-{tab}", VirtualTable)
-        return table
+        return self.table_of(self.panels[f"t-{tab}"])
 
     @on(TabbedContent.TabActivated)
     def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
@@ -280,19 +286,17 @@ class ImagesScreen(TableControls):
         # arrive after the operator (or a test) has already switched tabs.
         active = str(self.query_one("#tabs", TabbedContent).active)
         if active in TABS:
-            self._tab = active
+            self.panel = self.panels[f"t-{active}"]
         if not self._ready:
             return
         self.close_filter(clear=False)
         self.apply_filter()
         self._focus_table()
         self._check_viewport()
-        self.update_summary()
-        self.refresh_gates()
 
     def action_tab(self, tab: str) -> None:
         if self._ready:
-            self._tab = tab
+            self.panel = self.panels[f"t-{tab}"]
             self.query_one("#tabs", TabbedContent).active = tab
         else:  # typed in the same burst as `:images⏎`: kept, not lost
             self._tab_asked = tab
@@ -314,76 +318,23 @@ class ImagesScreen(TableControls):
             self._focus_wanted = None
             self.refresh_gates()
 
-    def search_text(self, row: Any) -> str:
-        return search_text(row)
-
     def action_refresh(self) -> None:
-        self.pollers[self.active_tab].refresh_now()
+        self.panel.poller.refresh_now()
 
     # -- polling ---------------------------------------------------------------------------
     def on_poll_updated(self, message: PollUpdated) -> None:
-        message.stop()
-        update = message.update
-        tab = next((t for t, s in self.sources.items() if s.key == update.source), None)
-        if tab is None:
-            return
-        if self._ready and tab == self.active_tab:
-            self.query_one(FreshnessBar).freshness = update.freshness
-        if update.error is not None:
-            if tab not in self._errors:
-                self.notify(str(update.error), title="Poll failed", severity="error")
-            self._errors.add(tab)
-            return
-        self._errors.discard(tab)
-        if not self._ready:
-            self._early[tab] = update
-            return
-        self._apply(tab, update)
-        if tab == self.active_tab:
-            self.update_summary()
-            self.refresh_gates()
+        if self._ready:
+            super().on_poll_updated(message)
+        else:
+            message.stop()
+            self._early.append(message)
 
-    def _seed(self, tab: str, items: Mapping[str, Any]) -> None:
-        table = self.table_for(tab)
-        if tab != "images":
-            table.set_rows(items.items())
-            return
-        table.set_rows(image_rows(items, self.sources["images"].total or 0).items())
-
-    def _check_pending_timeouts(self) -> None:
-        expired = self.kapp.ctx.runner.expired()
-        keys = {
-            product_key(kind, k)
-            for kind, k in expired
-            if kind in (Kind.PRODUCT, Kind.REFINE_PRODUCT)
-        }
-        if keys:
-            refresh_rows(self.table_for("products"), keys)
-
-    def _apply(self, tab: str, update: Any, *, full: bool = False) -> None:
-        if tab == "images":
+    def apply_update(self, panel: Panel, update: PollUpdate[Any], replace: bool) -> None:
+        if panel.spec is IMAGES:
             self._apply_images(update)
         else:
-            self._apply_keyed(tab, update, full=full)
+            super().apply_update(panel, update, replace)
         self._focus_pending()
-
-    def _apply_keyed(self, tab: str, update: Any, *, full: bool = False) -> None:
-        table = self.table_for(tab)
-        runner = self.kapp.ctx.runner
-        changed = {k: update.items[k] for k in update.changed}
-        if tab == "products":
-            for key, row in update.items.items():
-                before = runner.pending_for(row.kind, row.id)
-                runner.observe(row.kind, row.id, row.state)
-                if before is not None and runner.pending_for(row.kind, row.id) is None:
-                    changed[key] = row
-            for key in update.removed:
-                kind = Kind.PRODUCT if key.startswith("p:") else Kind.REFINE_PRODUCT
-                runner.observe(kind, key[2:], None)
-        if full:
-            table.set_rows(update.items.items())
-            return
-        table.apply_changes({k: update.items[k] for k in update.added}, changed, update.removed)
 
     def _apply_images(self, update: Any) -> None:
         table = self.table_for("images")
@@ -394,50 +345,38 @@ class ImagesScreen(TableControls):
             table.apply_changes(*image_row_changes(update, table.total_row_count))
         if not update.meta.get("complete", True):
             # Keep filling in the background; each cycle is bounded by the source's budget.
-            self.set_timer(0.5, self.pollers["images"].refresh_now)
+            self.set_timer(0.5, self.panels["t-images"].poller.refresh_now)
 
     def _check_viewport(self) -> None:
         """Ask for the satellite pages on screen as soon as the operator scrolls to them."""
-        if not self._ready or self.active_tab != "images" or "images" not in self.sources:
+        panel = self.panels["t-images"]
+        if not self._ready or self.panel is not panel or panel.source is None:
             return
-        keys = self.table_for("images").visible_keys()
-        if not keys:
-            return
-        if self.sources["images"].set_view(int(keys[0]), int(keys[-1])):
-            self.pollers["images"].refresh_now()
+        keys = self.table_of(panel).visible_keys()
+        if keys and panel.source.set_view(int(keys[0]), int(keys[-1])):
+            panel.poller.refresh_now()
 
-    def update_summary(self) -> None:
+    def summary_items(self) -> list[Text]:
         tab = self.active_tab
-        table = self.table_for(tab)
         text = Text()
+        source = self.panel.source
         if tab == "images":
-            source = self.sources.get("images")
             if source is not None and source.total is not None:
-                loaded = len(source.items)
-                text.append(f"{source.total} satellite images · {loaded} loaded")
+                text.append(f"{source.total} satellite images · {len(source.items)} loaded")
                 if not source.complete:
                     text.append(" (loading the rest in the background)", style="dim")
         else:
             noun = "image sets" if tab == "folders" else "products and refined products"
-            text.append(f"{table.total_row_count} {noun}")
+            text.append(f"{self.table.total_row_count} {noun}")
         text.append(f"   download to {download_dir(self.kapp.ctx.download_dir)}", style="dim")
-        self.query_one("#summary", Static).update(text)
+        return [text]
 
     # -- selection and gating --------------------------------------------------------------
     def current(self) -> Any:
         if not self._ready:
             return None
-        table = self.table
-        row = row_or_none(table, table.cursor_key)
+        row = super().current()
         return row.image if isinstance(row, ImageRow) else row
-
-    def selection(self) -> list[Target]:
-        target = target_of(self.current())
-        return [target] if target is not None else []
-
-    def cursor_id(self) -> str | None:
-        target = target_of(self.current())
-        return None if target is None else target.id
 
     def shown_kinds(self) -> set[Kind]:
         return TAB_KINDS[self.active_tab]
@@ -445,7 +384,7 @@ class ImagesScreen(TableControls):
     def no_target_reason(self, action: Action) -> str:
         if not self._ready:
             return "still loading"
-        loading = isinstance(row_or_none(self.table, self.table.cursor_key), ImageRow)
+        loading = isinstance(super().current(), ImageRow)
         return "this row is still loading" if loading else "nothing selected"
 
     def extra_denial(self, action: Action, targets: list[Target]) -> str | None:
@@ -457,16 +396,11 @@ class ImagesScreen(TableControls):
             return f"{inert(targets[0].label)} is already being downloaded"
         return None
 
-    def targets_changed(self, targets: Any) -> None:
-        refresh_rows(self.table_for("products"), {product_key(t.kind, t.id) for t in targets})
-
     @on(VirtualTable.CursorMoved)
-    def _cursor_moved(self) -> None:
-        self.refresh_gates()
+    def _viewport_moved(self) -> None:
         self._check_viewport()
 
-    @on(VirtualTable.Selected)
-    def _selected(self, message: VirtualTable.Selected) -> None:
+    def open_row(self, row: Any) -> None:
         """Enter on a product or an image downloads it (through the same gate as `D`)."""
         if self.active_tab != "folders":
             self.press("download", "Download")
@@ -495,13 +429,11 @@ class ImagesScreen(TableControls):
             return
         size = row.size if isinstance(row, ProductRow) else None
         if not confirmed and size is not None and size > ASK_BEFORE_DOWNLOAD_BYTES:
-
-            def large(ok: bool | None) -> None:
-                if ok:
-                    self.download(row, confirmed=True)
-
             question = f"Download {inert(request.label)} ({fmt_bytes(size)}) to {request.dest_dir}?"
-            self.app.push_screen(ConfirmDialog(question, "Large download"), large)
+            self.ask(
+                ConfirmDialog(question, "Large download"),
+                lambda _: self.download(row, confirmed=True),
+            )
             return
         existing = self.downloads.existing(request)
         if not existing:
@@ -512,12 +444,10 @@ class ImagesScreen(TableControls):
             f"{len(existing)} file(s) of {inert(request.label)} already exist in {where}. "
             "Overwrite them?"
         )
-
-        def answered(ok: bool | None) -> None:
-            if ok:
-                self._start_download(request, overwrite=True)
-
-        self.app.push_screen(ConfirmDialog(question, "Overwrite?", danger=True), answered)
+        self.ask(
+            ConfirmDialog(question, "Overwrite?", danger=True),
+            lambda _: self._start_download(request, overwrite=True),
+        )
 
     def _start_download(self, request: DownloadRequest, *, overwrite: bool) -> None:
         try:

@@ -1,13 +1,15 @@
-"""The one list view: a live table of one resource kind, described by a `ResourceSpec`.
+"""The one list view: live tables of resources, each described by a `ResourceSpec`.
 
-It owns what every table of the console does alike: the layout (header, summary line, table,
+It owns what every table of the console does alike: the layout (header, summary line, tables,
 filter box, freshness bar, footer), poll handling, the `/` filter, the `1`-`5` quick filters,
 sorting (`o` next column, `O` reverse), marks (space) and what a filter hides of them, pending
 marks in the state column, refresh (`r`) and back (Esc), and the catalogue actions of the kind
 (judged on the cursor row or the marked rows as they are when the key is handled).
 
-A view subclass gives its spec, its columns and its poll source, and keeps only what is
-particular to it; see "Adding a view" in docs/architecture.md.
+A view shows one table (`SPEC`) or several (`SPECS`: tabs, panes); each table is a `Panel` with
+its own source, filter, sort and unreadable rows, and the keys act on the active one. A view
+subclass gives its specs, its columns and its poll sources, and keeps only what is particular
+to it; see "Adding a view" in docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -61,6 +63,12 @@ class ResourceSpec:
     quick: QuickFilters = field(default_factory=dict)
     empty_text: str = "(none)"
     filter_hint: str = "filter by name or id (Enter keeps, Esc clears)"
+    #: A table of several kinds keys its rows by kind and id ("p:…", "r:…"): the runner's
+    #: (kind, id) of a table key, and back; kind None: rows the runner does not track.
+    ident: Callable[[str], tuple[Kind | None, str]] | None = None
+    row_key: Callable[[Kind, str], str] = lambda kind, item_id: item_id
+    #: The action target of a row, when it is not made of the fields above (None: no target).
+    to_target: Callable[[Any], Target | None] | None = None
 
     @classmethod
     def of(cls, kind: Kind, table_id: str, fields: str, **kw: Any) -> ResourceSpec:
@@ -82,6 +90,38 @@ class ResourceSpec:
         state = state_key(self.state(row)) if self.state is not None else ""
         return Target(self.kind, self.key(row), state, self.label(row), self.attrs(row))
 
+    def target_of(self, row: Any) -> Target | None:
+        if self.to_target is not None:
+            return self.to_target(row)
+        return None if self.kind is None else self.target(row)
+
+    def identify(self, key: str) -> tuple[Kind | None, str]:
+        return self.ident(key) if self.ident is not None else (self.kind, key)
+
+
+@dataclass(eq=False)
+class Panel:
+    """One table of a list view: its spec, its poll source and what the operator chose on it."""
+
+    spec: ResourceSpec
+    source: Any = None
+    poller: Any = None
+    loaded: bool = False
+    failing: bool = False  # the last poll failed (reported once)
+    quick: str = ""
+    text_filter: str = ""
+    sort_reverse: bool = False
+    #: Rows of the last answer that could not be parsed, by id: shown marked, never acted on.
+    unreadable: dict[str, BadRow] = field(default_factory=dict)
+
+
+def _panel_field(name: str, panel: str = "main") -> Any:
+    """A screen attribute kept in its main (or active) panel."""
+    return property(
+        lambda self: getattr(getattr(self, panel), name),
+        lambda self, value: setattr(getattr(self, panel), name, value),
+    )
+
 
 def quick_bindings(quick: QuickFilters) -> list[Binding]:
     return [
@@ -95,121 +135,22 @@ def quick_bindings(quick: QuickFilters) -> list[Binding]:
     ]
 
 
-class TableControls(ConsoleScreen):
-    """`/` filter and `o`/`O` sort over the screen's `table`.
-
-    The screen composes an `Input(id="filter")` and may override `search_text` and
-    `quick_states`.
-    """
-
-    CONTROL_KEYS: ClassVar[list[Binding]] = [
-        Binding("slash", "filter", "Filter", key_display="/"),
-        Binding("o", "sort_next", "Sort by next column", show=False),
-        Binding("O", "sort_reverse", "Reverse sort", show=False),
-    ]
-    _text_filter: str = ""
-    _sort_reverse: bool = False
-
-    @property
-    def table(self) -> VirtualTable:
-        raise NotImplementedError
-
-    def update_summary(self) -> None:
-        """Say on the summary line what the filters show."""
-
-    def search_text(self, row: Any) -> str:
-        return ""
-
-    def quick_states(self) -> frozenset[str] | None:
-        return None
-
-    def row_state(self, row: Any) -> str:
-        return ""
-
-    def state_text(self, kind: Kind, item_id: str, state: object, words: str | None = None) -> Text:
-        """Glyph and state words (the API's own by default) in the state's theme colour; while
-        an action is in flight, its pending mark."""
-        runner = self.kapp.ctx.runner
-        variables = self.app.theme_variables
-        pending = runner.pending_for(kind, item_id)
-        if pending is not None:
-            return pending_cell(pending.verb, variables, expired=pending.expired(runner.now()))
-        info = state_info(kind, state)
-        shown = inert(info.state) if words is None else words
-        cell = Text(f"{info.glyph} {shown}", style=state_style(variables, info.slug))
-        doubt = runner.doubt_for(kind, item_id)
-        if doubt is not None:  # an action whose outcome is unknown, and the state has not moved
-            warn = theme_style(variables, "warning", fallback="freshness-warn", bold=True)
-            cell.append(f" ⚠ {doubt.warning}", style=warn)
-        return cell
-
-    def action_back(self) -> None:
-        if self.close_filter(clear=True):
-            return
-        self.kapp.go_back()
-
-    def action_sort_next(self) -> None:
-        # Cycles through the columns on screen: a sort arrow is never on a hidden column.
-        keys = [column.key for column in self.table.shown_columns]
-        current = self.table.sort_column
-        index = keys.index(current) if current in keys else -1
-        self.table.sort_by(keys[(index + 1) % len(keys)], self._sort_reverse)
-
-    def action_sort_reverse(self) -> None:
-        self._sort_reverse = not self._sort_reverse
-        if self.table.sort_column is not None:
-            self.table.sort_by(self.table.sort_column, self._sort_reverse)
-
-    def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.display = True
-        box.value = self._text_filter
-        box.focus()
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "filter":
-            self._text_filter = event.value.strip()
-            self.apply_filter()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "filter":
-            self.close_filter(clear=False)
-
-    def close_filter(self, clear: bool) -> bool:
-        """Hide the filter box (Esc also clears it); False when it was not open."""
-        box = self.query_one("#filter", Input)
-        if not box.display:
-            return False
-        if clear:
-            self._text_filter = ""
-            self.apply_filter()
-        box.display = False
-        self.table.focus()
-        return True
-
-    def apply_filter(self) -> None:
-        needle = self._text_filter.lower()
-        states = self.quick_states()
-
-        def predicate(row: Any) -> bool:
-            if states is not None and self.row_state(row) not in states:
-                return False
-            return not needle or needle in self.search_text(row).lower()
-
-        self.table.set_filter(None if states is None and not needle else predicate)
-        self.update_summary()
-        self.refresh_gates()
-
-
+CONTROL_KEYS = [
+    Binding("slash", "filter", "Filter", key_display="/"),
+    Binding("o", "sort_next", "Sort by next column", show=False),
+    Binding("O", "sort_reverse", "Reverse sort", show=False),
+]
 LIST_KEYS = [
     Binding("escape", "back", "Back", show=False),
     Binding("r", "refresh", "Refresh"),
-    *TableControls.CONTROL_KEYS,
+    *CONTROL_KEYS,
 ]
 
 
-class ListScreen(TableControls):
+class ListScreen(ConsoleScreen):
     SPEC: ClassVar[ResourceSpec]
+    SPECS: ClassVar[tuple[ResourceSpec, ...]] = ()  # several tables; the first is the main one
+    KEYS: ClassVar[list[Binding]] = LIST_KEYS  # the keys every list of this view has
     SHOW_FRESHNESS: ClassVar[bool] = True
     QUICK_NAME: ClassVar[str] = "filter"  # what the quick filters choose, on the summary line
     #: The flags ("[filter: … · /text]") lead the summary line: a view whose counts can fill its
@@ -217,6 +158,8 @@ class ListScreen(TableControls):
     FLAGS_FIRST: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
+        if "SPEC" in cls.__dict__:
+            cls.SPECS = (cls.SPEC,)
         # Every list's own keys first (the footer reads left to right), then the common ones,
         # then the quick filters.
         own = [
@@ -224,25 +167,42 @@ class ListScreen(TableControls):
             for b in cls.__dict__.get("BINDINGS", [])
             if not getattr(b, "action", "").startswith("quick(")
         ]
-        quick = quick_bindings(cls.SPEC.quick) if hasattr(cls, "SPEC") else []
-        cls.BINDINGS = [*own, *LIST_KEYS, *quick]
+        quick = quick_bindings(cls.SPECS[0].quick) if cls.SPECS else []
+        cls.BINDINGS = [*own, *cls.KEYS, *quick]
         super().__init_subclass__(**kwargs)
 
     def __init__(self) -> None:
         super().__init__()
-        self.source: Any = None
-        self.poller: Any = None
-        self.loaded = False
-        self._quick = next(iter(self.SPEC.quick), "")
-        #: Rows of the last answer that could not be parsed, by id: shown marked, never acted on.
-        self.unreadable: dict[str, BadRow] = {}
+        self.panels = {s.table_id: Panel(s, quick=next(iter(s.quick), "")) for s in self.SPECS}
+        self.main = self.panels[self.SPECS[0].table_id]
+        self.panel = self.main  # the table the keys act on
+
+    # The tables' state under the names the single-table views use: the main table's source,
+    # the active table's filters.
+    source = _panel_field("source")
+    poller = _panel_field("poller")
+    loaded = _panel_field("loaded")
+    unreadable = _panel_field("unreadable", "panel")
+    _quick = _panel_field("quick", "panel")
+    _text_filter = _panel_field("text_filter", "panel")
+    _sort_reverse = _panel_field("sort_reverse", "panel")
 
     # -- what a view provides --------------------------------------------------------------
     def columns(self) -> list[Column]:
         raise NotImplementedError
 
+    def columns_of(self, panel: Panel) -> list[Column]:
+        return self.columns()
+
     def make_source(self) -> PollSource[Any] | None:
         return None
+
+    def make_sources(self) -> Mapping[str, PollSource[Any] | None]:
+        """Each table's source, by table id."""
+        return {self.main.spec.table_id: self.make_source()}
+
+    def compose_tables(self) -> ComposeResult:
+        yield self.make_table(self.main)
 
     def compose_extra(self) -> Iterable[Widget]:
         """Widgets under the table (a detail line, a chart)."""
@@ -268,23 +228,22 @@ class ListScreen(TableControls):
         yield HeaderBar(id="header")
         with Vertical(id="body"):
             yield SummaryLine(id="summary")
-            yield VirtualTable(
-                tolerant_columns(self.columns(), self._unreadable_style),
-                id=self.SPEC.table_id,
-                empty_text=self.SPEC.empty_text,
-            )
+            yield from self.compose_tables()
             yield from self.compose_extra()
-            yield Input(placeholder=self.SPEC.filter_hint, id="filter")
+            box = Input(placeholder=self.main.spec.filter_hint, id="filter")
+            box.display = False
+            yield box
         if self.SHOW_FRESHNESS:
             yield FreshnessBar(id="freshness")
         yield ConsoleFooter()
 
+    def make_table(self, panel: Panel, **kw: Any) -> VirtualTable:
+        columns = tolerant_columns(self.columns_of(panel), self._unreadable_style)
+        return VirtualTable(columns, id=panel.spec.table_id, empty_text=panel.spec.empty_text, **kw)
+
     def on_mount(self) -> None:
         self.table.focus()
-        self.query_one("#filter", Input).display = False
-        self.source = self.make_source()
-        if self.source is not None:
-            self.poller = self.attach_source(self.source)
+        self.attach_panels()
         ws = self.kapp.current_workspace
         if hasattr(self, "workspace_id"):  # views of one workspace name it in the header
             self.query_one(HeaderBar).workspace = ws[1] if ws else self.workspace_id
@@ -292,6 +251,14 @@ class ListScreen(TableControls):
         self.mounted()
         self._restore_table()
         self.update_summary()
+
+    def attach_panels(self) -> None:
+        for table_id, source in self.make_sources().items():
+            if source is not None:
+                panel = self.panels[table_id]
+                panel.poller = self.attach_source(source)
+                # The hub keeps one poller per key while a screen shows it: use its source.
+                panel.source = panel.poller.source
 
     # -- remembered sort and filters (issue 13 §5) --------------------------------------------
     def remembered_as(self) -> str | None:
@@ -305,14 +272,14 @@ class ListScreen(TableControls):
             return
         store.restored.add(view)
         state = store.table(view)
-        if state.get("quick") in self.SPEC.quick:
-            self._quick = str(state["quick"])
-        self._text_filter = str(state.get("filter", ""))
-        self._sort_reverse = state.get("reverse") is True
+        if state.get("quick") in self.panel.spec.quick:
+            self.panel.quick = str(state["quick"])
+        self.panel.text_filter = str(state.get("filter", ""))
+        self.panel.sort_reverse = state.get("reverse") is True
         column = state.get("sort")
         if column in {c.key for c in self.table.columns}:
-            self.table.sort_by(str(column), self._sort_reverse)
-        if self._text_filter or state.get("quick"):
+            self.table.sort_by(str(column), self.panel.sort_reverse)
+        if self.panel.text_filter or state.get("quick"):
             self.apply_filter()
 
     def remember_table(self) -> None:
@@ -322,14 +289,17 @@ class ListScreen(TableControls):
         store.update_table(
             view,
             sort=self.table.sort_column,
-            reverse=self._sort_reverse,
-            quick=self._quick or None,
-            filter=self._text_filter,
+            reverse=self.panel.sort_reverse,
+            quick=self.panel.quick or None,
+            filter=self.panel.text_filter,
         )
 
     @property
     def table(self) -> VirtualTable:
-        table: VirtualTable = self.query_one(f"#{self.SPEC.table_id}", VirtualTable)
+        return self.table_of(self.panel)
+
+    def table_of(self, panel: Panel) -> VirtualTable:
+        table: VirtualTable = self.query_one(f"#{panel.spec.table_id}", VirtualTable)
         return table
 
     def rows(self) -> list[Any]:
@@ -343,47 +313,83 @@ class ListScreen(TableControls):
     def on_poll_updated(self, message: PollUpdated) -> None:
         message.stop()
         update = message.update
-        if self.source is None or update.source != self.source.key:
+        panel = next(
+            (p for p in self.panels.values() if p.source and p.source.key == update.source), None
+        )
+        if panel is None:
             self.other_update(update)
             return
-        spec = self.SPEC
-        state = spec.state if spec.state is not None else (lambda row: "")
-        replace = len(update.added) == len(update.items)  # the first answer, or a reload
-        if spec.kind is None:
-            ok = self.apply_poll(update, self.table, Kind.WORKSPACE, state, replace=True)
-        else:
-            ok = self.apply_poll(update, self.table, spec.kind, state, replace=replace)
-        if not ok:
-            if not self.loaded and update.error is not None:
+        if panel is self.panel or self.panel.source is None:
+            for bar in self.query(FreshnessBar):
+                bar.freshness = update.freshness
+        table = self.table_of(panel)
+        if update.error is not None:
+            if not panel.failing:
+                self.notify(str(update.error), title=self.POLL_ERROR_TITLE, severity="error")
+            panel.failing = True
+            if not panel.loaded:
                 # Nothing was ever read: say why instead of "(loading…)" for good.
-                self.table.empty_text = f"(could not load: {inert(str(update.error))} — r retries)"
-                self.table.refresh()
+                table.empty_text = f"(could not load: {inert(str(update.error))} — r retries)"
+                table.refresh()
             return
-        self.table.empty_text = spec.empty_text
-        self._show_unreadable(update, replaced=replace or spec.kind is None)
-        self.loaded = True
+        panel.failing = False
+        # The first answer, or a reload, or rows that are not acted on: the rows whole.
+        replace = len(update.added) == len(update.items) or panel.spec.kind is None
+        self.apply_update(panel, update, replace)
+        table.empty_text = panel.spec.empty_text
+        self._show_unreadable(panel, update, replaced=replace)
+        panel.loaded = True
         self.polled(update)
-        self.update_summary()
-        self.refresh_gates()
+        if panel is self.panel:
+            self.update_summary()
+            self.refresh_gates()
+
+    def apply_update(self, panel: Panel, update: PollUpdate[Any], replace: bool) -> None:
+        """Clear pending marks whose item moved (repainting those rows), then apply the diff
+        to the panel's table (`replace` loads the rows whole)."""
+        spec, table, runner = panel.spec, self.table_of(panel), self.kapp.ctx.runner
+        changed = {k: update.items[k] for k in update.changed}
+        for key, item in update.items.items():
+            kind, item_id = spec.identify(key)
+            if kind is not None and runner.watching(kind, item_id):
+                # A pending mark or an unknown outcome's warning: repaint, it may have gone.
+                was_pending = runner.pending_for(kind, item_id) is not None
+                runner.observe(kind, item_id, state_key(spec.state(item) if spec.state else ""))
+                changed[key] = item
+                doubt = runner.doubt_for(kind, item_id)
+                if was_pending and doubt is not None:
+                    self.notify(
+                        f"{item_id} is still {doubt.state}; the action may be tried again",
+                        title=doubt.warning,
+                        severity="warning",
+                    )
+        for key in update.removed:
+            kind, item_id = spec.identify(key)
+            if kind is not None:
+                runner.observe(kind, item_id, None)
+        if replace:
+            table.set_rows(update.items.items())
+        else:
+            table.apply_changes({k: update.items[k] for k in update.added}, changed, update.removed)
 
     def _unreadable_style(self) -> str:
         return str(theme_style(self.app.theme_variables, "warning", fallback="freshness-warn"))
 
-    def _show_unreadable(self, update: PollUpdate[Any], *, replaced: bool) -> None:
+    def _show_unreadable(self, panel: Panel, update: PollUpdate[Any], *, replaced: bool) -> None:
         """Rows that failed to parse stay in the table, marked; a row read well replaces its."""
         bad = {
             b.key: b
             for b in update.meta.get("bad_rows") or ()
             if isinstance(b, BadRow) and b.key and b.key not in update.items
         }
-        if not bad and not self.unreadable:
+        if not bad and not panel.unreadable:
             return
-        gone = set() if replaced else set(self.unreadable) - set(bad) - set(update.items)
+        gone = set() if replaced else set(panel.unreadable) - set(bad) - set(update.items)
         added = {k: UnreadableRow(b) for k, b in bad.items()}
-        known = {k for k in self.unreadable if k in bad}
+        known = {k for k in panel.unreadable if k in bad}
         changed = {k: added.pop(k) for k in known if not replaced}
-        self.unreadable = bad
-        self.table.apply_changes(added, changed, gone)
+        panel.unreadable = bad
+        self.table_of(panel).apply_changes(added, changed, gone)
 
     def unreadable_reason(self) -> str | None:
         """Why the selection cannot be acted on: one of its rows could not be read."""
@@ -403,17 +409,35 @@ class ListScreen(TableControls):
         return Gate(gate.action, Decision(False, reason), [])
 
     def _check_pending_timeouts(self) -> None:
-        expired = {k for kind, k in self.kapp.ctx.runner.expired() if kind is self.SPEC.kind}
-        if expired:
-            refresh_rows(self.table, expired)
+        expired = self.kapp.ctx.runner.expired()
+        for panel in self.panels.values() if expired else ():
+            keys = {panel.spec.row_key(kind, k) for kind, k in expired}
+            refresh_rows(self.table_of(panel), keys)
+
+    def state_text(self, kind: Kind, item_id: str, state: object, words: str | None = None) -> Text:
+        """Glyph and state words (the API's own by default) in the state's theme colour; while
+        an action is in flight, its pending mark."""
+        runner = self.kapp.ctx.runner
+        variables = self.app.theme_variables
+        pending = runner.pending_for(kind, item_id)
+        if pending is not None:
+            return pending_cell(pending.verb, variables, expired=pending.expired(runner.now()))
+        info = state_info(kind, state)
+        shown = inert(info.state) if words is None else words
+        cell = Text(f"{info.glyph} {shown}", style=state_style(variables, info.slug))
+        doubt = runner.doubt_for(kind, item_id)
+        if doubt is not None:  # an action whose outcome is unknown, and the state has not moved
+            warn = theme_style(variables, "warning", fallback="freshness-warn", bold=True)
+            cell.append(f" ⚠ {doubt.warning}", style=warn)
+        return cell
 
     def state_cell(self, row: Any) -> Text:
-        spec = self.SPEC
+        spec = self.main.spec
         assert spec.kind is not None and spec.state is not None
         return self.state_text(spec.kind, spec.key(row), spec.state(row))
 
     def state_counts(self) -> dict[str, int]:
-        state = self.SPEC.state
+        state = self.panel.spec.state
         assert state is not None
         return dict(Counter(state_key(state(row)) for row in self.rows()))
 
@@ -421,10 +445,11 @@ class ListScreen(TableControls):
     def update_summary(self) -> None:
         items = self.summary_items()
         flags = []
-        if self.SPEC.quick:
-            flags.append(f"{self.QUICK_NAME}: {self.SPEC.quick[self._quick][0]}")
-        if self._text_filter:
-            flags.append(f"/{self._text_filter}")
+        quick = self.panel.spec.quick
+        if quick:
+            flags.append(f"{self.QUICK_NAME}: {quick[self.panel.quick][0]}")
+        if self.panel.text_filter:
+            flags.append(f"/{self.panel.text_filter}")
         flags.extend(self.summary_flags())
         flags.extend(self.doubt_flags())
         marked = self.table.marked_keys
@@ -443,29 +468,27 @@ class ListScreen(TableControls):
 
     def doubt_flags(self) -> list[str]:
         """Unknown outcomes a fresh poll showed had no effect, on rows of this view."""
-        kind = self.SPEC.kind
-        if kind is None:
-            return []
-        runner = self.kapp.ctx.runner
-        shown = {self.SPEC.key(row) for row in self.rows()}
+        spec, table = self.panel.spec, self.table
         return [
             f"⚠ {d.warning}"
-            for (k, item_id), d in runner.doubts.items()
-            if k is kind and item_id in shown
+            for (kind, item_id), d in self.kapp.ctx.runner.doubts.items()
+            if spec.kind is not None
+            and spec.row_key(kind, item_id) in table
+            and spec.identify(spec.row_key(kind, item_id))[0] is kind
         ]
 
     # -- selection -------------------------------------------------------------------------
     def selection(self) -> list[Target]:
-        if self.SPEC.kind is None:
-            return []
-        table = self.table
+        table, spec = self.table, self.panel.spec
         keys = list(table.marked_keys) or ([table.cursor_key] if table.cursor_key else [])
         rows = [row_or_none(table, k) for k in keys]
-        return [self.SPEC.target(r) for r in rows if r is not None]
+        targets = [spec.target_of(r) for r in rows if r is not None]
+        return [t for t in targets if t is not None]
 
     def cursor_id(self) -> str | None:
-        row = self.current()
-        return None if row is None else self.SPEC.key(row)
+        row, spec = self.current(), self.panel.spec
+        target = None if row is None else spec.target_of(row)
+        return target.id if target is not None else None if row is None else spec.key(row)
 
     def current(self) -> Any:
         return row_or_none(self.table, self.table.cursor_key)
@@ -476,10 +499,9 @@ class ListScreen(TableControls):
         return {k for k in table.marked_keys if k not in shown}
 
     def targets_changed(self, targets: Iterable[Target]) -> None:
-        refresh_rows(self.table, {t.id for t in targets})
-
-    def call_args(self) -> dict[str, Any]:
-        return {}
+        for panel in self.panels.values():
+            row_key = panel.spec.row_key
+            refresh_rows(self.table_of(panel), {row_key(t.kind, t.id) for t in targets})
 
     @on(VirtualTable.CursorMoved)
     def _cursor_moved(self) -> None:
@@ -497,6 +519,11 @@ class ListScreen(TableControls):
             self.open_row(row)
 
     # -- view actions ----------------------------------------------------------------------
+    def action_back(self) -> None:
+        if self.close_filter(clear=True):
+            return
+        self.kapp.go_back()
+
     def action_refresh(self) -> None:
         if self.source is not None and hasattr(self.source, "force_full"):
             self.source.force_full = True
@@ -504,29 +531,72 @@ class ListScreen(TableControls):
         self.notify("refreshing…", timeout=1.5)
 
     def action_quick(self, key: str) -> None:
-        self._quick = key
+        self.panel.quick = key
         self.apply_filter()
         self.remember_table()
 
     def action_sort_next(self) -> None:
-        super().action_sort_next()
+        # Cycles through the columns on screen: a sort arrow is never on a hidden column.
+        keys = [column.key for column in self.table.shown_columns]
+        current = self.table.sort_column
+        index = keys.index(current) if current in keys else -1
+        self.table.sort_by(keys[(index + 1) % len(keys)], self.panel.sort_reverse)
         self.remember_table()
 
     def action_sort_reverse(self) -> None:
-        super().action_sort_reverse()
+        self.panel.sort_reverse = not self.panel.sort_reverse
+        if self.table.sort_column is not None:
+            self.table.sort_by(self.table.sort_column, self.panel.sort_reverse)
         self.remember_table()
 
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.value = self.panel.text_filter
+        box.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.panel.text_filter = event.value.strip()
+            self.apply_filter()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            self.close_filter(clear=False)
+
     def close_filter(self, clear: bool) -> bool:
-        closed = super().close_filter(clear)
-        if closed:
-            self.remember_table()
-        return closed
+        """Hide the filter box (Esc also clears it); False when it was not open."""
+        box = next(iter(self.query("#filter").results(Input)), None)
+        if box is None or not box.display:  # closed, or a view without one
+            return False
+        if clear:
+            self.panel.text_filter = ""
+            self.apply_filter()
+        box.display = False
+        self.table.focus()
+        self.remember_table()
+        return True
+
+    def apply_filter(self) -> None:
+        needle = self.panel.text_filter.lower()
+        states = self.quick_states()
+
+        def predicate(row: Any) -> bool:
+            if states is not None and self.row_state(row) not in states:
+                return False
+            return not needle or needle in self.search_text(row).lower()
+
+        self.table.set_filter(None if states is None and not needle else predicate)
+        self.update_summary()
+        self.refresh_gates()
 
     def search_text(self, row: Any) -> str:
-        return self.SPEC.search(row)
+        return self.panel.spec.search(row)
 
     def quick_states(self) -> frozenset[str] | None:
-        return self.SPEC.quick[self._quick][1] if self.SPEC.quick else None
+        quick = self.panel.spec.quick
+        return quick[self.panel.quick][1] if quick else None
 
     def row_state(self, row: Any) -> str:
-        return state_key(self.SPEC.state(row)) if self.SPEC.state is not None else ""
+        state = self.panel.spec.state
+        return state_key(state(row)) if state is not None else ""

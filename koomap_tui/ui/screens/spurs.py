@@ -27,8 +27,9 @@ from koomap_tui.api.models import Real3DTask, SpurInfo, SpurInfoDetail
 from koomap_tui.domain.catalog import Action, actions_for
 from koomap_tui.domain.gcp_import import GcpImportError
 from koomap_tui.domain.policy import Kind, Op
-from koomap_tui.domain.states import state_info, state_key
+from koomap_tui.domain.states import state_key
 from koomap_tui.services.actions import Outcome, Target
+from koomap_tui.services.poller import PollUpdate
 from koomap_tui.services.sources import Real3DTaskSource
 from koomap_tui.services.sources.spurs import GroupKey, SpurSource
 from koomap_tui.services.spur_workbench import (
@@ -43,11 +44,11 @@ from koomap_tui.services.spur_workbench import (
 from koomap_tui.ui.format import inert
 from koomap_tui.ui.forms.base import PromptDialog
 from koomap_tui.ui.forms.real3d import SpurForm
-from koomap_tui.ui.polling import PollUpdated
-from koomap_tui.ui.screens.base import ConsoleScreen, action_bindings
+from koomap_tui.ui.screens.base import action_bindings
+from koomap_tui.ui.screens.listview import ListScreen, Panel, ResourceSpec
 from koomap_tui.ui.screens.task_detail import TASKS
 from koomap_tui.ui.tablekit import all_rows, refresh_rows, row_or_none
-from koomap_tui.ui.themes import state_style, theme_style
+from koomap_tui.ui.themes import theme_style
 from koomap_tui.ui.widgets.console_footer import ConsoleFooter
 from koomap_tui.ui.widgets.freshness import FreshnessBar
 from koomap_tui.ui.widgets.header_bar import HeaderBar
@@ -68,7 +69,20 @@ class ImageRow:
     error: str | None = None
 
 
-class SpursScreen(ConsoleScreen):
+def _pane(table_id: str, empty_text: str, kind: Kind | None = None) -> ResourceSpec:
+    # Spurs are acted on as edits of their task (`selection`), and have no state to watch.
+    return ResourceSpec(
+        kind, table_id, key=str, label=str, search=str, empty_text=empty_text,
+        ident=lambda key: (None, key),
+    )  # fmt: skip
+
+
+SPURS = _pane("spurs", "no spurs", Kind.REAL3D_TASK)
+IMAGES = _pane("images", "no images")  # the image codes known here, not polled
+POINTS = _pane("points", "none")  # the imported control points, not polled
+
+
+class SpursScreen(ListScreen):
     BREADCRUMB = "spurs"
     DEFAULT_CSS = """
     SpursScreen #top { height: 1fr; }
@@ -77,6 +91,8 @@ class SpursScreen(ConsoleScreen):
     SpursScreen .pane-title { text-style: bold; padding: 0 1; }
     SpursScreen #spur-summary { height: auto; max-height: 14; padding: 0 1; background: $panel; }
     """
+    SPECS = (SPURS, IMAGES, POINTS)
+    KEYS: ClassVar[list[Binding]] = []
     BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
         Binding("escape", "back", "Back"),
         Binding("o", "open_image", "Image"),
@@ -92,16 +108,12 @@ class SpursScreen(ConsoleScreen):
         self.workspace_id = workspace_id
         self.task_obj = task
         self.view_key = f"spurs:{task.task_id}"
-        self.source: SpurSource | None = None
-        self.task_source: Real3DTaskSource | None = None
-        self.loaded = False
         self.per_image: dict[str, int] = {}
         self.image_errors: dict[str, str] = {}
         self.counts: dict[GroupKey, int] = {}
         self.groups: dict[GroupKey, dict[str, str]] = {}
         self.deleting: set[str] = set()
         self.import_errors: list[str] = []
-        self._had_error = False
 
     def crumb(self) -> str:
         return f"spurs of {inert(self.task_obj.task_name or self.task_obj.task_id)}"
@@ -113,15 +125,19 @@ class SpursScreen(ConsoleScreen):
         with Horizontal(id="top"):
             with Vertical(id="images-pane"):
                 yield Label("Images", classes="pane-title")
-                yield VirtualTable(self._image_columns(), id="images", empty_text="no images")
+                yield self.make_table(self.panels["images"])
             with Vertical(id="spurs-pane"):
                 yield Label("Spurs on the selected image", id="spurs-title", classes="pane-title")
-                yield VirtualTable(self._spur_columns(), id="spurs", empty_text="no spurs")
+                yield self.make_table(self.panels["spurs"])
         with Vertical(id="points-pane"):
             yield Label("Control points", classes="pane-title")
-            yield VirtualTable(self._point_columns(), id="points", empty_text="none")
+            yield self.make_table(self.panels["points"])
         yield FreshnessBar(id="freshness")
         yield ConsoleFooter()
+
+    def columns_of(self, panel: Panel) -> list[Column]:
+        columns = {"images": self._image_columns, "spurs": self._spur_columns}
+        return columns.get(panel.spec.table_id, self._point_columns)()
 
     def _image_columns(self) -> list[Column]:
         return [
@@ -176,42 +192,38 @@ class SpursScreen(ConsoleScreen):
 
     @property
     def images_table(self) -> VirtualTable:
-        return self.query_one("#images", VirtualTable)
+        return self.table_of(self.panels["images"])
 
     @property
     def spurs_table(self) -> VirtualTable:
-        return self.query_one("#spurs", VirtualTable)
+        return self.table
 
     @property
     def points_table(self) -> VirtualTable:
-        return self.query_one("#points", VirtualTable)
+        return self.table_of(self.panels["points"])
 
-    def on_mount(self) -> None:
-        client = self.kapp.ctx.client
-        self.source = SpurSource(client, self.task_obj.task_id)
-        self._load_workbench()
-        self.poller = self.attach_source(self.source)
-        self.task_source = Real3DTaskSource(client, self.workspace_id)
-        self.task_poller = self.attach_source(self.task_source)
-        self.query_one(HeaderBar).workspace = (
-            self.kapp.current_workspace[1] if self.kapp.current_workspace else self.workspace_id
-        )
+    def make_source(self) -> SpurSource:
+        source = SpurSource(self.kapp.ctx.client, self.task_obj.task_id)
+        self._load_workbench(source)
+        return source
+
+    def mounted(self) -> None:
+        self.attach_source(Real3DTaskSource(self.kapp.ctx.client, self.workspace_id))
         self._show_images()
         self._show_points()
         self.images_table.focus()
-        self._update_summary()
 
     # -- the per-task workbench file ---------------------------------------------------------
     def workbench_path(self) -> Path | None:
         ctx = self.kapp.ctx
         return workbench_path(self.task_obj.task_id, ctx.gcp_dir, ctx.demo)
 
-    def _load_workbench(self) -> None:
+    def _load_workbench(self, source: SpurSource) -> None:
         path = self.workbench_path()
-        if path is None or self.source is None:
+        if path is None:
             return
         try:
-            self.source.points, self.source.images = load_workbench(path)
+            source.points, source.images = load_workbench(path)
         except (OSError, GcpImportError) as exc:
             self.notify(f"{path}: {exc}", title="Saved control points ignored", severity="warning")
 
@@ -284,44 +296,27 @@ class SpursScreen(ConsoleScreen):
         return f" (pixel {_text(spur.point_width)}, {_text(spur.point_height)})"
 
     # -- polling ---------------------------------------------------------------------------
-    def on_poll_updated(self, message: PollUpdated) -> None:
-        message.stop()
-        update = message.update
-        if self.task_source is not None and update.source == self.task_source.key:
-            if update.error is None:
-                task = update.items.get(self.task_obj.task_id)
-                if task is not None:
-                    self.task_obj = task
-                    self._update_summary()
-                    self.refresh_gates()
-            return
-        if self.source is None or update.source != self.source.key:
-            return
-        self.query_one(FreshnessBar).freshness = update.freshness
-        if update.error is not None:
-            if not self._had_error:
-                self.notify(str(update.error), title="Poll failed", severity="error")
-            self._had_error = True
-            return
-        self._had_error = False
+    def other_update(self, update: PollUpdate[Any]) -> None:
+        """The task's own poll: its state decides whether spurs may be edited."""
+        task = update.items.get(self.task_obj.task_id) if update.error is None else None
+        if task is not None:
+            self.task_obj = task
+            self.update_summary()
+            self.refresh_gates()
+
+    def apply_update(self, panel: Panel, update: PollUpdate[Any], replace: bool) -> None:
         meta = update.meta
         self.per_image = dict(meta.get("per_image", {}))
         self.image_errors = dict(meta.get("image_errors", {}))
         self.groups = dict(meta.get("groups", {}))
         self.counts = dict(meta.get("counts", {}))
         self.deleting &= set(update.items)
-        if not self.loaded:
-            self.spurs_table.set_rows(update.items.items())
-            self.loaded = True
-        else:
-            changed = {k: update.items[k] for k in update.changed}
-            added = {k: update.items[k] for k in update.added}
-            self.spurs_table.apply_changes(added, changed, update.removed)
+        super().apply_update(panel, update, replace)
+
+    def polled(self, update: PollUpdate[Any]) -> None:
         self._show_images()
         self._show_points()
         self._filter_spurs()
-        self._update_summary()
-        self.refresh_gates()
 
     def _show_images(self) -> None:
         if self.source is None:
@@ -347,22 +342,15 @@ class SpursScreen(ConsoleScreen):
     @on(VirtualTable.CursorMoved, "#images")
     def _image_moved(self) -> None:
         self._filter_spurs()
-        self.refresh_gates()
 
-    @on(VirtualTable.CursorMoved, "#spurs")
-    def _spur_moved(self) -> None:
-        self.refresh_gates()
-
-    def _update_summary(self) -> None:
+    def update_summary(self) -> None:
         t = self.task_obj
         variables = self.app.theme_variables
-        state = state_key(t.task_status)
-        info = state_info(Kind.REAL3D_TASK, state)
         text = Text.assemble(
             ("Spurs of ", "bold"),
             (inert(t.task_name or t.task_id), "bold"),
             f"  ·  {inert(state_key(t.task_type)) or '?'}  ·  ",
-            (f"{info.glyph} {inert(state)}", state_style(variables, info.slug)),
+            self.state_text(Kind.REAL3D_TASK, t.task_id, t.task_status),
             f"  ·  has spurs: {'yes' if t.has_marker else 'no'}",
         )
         decision = self.kapp.ctx.runner.decide(self.task_target(), Op.EDIT_SPURS)
@@ -386,14 +374,6 @@ class SpursScreen(ConsoleScreen):
         self.query_one("#spur-summary", Static).update(text)
 
     # -- actions ---------------------------------------------------------------------------
-    def action_back(self) -> None:
-        self.app.pop_screen()
-
-    def action_refresh(self) -> None:
-        self.poller.refresh_now()
-        self.task_poller.refresh_now()
-        self.notify("refreshing…", timeout=1.5)
-
     def remember_image(self, code: str) -> bool:
         if self.source is None or code in self.source.images:
             return False
@@ -403,25 +383,23 @@ class SpursScreen(ConsoleScreen):
         return True
 
     def action_open_image(self) -> None:
-        def answered(code: str | None) -> None:
-            if not code:
-                return
-            added = self.remember_image(code)
-            self.images_table.move_cursor_to_key(code)
-            self._filter_spurs()
-            if added:
-                self.poller.refresh_now()
-            self._update_summary()
-
-        self.app.push_screen(
+        self.ask(
             PromptDialog(
                 "Open an image",
                 "Image code (the API cannot list a task's images; codes come from the image "
                 "set or from spurs already placed):",
                 placeholder="1790000000000000001",
             ),
-            answered,
+            self.open_image,
         )
+
+    def open_image(self, code: str) -> None:
+        added = self.remember_image(code)
+        self.images_table.move_cursor_to_key(code)
+        self._filter_spurs()
+        if added:
+            self.poller.refresh_now()
+        self.update_summary()
 
     def action_forget_image(self) -> None:
         """Drop a (mistyped) image code from the known list; nothing changes in the cloud."""
@@ -453,18 +431,13 @@ class SpursScreen(ConsoleScreen):
             )
         t = self.task_obj
 
-        def submitted(body: SpurInfo | None) -> None:
-            if body is not None:
-                proceed({"body": body, "done": f"spur added on image {inert(body.image_code)}"})
+        def submitted(body: SpurInfo) -> None:
+            proceed({"body": body, "done": f"spur added on image {inert(body.image_code)}"})
 
-        self.app.push_screen(SpurForm(t.task_id, t.task_name or t.task_id, prefill), submitted)
+        self.ask(SpurForm(t.task_id, t.task_name or t.task_id, prefill), submitted)
 
     def action_import_points(self) -> None:
-        def answered(path: str | None) -> None:
-            if path:
-                self.import_points(path)
-
-        self.app.push_screen(
+        self.ask(
             PromptDialog(
                 "Import control points",
                 "CSV/TXT file with columns name, x (longitude), y (latitude), height, accuracy; "
@@ -472,7 +445,7 @@ class SpursScreen(ConsoleScreen):
                 "refused as a whole. The import replaces the current list.",
                 placeholder="~/survey/gcp.csv",
             ),
-            answered,
+            self.import_points,
         )
 
     def import_points(self, path_text: str) -> None:
@@ -491,7 +464,7 @@ class SpursScreen(ConsoleScreen):
                 severity="error",
                 timeout=15,
             )
-            self._update_summary()
+            self.update_summary()
             return
         assert self.source is not None
         previous = len(self.source.points)
@@ -499,7 +472,7 @@ class SpursScreen(ConsoleScreen):
         self.import_errors = []
         self._save_workbench()
         self._show_points()
-        self._update_summary()
+        self.update_summary()
         replaced = f" (replacing {previous})" if previous else ""
         self.notify(f"imported {len(points)} control points{replaced}", timeout=5)
         self.poller.refresh_now()
