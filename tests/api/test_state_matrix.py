@@ -26,6 +26,7 @@ import pytest_asyncio
 from koomap_tui.api import models as m
 from koomap_tui.api.client import KooMapClient
 from koomap_tui.api.errors import WrongStateError
+from koomap_tui.api.ratelimit import GATEWAY_QPS
 from koomap_tui.sim.engine import Timings
 from koomap_tui.sim.server import SimServer
 from tests.api.support import (
@@ -364,8 +365,12 @@ BUILDERS = {
 
 async def _world(resource: str) -> AsyncIterator[World]:
     build, statuses = BUILDERS[resource]
-    with SimServer(seed=11, scenario="demo", speed=0.0, timings=Timings(**NO_FAILURES)) as sim:
-        async with make_client(sim) as client:
+    # The world's own simulator, shared with no other test: no gateway budget to leave room
+    # for, so the client may send at the most the client ever sends (the matrix checks states,
+    # the limiter has its own tests).
+    timings = Timings(**NO_FAILURES)
+    with SimServer(seed=11, scenario="demo", speed=0.0, timings=timings, qps_limit=0) as sim:
+        async with make_client(sim, qps=GATEWAY_QPS) as client:
             world = await build(sim, client)
             actual = await statuses(world)
             wrong = {

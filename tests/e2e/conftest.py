@@ -45,8 +45,15 @@ def console_argv(tmp: Path, *extra: str) -> list[str]:
 
 
 def console_env(tmp: Path) -> dict[str, str]:
-    """Config and state directories of the run's own, so the operator's files are not touched."""
-    return {"XDG_CONFIG_HOME": str(tmp / "config"), "XDG_STATE_HOME": str(tmp / "state")}
+    """Config, state and temporary directories of the run's own, so the operator's files are
+    not touched and a killed program's scratch files stay in the test's directory."""
+    scratch = tmp / "tmp"
+    scratch.mkdir(exist_ok=True)
+    return {
+        "XDG_CONFIG_HOME": str(tmp / "config"),
+        "XDG_STATE_HOME": str(tmp / "state"),
+        "TMPDIR": str(scratch),
+    }
 
 
 @pytest.fixture

@@ -31,6 +31,14 @@ def console_script(name: str = "koomap-tui") -> Path:
     return Path(sys.executable).parent / name
 
 
+def ended(proc: psutil.Process) -> bool:
+    """The process has exited: gone, or a zombie waiting for its parent (or init) to reap it."""
+    try:
+        return proc.status() == psutil.STATUS_ZOMBIE
+    except psutil.Error:  # gone
+        return True
+
+
 class Terminal:
     def __init__(self, width: int, height: int) -> None:
         self.width = width
@@ -82,7 +90,11 @@ class Terminal:
         return found
 
     def close(self) -> None:
-        """Kill this test's tmux server, and any program that outlives its terminal."""
+        """Kill this test's tmux server and the programs it ran.
+
+        The test is over, so nothing is gained by letting the program shut down by itself
+        (about 2 s after a hang-up; `test_hangup_ends_the_program` checks that it does): it is
+        killed at once. What it leaves behind stays in the test's own TMPDIR (`console_env`)."""
         if not self._started:
             return
         self._started = False
@@ -90,10 +102,14 @@ class Terminal:
         survivors = list(self._seen.values())
         self.tmux("kill-server", check=False)
         Path(self.socket_path).unlink(missing_ok=True)  # tmux leaves the socket file behind
-        _, alive = psutil.wait_procs(survivors, timeout=3)
-        for proc in alive:
+        for proc in survivors:
             with contextlib.suppress(psutil.Error):
                 proc.kill()
+        # A killed process whose parent (the tmux server) is gone stays a zombie until init
+        # reaps it, which some inits do only every few seconds: a zombie has ended.
+        deadline = time.monotonic() + 3
+        while not all(map(ended, survivors)) and time.monotonic() < deadline:
+            time.sleep(0.01)
 
     # -- reading ---------------------------------------------------------------------------
     def capture(self, history: bool = False) -> str:

@@ -11,11 +11,11 @@ import importlib.util
 import json
 import re
 import shlex
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
-import psutil
 import pytest
 from pydantic import SecretStr
 
@@ -23,7 +23,7 @@ from koomap_tui.api.auth import AkSkAuth
 from koomap_tui.api.client import KooMapClient
 from koomap_tui.sim.tenants import DEMO_AK, DEMO_PROJECT_ID, DEMO_SK
 from tests.e2e.conftest import SIZES, console_argv, console_env
-from tests.e2e.terminal import Terminal
+from tests.e2e.terminal import Terminal, ended
 
 Launch = Callable[..., Terminal]
 
@@ -154,14 +154,18 @@ def test_stop_asks_then_marks_pending_then_shows_new_state(launch: Launch, tmp_p
 
 
 # -- the terminal goes away -------------------------------------------------------------------
+@pytest.mark.parametrize("size", [SIZES[0]], ids=["80x24"])  # a hang-up knows no screen size
 def test_hangup_ends_the_program(launch: Launch) -> None:
     term = launch()
     workspaces_screen(term)
     console = [p for p in term.processes() if "koomap-tui" in " ".join(p.cmdline())]
     assert console
     term.tmux("kill-session")  # the pane's terminal closes: its processes get SIGHUP
-    _, alive = psutil.wait_procs(console, timeout=5)
-    assert not alive, f"still running after SIGHUP: {[p.pid for p in alive]}"
+    deadline = time.monotonic() + 5
+    while not all(map(ended, console)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    alive = [p.pid for p in console if not ended(p)]
+    assert not alive, f"still running after SIGHUP: {alive}"
 
 
 # -- one session through every view (shared by the tests below, in order) ----------------------

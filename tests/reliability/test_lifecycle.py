@@ -4,6 +4,7 @@ to a workspace shows its rows at once (regressions found by the soak test)."""
 from __future__ import annotations
 
 import gc
+import time
 import weakref
 from pathlib import Path
 
@@ -27,7 +28,11 @@ async def test_screens_and_pollers_are_released_and_reopening_shows_rows(
             await wait_for(pilot, lambda: type(app.screen).__name__ == "WorkspacesScreen")
             await pilot.pause(0.3)
             assert sorted(app.hub.pollers) == ["watches", "workspace-counts", "workspaces"]
-        await pilot.pause(5.5)  # cancelled timer handles (5 s interval) leave the loop
-        gc.collect()
+        # Cancelled timer handles (5 s interval) keep a screen reachable until they leave the
+        # loop's queue: wait (bounded) until all three screens have been collected.
+        deadline = time.monotonic() + 15
+        while not all(ref() is None for ref in closed) and time.monotonic() < deadline:
+            await pilot.pause(0.25)
+            gc.collect()
         assert [ref() is None for ref in closed] == [True, True, True]
         assert table(pilot).total_row_count > 0

@@ -617,8 +617,11 @@ async def test_big_load_refreezes_the_gc_once_after_painting() -> None:
             assert VirtualTable.last_gc_freeze_ms is None
             assert gc.get_freeze_count() == 0
             table.set_rows(make_tasks(60))
-            await pilot.pause()
-            assert VirtualTable.last_gc_freeze_ms is None  # not before the paint
+            # Scheduled, not done inside set_rows (it runs GC_FREEZE_DELAY later, after the
+            # paint); checked before yielding to the loop, since a pause on a busy machine can
+            # outlast the delay.
+            assert VirtualTable.last_gc_freeze_ms is None
+            assert table._gc_freeze_pending is True
             for _ in range(50):
                 await asyncio.sleep(0.02)
                 if VirtualTable.last_gc_freeze_ms is not None:
