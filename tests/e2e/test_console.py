@@ -280,8 +280,10 @@ def test_tasks_view_keeps_every_row_after_visiting_another_view(tour: Terminal) 
 def test_q_quits_with_status_0_and_restores_the_terminal(tour: Terminal) -> None:
     fresh_task_table(tour)
     tour.type("q")
-    assert tour.wait_exit() == 0
-    screen = tour.wait_for("koomap-tui exited 0", history=True)
+    # The status as the pane's shell saw it: tmux 3.3a now and then never marks the pane dead
+    # (its shell stays an unreaped zombie), so the pane's own exit status cannot be waited for.
+    screen = tour.wait_for(re.compile(r"koomap-tui exited \d+"), history=True)
+    assert "koomap-tui exited 0" in screen, screen
     assert "TTY-RESTORED" in screen
     # The console's screen is gone: nothing of it is left in the pane.
     assert "koomap " not in screen and "profile demo" not in screen
