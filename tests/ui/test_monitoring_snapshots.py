@@ -77,8 +77,13 @@ async def _all(pilot: Pilot[Any]) -> None:
         return False
 
     await wait_for(pilot, swept)
-    screen.poller.refresh_now()  # type: ignore[attr-defined]
-    await pilot.pause(0.5)
+    # one more whole answer, applied before the picture is taken (not a fixed pause: under
+    # load the answer can take longer than any pause chosen here)
+    poller = screen.poller  # type: ignore[attr-defined]
+    before = poller._last_ok
+    poller.refresh_now()
+    await wait_for(pilot, lambda: poller._last_ok != before)
+    await pilot.pause()
     await _freeze(pilot)
 
 
