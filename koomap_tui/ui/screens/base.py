@@ -166,7 +166,9 @@ class ConsoleScreen(Screen[None]):
         self._poll_failing = False
         runner = self.kapp.ctx.runner
         changed = {k: update.items[k] for k in update.changed}
-        for key, item in update.items.items():
+        # Cached rows (a view opened again) are no evidence that anything moved or did not.
+        seen = {} if update.cached else update.items
+        for key, item in seen.items():
             if runner.watching(kind, key):  # a pending mark or an unknown outcome's warning
                 was_pending = runner.pending_for(kind, key) is not None
                 runner.observe(kind, key, state_key(state_of(item)))

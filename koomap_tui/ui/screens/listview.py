@@ -225,6 +225,12 @@ class ListScreen(TableControls):
         cls.BINDINGS = [*own, *LIST_KEYS, *quick]
         super().__init_subclass__(**kwargs)
 
+    @property
+    def accepts_cached_rows(self) -> bool:
+        """A source read before opens with its last rows at once (ui/polling.py); only where
+        the freshness bar is there to say they are cached."""
+        return self.SHOW_FRESHNESS
+
     def __init__(self) -> None:
         super().__init__()
         self.source: Any = None
