@@ -20,7 +20,7 @@ import logging
 import random
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -92,6 +92,23 @@ class PollUpdate(Generic[T]):
 
 
 Listener = Callable[[PollUpdate[Any]], None]
+
+
+async def concurrently(*steps: Awaitable[Any]) -> list[Any]:
+    """The results of `steps`, run at once, in their order: for the independent reads of one
+    cycle, so that a view waits for the slowest, not for the sum (the client's token bucket
+    still keeps the gateway's rate). The first failure is raised as itself (not an exception
+    group, which the poller would take for a bug) and the other steps are cancelled, so none
+    goes on changing its source's state after the cycle failed."""
+    tasks = [asyncio.ensure_future(step) for step in steps]
+    try:
+        return [await task for task in tasks]
+    finally:
+        for task in tasks:
+            if not task.done():
+                task.cancel()
+            elif not task.cancelled():
+                task.exception()  # retrieved: a second failure is not logged as lost
 
 
 @dataclass(frozen=True)

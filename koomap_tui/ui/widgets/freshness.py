@@ -43,8 +43,8 @@ class FreshnessFacts(Protocol):
     def interval(self) -> float: ...
     @property
     def paused(self) -> bool: ...
-    @property
-    def cached(self) -> bool: ...
+
+    # Optional `cached: bool` (the poller's Freshness has it): rows from the session's cache.
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def describe(facts: FreshnessFacts | None, now: float) -> FreshnessView:
     if facts is None:
         return FreshnessView("waiting for the first poll…", "waiting")
     parts: list[str] = []
-    cached = facts.cached and facts.last_ok is not None
+    cached = bool(getattr(facts, "cached", False)) and facts.last_ok is not None
     if cached:
         assert facts.last_ok is not None
         age = f"cached {format_age(now - facts.last_ok)} ago"
@@ -186,8 +186,10 @@ class FreshnessBar(Widget):
         if view == self._view:
             return
         if view.status != self._view.status:
+            # One restyle for the swap, not one per class changed.
             for status in STATUSES:
-                self.set_class(status == view.status, f"-{status}")
+                self.set_class(status == view.status, f"-{status}", update=False)
+            self.update_node_styles()
         self._view = view
         self.refresh()
 
