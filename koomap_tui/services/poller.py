@@ -125,11 +125,13 @@ class SnapshotCache:
 
     Bounded twice: at most `max_sources` sources (least recently stored dropped first) and
     `max_items` items in all; an answer larger than `max_items` alone is not kept (100,000
-    satellite images would otherwise stay in memory after their view closed). Storing costs a
-    reference, not a copy: the poller replaces its items dict on every cycle, never mutates it.
+    satellite images would otherwise stay in memory after their view closed). 10,000 task
+    models are ~13 MB (benchmarks/peak_rss.py: 66 MB for 50,000); a workspace's task table
+    holds at most 500. Storing costs a reference, not a copy: the poller replaces its items
+    dict on every cycle, never mutates it, so a source still polled costs nothing more.
     """
 
-    def __init__(self, max_sources: int = 32, max_items: int = 50_000) -> None:
+    def __init__(self, max_sources: int = 32, max_items: int = 10_000) -> None:
         self.max_sources = max_sources
         self.max_items = max_items
         self._entries: OrderedDict[str, Snapshot] = OrderedDict()
