@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Generic, Protocol, TypeVar
 
 from koomap_tui.api.errors import KooMapError
+from koomap_tui.api.ratelimit import URGENT
 from koomap_tui.domain.diff import diff
 
 log = logging.getLogger(__name__)
@@ -187,9 +188,12 @@ class Poller(Generic[T]):
         rng: random.Random | None = None,
         cache: SnapshotCache | None = None,
         cached: Snapshot | None = None,
+        urgent_first: bool = False,
     ) -> None:
         """`cache` receives every good answer; `cached` is what to show until the first one
-        (a snapshot of an earlier poller of the same source, from that cache)."""
+        (a snapshot of an earlier poller of the same source, from that cache).
+        `urgent_first`: until the first good answer, the reads go before queued background
+        reads at the rate limiter (a view is opening on this source and waits for them)."""
         self.source = source
         self.intervals = intervals or Intervals()
         self._clock = clock
@@ -210,6 +214,7 @@ class Poller(Generic[T]):
         self._last_meta: Mapping[str, Any] = {}
         self._cache = cache
         self._cached = cached
+        self._urgent_first = urgent_first
 
     # -- lifecycle -------------------------------------------------------------------------
     @property
@@ -337,6 +342,7 @@ class Poller(Generic[T]):
         """Fetch once, notify listeners, and return the delay before the next cycle."""
         self.cycles += 1
         previous = self._items
+        urgent = URGENT.set(True) if self._urgent_first and previous is None else None
         try:
             result = await self.source.fetch(previous)
         except KooMapError as exc:
@@ -346,6 +352,9 @@ class Poller(Generic[T]):
         except Exception as exc:  # a bug in a source must not kill polling for good
             log.exception("poll source %s failed", self.source.key)
             return self._failed(KooMapError("CLIENT.ERROR", type(exc).__name__, 0, None, None))
+        finally:
+            if urgent is not None:
+                URGENT.reset(urgent)
         self.total_requests += result.requests
         self._last_meta = result.meta
         new_items = dict(result.items)

@@ -63,9 +63,12 @@ class PollerHub:
     def pollers(self) -> dict[str, Poller[Any]]:
         return self._pollers
 
-    def get(self, source: PollSource[Any], *, cached_rows: bool = False) -> Poller[Any]:
+    def get(
+        self, source: PollSource[Any], *, cached_rows: bool = False, urgent_first: bool = False
+    ) -> Poller[Any]:
         """The source's poller, made (paused) if there is none. `cached_rows`: a poller made
-        now keeps its answers in the session cache and starts from the snapshot found there."""
+        now keeps its answers in the session cache and starts from the snapshot found there.
+        `urgent_first`: its first reads go before queued background reads (a view's own)."""
         poller = self._pollers.get(source.key)
         if poller is None:
             poller = Poller(
@@ -73,6 +76,7 @@ class PollerHub:
                 Intervals(fast=self.fast, slow=self.slow),
                 cache=self.cache if cached_rows else None,
                 cached=self.cache.get(source.key) if cached_rows else None,
+                urgent_first=urgent_first,
             )
             poller.pause()
             self._pollers[source.key] = poller
@@ -86,7 +90,10 @@ class PollerHub:
     ) -> tuple[Poller[Any], Callable[[], None]]:
         """Subscribe `screen` to the source's poller; returns the poller and an unsubscribe."""
         cached_rows = bool(getattr(screen, "accepts_cached_rows", False))
-        poller = self.get(source, cached_rows=cached_rows)
+        # The screen's own source (not the counts or parent it also shows) is what the operator
+        # waits for: its first reads are urgent at the rate limiter.
+        own = getattr(screen, "source", None) is source
+        poller = self.get(source, cached_rows=cached_rows, urgent_first=own)
 
         def listener(update: PollUpdate[Any]) -> None:
             screen.post_message(PollUpdated(update))
