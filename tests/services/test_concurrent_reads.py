@@ -98,3 +98,32 @@ async def test_a_first_real3d_read_asks_counts_and_list_at_once() -> None:
     assert result.meta["full"] is True
     assert result.meta["overview"] is not None and result.meta["overview"].total_count == 0
     assert dict(result.items) == {}
+
+
+async def test_satellite_image_pages_on_screen_are_read_urgently_the_rest_not() -> None:
+    from koomap_tui.api.models import ImageInfoList
+    from koomap_tui.api.ratelimit import URGENT
+    from koomap_tui.services.sources.data import SatelliteImageSource
+
+    seen: list[tuple[int, bool]] = []
+
+    class Client:
+        async def list_image_base_info(self, *, offset: int = 0, limit: int = 10) -> Any:
+            seen.append((offset // limit, URGENT.get()))
+            data = [
+                {"image_id": f"{i:032x}", "image_status": "0"}
+                for i in range(offset, offset + limit)
+            ]
+            return ImageInfoList.model_validate(
+                {"data_info": data, "page": {"offset": offset, "limit": limit, "total": 100_000}}
+            )
+
+    source = SatelliteImageSource(Client(), budget=4)  # type: ignore[arg-type]
+    await source.fetch(None)
+    source.set_view(50_000, 50_040)  # G: the last rows the operator asked for
+    await source.fetch(None)  # the page on screen alone
+    await source.fetch(None)  # then background pages
+    assert seen[0] == (0, True) and seen[1] == (500, True)
+    assert seen[2][0] == 500 and seen[2][1] is True  # on screen, re-read: still urgent
+    assert seen[3:] and all(urgent is False for _, urgent in seen[3:])
+    assert URGENT.get() is False
