@@ -4,7 +4,7 @@ The console runs with Textual's test driver against the simulator (demo scenario
 HTTP), as the UI tests do; the profile covers the key until the new view shows its rows and
 the app is idle again. Prints the top functions by cumulative and by own time.
 
-    .venv/bin/python benchmarks/profile_switch.py [--switch enter|usage|esc] [--top 30]
+    .venv/bin/python benchmarks/profile_switch.py [--switch enter|usage] [--top 30] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -73,8 +73,6 @@ async def run(switch: str, top: int, repeat: int) -> None:
                 await pilot.pause(0.2)
                 profile.disable()
                 cpu.append((time.process_time() - started) * 1000)
-                if switch == "esc":
-                    pass
                 while type(app.screen).__name__ != "WorkspacesScreen":
                     await pilot.press("escape")
                     await pilot.pause(0.2)
