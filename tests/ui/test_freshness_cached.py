@@ -36,10 +36,11 @@ class HeldReads:
             result: FetchResult[Any] = await original(source, previous)
             return result
 
-        self._patch = lambda: monkeypatch.setattr(Real3DTaskSource, "fetch", held)
+        self._held = held
+        self._monkeypatch = monkeypatch
 
     def hold(self) -> None:
-        self._patch()
+        self._monkeypatch.setattr(Real3DTaskSource, "fetch", self._held)
 
     def release(self) -> None:
         self.released.set()
@@ -135,3 +136,70 @@ def test_the_bar_says_cached_rows_are_cached_and_how_old() -> None:
     # Read for this view: the usual wording (12 s at a 3 s interval is stale).
     own = describe(Freshness(**{**facts.__dict__, "cached": False}), 112.0)
     assert own.status == "stale" and own.text == "⚠ STALE · updated 12 s ago · 0 errors"
+
+
+class FakeSource:
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.urgent_seen: list[bool] = []
+
+    def is_active(self, item: object) -> bool:
+        return False
+
+    async def fetch(self, previous: Mapping[str, Any] | None) -> FetchResult[Any]:
+        from koomap_tui.api.ratelimit import URGENT
+
+        self.urgent_seen.append(URGENT.get())
+        return FetchResult({"a": 1}, 1)
+
+
+class FakeScreen:
+    """What the hub reads of a screen: its own source, whether it shows cached rows, and
+    where its messages go."""
+
+    def __init__(self, source: Any, accepts: bool) -> None:
+        self.source = source
+        self.accepts_cached_rows = accepts
+        self.messages: list[Any] = []
+
+    def post_message(self, message: Any) -> bool:
+        self.messages.append(message)
+        return True
+
+
+async def test_the_hub_gives_cached_rows_only_to_screens_that_show_them() -> None:
+    from koomap_tui.ui.polling import PollerHub
+
+    hub = PollerHub(3.0, 30.0)
+    own = FakeSource("tasks:ws1")
+    first = FakeScreen(own, accepts=True)
+    poller, detach = hub.attach(first, own)  # type: ignore[arg-type]
+    await poller.cycle()
+    detach()
+    await asyncio.sleep(0)
+
+    again = FakeScreen(FakeSource("tasks:ws1"), accepts=True)
+    hub.attach(again, again.source)  # type: ignore[arg-type]
+    assert [m.update.cached for m in again.messages] == [True]
+    plain = FakeScreen(FakeSource("usage"), accepts=False)
+    hub.attach(plain, plain.source)  # type: ignore[arg-type]
+    hub.attach(plain, FakeSource("tasks:ws1"))  # type: ignore[arg-type]
+    # A second screen on the running (cached) poller: no cached rows without a bar for them.
+    assert plain.messages == []
+    await hub.stop_all()
+
+
+async def test_only_a_screens_own_source_reads_urgently_at_first() -> None:
+    from koomap_tui.ui.polling import PollerHub
+
+    hub = PollerHub(3.0, 30.0)
+    own, counts = FakeSource("workspaces"), FakeSource("workspace-counts")
+    screen = FakeScreen(own, accepts=True)
+    own_poller, _ = hub.attach(screen, own)  # type: ignore[arg-type]
+    counts_poller, _ = hub.attach(screen, counts)  # type: ignore[arg-type]
+    await own_poller.cycle()
+    await own_poller.cycle()
+    await counts_poller.cycle()
+    assert own.urgent_seen == [True, False]
+    assert counts.urgent_seen == [False]
+    await hub.stop_all()
