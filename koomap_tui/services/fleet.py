@@ -311,7 +311,9 @@ class FleetSource:
         requests += sum(await asyncio.gather(*(self._sweep_one(ws_id) for ws_id in due)))
         cutoff = self._now() - self.recent
         items: dict[str, FleetTask] = {}
-        for rows in self._rows.values():
+        # In the workspace list's order, not in the order the reads came back: rows that sort
+        # alike keep one order from run to run (the reads of a cycle run at once).
+        for rows in (self._rows[ws_id] for ws_id in spaces if ws_id in self._rows):
             for key, row in list(rows.items()):
                 ended = _stamp(row.task.update_time)
                 if not self.is_active(row) and ended is not None and ended < cutoff:
