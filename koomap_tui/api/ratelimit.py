@@ -21,9 +21,11 @@ drained the gateway's bucket, so back-to-back clients at 20 qps did not collide)
 A view being opened must not wait for background reads (issue 14: right after start-up the
 workspace counts spent the whole budget and the first Enter waited ~0.5 s for tokens to come
 back). Its reads run with `URGENT` set (the poller's first cycle of a screen's own source does
-it): urgent waiters go before the others, and the last third of the budget (`reserve`) is
-theirs only, so a view opening finds tokens even after a burst. The one-second bound is the
-same for all.
+it): urgent waiters go before the others. Reads that only refresh what is shown (a poller's
+cycles after its first answer, `BACKGROUND`) leave the last third of the budget (`reserve`) to
+the others, so a view opening finds tokens even after a burst of refreshes. Everything else (a
+view's own one-off reads, operator actions) may use the whole budget, as before. The
+one-second bound is the same for all.
 """
 
 from __future__ import annotations
@@ -44,6 +46,9 @@ WINDOW = 1.0
 GUARD = 0.1
 #: Set (to True) around the reads of a view being opened: they go before queued background reads.
 URGENT: ContextVar[bool] = ContextVar("koomap_urgent_reads", default=False)
+#: Set (to True) around reads that only refresh what is already shown (a poller's later cycles):
+#: they leave the last `reserve` tokens of a window to the others.
+BACKGROUND: ContextVar[bool] = ContextVar("koomap_background_reads", default=False)
 
 
 class TokenBucket:
@@ -54,8 +59,9 @@ class TokenBucket:
     single token comes back after ``1/rate`` seconds. Waiters are served in arrival order (one
     lock), so a long list refresh cannot starve a single operator action for more than its own
     queue position; urgent waiters (``acquire(urgent=True)``, in their own arrival order) are
-    served before every other waiter, and only they may take the last ``reserve`` tokens of a
-    window (a third of the capacity, rounded down: 3 of 10, 6 of 20, none below 3).
+    served before every other waiter; background reads (``BACKGROUND`` set) may not take the
+    last ``reserve`` tokens of a window (a third of the capacity, rounded down: 3 of 10, 6 of
+    20, none below 3).
     """
 
     def __init__(
@@ -81,6 +87,9 @@ class TokenBucket:
         self._returns: deque[float] = deque()  # when each spent token comes back, in order
         self._lock: asyncio.Lock | None = None
         self._urgent_lock: asyncio.Lock | None = None
+        # Background reads queue apart: one held back by the reserve must not hold up the
+        # others, which may still take those tokens.
+        self._background_lock: asyncio.Lock | None = None
         self._no_urgent: asyncio.Event | None = None  # set while no urgent caller waits
         self._urgent = 0
         #: Total seconds callers spent waiting for a token (shown in diagnostics).
@@ -102,17 +111,25 @@ class TokenBucket:
         `urgent` (default: the `URGENT` context variable) goes before the other waiters."""
         if urgent is None:
             urgent = URGENT.get()
-        if self._lock is None or self._urgent_lock is None or self._no_urgent is None:
+        if (
+            self._lock is None
+            or self._urgent_lock is None
+            or self._background_lock is None
+            or self._no_urgent is None
+        ):
             self._lock, self._urgent_lock = asyncio.Lock(), asyncio.Lock()
+            self._background_lock = asyncio.Lock()
             self._no_urgent = asyncio.Event()
             self._no_urgent.set()
+        background = not urgent and BACKGROUND.get()
         if urgent:
             self._urgent += 1
             self._no_urgent.clear()
+        lock = self._urgent_lock if urgent else self._background_lock if background else self._lock
         try:
-            async with self._urgent_lock if urgent else self._lock:
+            async with lock:
                 waited = 0.0
-                limit = self.capacity if urgent else self.capacity - self.reserve
+                limit = self.capacity - self.reserve if background else self.capacity
                 while True:
                     if not urgent and self._urgent:
                         await self._no_urgent.wait()  # an urgent caller takes this token

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Generic, Protocol, TypeVar
 
 from koomap_tui.api.errors import KooMapError
-from koomap_tui.api.ratelimit import URGENT
+from koomap_tui.api.ratelimit import BACKGROUND, URGENT
 from koomap_tui.domain.diff import diff
 
 log = logging.getLogger(__name__)
@@ -343,6 +343,9 @@ class Poller(Generic[T]):
         self.cycles += 1
         previous = self._items
         urgent = URGENT.set(True) if self._urgent_first and previous is None else None
+        # Once something is shown, a cycle only refreshes it: it leaves the rate limiter's
+        # reserve to views being opened and to the operator.
+        background = BACKGROUND.set(True) if previous is not None else None
         try:
             result = await self.source.fetch(previous)
         except KooMapError as exc:
@@ -355,6 +358,8 @@ class Poller(Generic[T]):
         finally:
             if urgent is not None:
                 URGENT.reset(urgent)
+            if background is not None:
+                BACKGROUND.reset(background)
         self.total_requests += result.requests
         self._last_meta = result.meta
         new_items = dict(result.items)

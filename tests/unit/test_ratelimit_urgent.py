@@ -8,7 +8,7 @@ import asyncio
 import random
 from collections.abc import Mapping
 
-from koomap_tui.api.ratelimit import URGENT, TokenBucket
+from koomap_tui.api.ratelimit import BACKGROUND, URGENT, TokenBucket
 from koomap_tui.services.poller import FetchResult, Intervals, Poller
 
 
@@ -110,12 +110,14 @@ class Source:
 
     def __init__(self) -> None:
         self.urgent_seen: list[bool] = []
+        self.background_seen: list[bool] = []
 
     def is_active(self, item: object) -> bool:
         return False
 
     async def fetch(self, previous: Mapping[str, object] | None) -> FetchResult[object]:
         self.urgent_seen.append(URGENT.get())
+        self.background_seen.append(BACKGROUND.get())
         return FetchResult({"a": 1}, 1)
 
 
@@ -125,7 +127,8 @@ async def test_a_views_poller_reads_urgently_until_its_first_answer_only() -> No
     await poller.cycle()
     await poller.cycle()
     assert source.urgent_seen == [True, False]
-    assert URGENT.get() is False  # not left set for whatever runs next
+    assert source.background_seen == [False, True]  # later cycles only refresh what is shown
+    assert URGENT.get() is False and BACKGROUND.get() is False  # not left set afterwards
 
     background = Source()
     other: Poller[object] = Poller(background, Intervals())
@@ -136,10 +139,16 @@ async def test_a_views_poller_reads_urgently_until_its_first_answer_only() -> No
 async def test_after_a_background_burst_a_view_opening_still_finds_tokens() -> None:
     t = SteppedTime()
     limiter = TokenBucket(10, clock=t.clock, sleep=t.sleep)
-    counts = [asyncio.create_task(limiter.acquire()) for _ in range(12)]  # start-up counts
+    token = BACKGROUND.set(True)  # counts refreshed by a poller (the tasks copy the context)
+    try:
+        counts = [asyncio.create_task(limiter.acquire()) for _ in range(12)]
+    finally:
+        BACKGROUND.reset(token)
     await settle()
     assert sum(task.done() for task in counts) == 7  # the reserve is left
     assert await limiter.acquire(urgent=True) == 0.0  # the view's overview
     assert await limiter.acquire(urgent=True) == 0.0  # and its first page
+    # A view's own one-off read may use the budget too: it does not queue behind the counts.
+    assert await limiter.acquire() == 0.0
     await t.advance_to(1.1)
     await asyncio.gather(*counts)
