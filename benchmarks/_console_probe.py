@@ -7,7 +7,8 @@ With `KOOMAP_PROBE_FILE` set, a daemon thread rewrites that file (JSON, atomical
 
 - `gc`: every garbage collection of 2 ms or more, as [monotonic end, generation, ms];
 - `css_apply_ms` / `css_apply_calls`: time inside Textual's `Stylesheet.apply` (per node);
-- `watch_compact_calls` / `watch_compact_ms`: calls of `FooterKey._watch_compact`.
+- `watch_compact_calls` / `watch_compact_ms`: calls of `FooterKey._watch_compact`;
+- `requests`: the last 200 API calls: name, start, ms waiting for the rate limiter, ms in all.
 
 `KOOMAP_PROBE_EXPERIMENT=stock-driver` runs the console on Textual's own LinuxDriver (the
 Esc figure before koomap_tui/ui/driver.py); `freeze-after-imports` was the gc.freeze trial;
@@ -78,6 +79,31 @@ def _install_textual_probes() -> None:
         pass
 
 
+def _install_request_probe() -> None:
+    """`requests`: every API call as [name, monotonic start, ms waiting for the rate limiter,
+    ms in all] (the last 200), to place a view's reads on the benchmark's clock."""
+    from koomap_tui.api import client as api_client
+
+    STATE["requests"] = []
+    original = api_client.KooMapClient._send
+
+    async def send(self: Any, name: str, **kw: Any) -> Any:
+        started = time.monotonic()
+        waited = self.stats.rate_limit_wait
+        try:
+            return await original(self, name, **kw)
+        finally:
+            entry = [
+                name,
+                started,
+                round((self.stats.rate_limit_wait - waited) * 1000, 1),
+                round((time.monotonic() - started) * 1000, 1),
+            ]
+            STATE["requests"] = [*STATE["requests"][-199:], entry]
+
+    api_client.KooMapClient._send = send  # type: ignore[method-assign]
+
+
 def _writer(path: Path) -> None:
     tmp = path.with_suffix(".tmp")
     while True:
@@ -91,6 +117,7 @@ def main() -> int:
     if target:
         gc.callbacks.append(_on_gc)
         _install_textual_probes()
+        _install_request_probe()
         threading.Thread(target=_writer, args=(Path(target),), daemon=True).start()
     from koomap_tui.cli import main as console_main
 

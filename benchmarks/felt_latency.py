@@ -10,6 +10,8 @@ Steps (demo scenario, `koomap-tui --demo`):
 - Esc -> the previous view (usage -> tasks, tasks -> workspaces);
 - CPU per view switch: CPU seconds of the console process (psutil) from the key until the rows
   are on screen (includes whatever else runs meanwhile: pollers, timers);
+- Enter again (tasks) and `:usage` again, once both were closed: rows from the session's cache
+  at once, and "(fresh)": until the freshness bar says "updated" (the view's own answer);
 Steps (scale scenario: simulator subprocess, 4 x 500 tasks, 100,000 satellite images):
 - launch -> workspace rows;  Enter -> 500 task rows;  `:images` 3 -> satellite rows;
   `G` -> the last image (#100,000) on screen;  peak RSS (VmHWM) once all pages are read;
@@ -151,6 +153,11 @@ def row_matches(pattern: str) -> Check:
     return lambda lines: any(regex.search(line) for line in lines[2:-2])
 
 
+def bar_says(word: str) -> Check:
+    """The freshness bar (one of the last lines) starts with `word` ("cached", "updated")."""
+    return lambda lines: any(line.strip().startswith(word) for line in lines[-4:])
+
+
 def both(*checks: Check) -> Check:
     return lambda lines: all(c(lines) for c in checks)
 
@@ -181,11 +188,13 @@ def switch(
     cpu_name: str | None = None,
     first: Check | None = None,
     probe_file: Path | None = None,
+    then: Check | None = None,
 ) -> list[str]:
     """Send `keys`; record the time to the screen passing `check` (and to `first`, the first
     frame that shows the new view, when given), and the console's CPU time meanwhile. With
     `probe_file`, also the time spent in `Stylesheet.apply` and the `FooterKey._watch_compact`
-    calls over the switch (read 150 ms after the rows appeared: the probe writes every 50 ms)."""
+    calls over the switch (read 150 ms after the rows appeared: the probe writes every 50 ms).
+    With `then`, also the time to the screen passing it (recorded as "<name> (fresh)")."""
     before = probe(probe_file) if probe_file else {}
     cpu0 = pane.cpu()
     since = pane.send(*keys)
@@ -194,6 +203,9 @@ def switch(
         record.setdefault(name + " (first frame)", []).append(seconds * 1000)
     seconds, lines = pane.wait(check, since)
     record.setdefault(name, []).append(seconds * 1000)
+    if then is not None:  # e.g. the fresh answer after rows shown from the cache
+        seconds, _ = pane.wait(then, since)
+        record.setdefault(name + " (fresh)", []).append(seconds * 1000)
     if cpu_name:
         record.setdefault(cpu_name, []).append((pane.cpu() - cpu0) * 1000)
     if probe_file and before:
@@ -278,6 +290,31 @@ def demo_run(record: dict[str, list[float]]) -> None:
                 both(crumb("workspaces"), row_text(DEMO_WS)),
                 record,
                 "Esc -> previous view (tasks -> workspaces)",
+            )
+            # Views opened again on sources read before: the cached rows at once, then the
+            # fresh answer (the bar goes from "cached … — refreshing…" to "updated …").
+            time.sleep(0.5)
+            switch(
+                pane,
+                ["Enter"],
+                both(crumb("tasks"), row_text(DEMO_LAST_TASK)),
+                record,
+                "demo: Enter again -> task rows",
+                "demo: CPU per switch, Enter again",
+                first=crumb("tasks"),
+                then=both(row_text(DEMO_LAST_TASK), bar_says("updated")),
+            )
+            time.sleep(0.5)
+            command(pane, "usage")
+            switch(
+                pane,
+                ["Enter"],
+                both(crumb("usage"), row_text("Real3D")),
+                record,
+                ":usage again -> usage rows",
+                "demo: CPU per switch, :usage again",
+                first=crumb("usage"),
+                then=both(row_text("Real3D"), bar_says("updated")),
             )
             info = probe(tmp / "probe.json")
             record.setdefault("demo: Stylesheet.apply ms (whole run)", []).append(

@@ -6,6 +6,10 @@ terminal, backs off on errors while honouring `Retry-After`, pauses while no scr
 data, and hands each listener one `PollUpdate` per cycle: the diff against the previous snapshot
 plus the freshness facts the status bar shows. It knows nothing about Textual: the UI wraps the
 listener call into a message.
+
+A `SnapshotCache` (one per session) keeps the last answer of each source, so that a view opened
+again on a source read before shows those rows at once, flagged `cached`, until the first fresh
+answer replaces them (issue 14: "a view opens at once with what is known").
 """
 
 from __future__ import annotations
@@ -15,11 +19,13 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any, Generic, Protocol, TypeVar
 
 from koomap_tui.api.errors import KooMapError
+from koomap_tui.api.ratelimit import BACKGROUND, URGENT
 from koomap_tui.domain.diff import diff
 
 log = logging.getLogger(__name__)
@@ -56,6 +62,9 @@ class Freshness:
     last_error: str | None
     interval: float
     paused: bool
+    # True while the rows on screen are a snapshot kept from an earlier view of the source
+    # (`last_ok` is then that snapshot's time): nothing has been read for this view yet.
+    cached: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,6 +81,9 @@ class PollUpdate(Generic[T]):
     requests: int
     freshness: Freshness
     meta: Mapping[str, Any] = field(default_factory=dict)
+    # The rows are the session's last known answer, not one read for this view: shown at
+    # once, never taken as evidence that something moved (pending marks, doubts).
+    cached: bool = False
 
     @property
     def first(self) -> bool:
@@ -81,6 +93,80 @@ class PollUpdate(Generic[T]):
 
 
 Listener = Callable[[PollUpdate[Any]], None]
+
+
+async def concurrently(*steps: Awaitable[Any]) -> list[Any]:
+    """The results of `steps`, run at once, in their order: for the independent reads of one
+    cycle, so that a view waits for the slowest, not for the sum (the client's token bucket
+    still keeps the gateway's rate). The first failure is raised as itself (not an exception
+    group, which the poller would take for a bug) and the other steps are cancelled, so none
+    goes on changing its source's state after the cycle failed."""
+    tasks = [asyncio.ensure_future(step) for step in steps]
+    try:
+        return [await task for task in tasks]
+    finally:
+        for task in tasks:
+            if not task.done():
+                task.cancel()
+            elif not task.cancelled():
+                task.exception()  # retrieved: a second failure is not logged as lost
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A source's last good answer: its items, when they were read (monotonic), its meta."""
+
+    items: Mapping[str, Any]
+    fetched_at: float
+    meta: Mapping[str, Any]
+
+
+class SnapshotCache:
+    """The last answer of each source read in this session, keyed by source key.
+
+    Bounded twice: at most `max_sources` sources (least recently stored dropped first) and
+    `max_items` items in all; an answer larger than `max_items` alone is not kept (100,000
+    satellite images would otherwise stay in memory after their view closed). 10,000 task
+    models are ~13 MB (benchmarks/peak_rss.py: 66 MB for 50,000); a workspace's task table
+    holds at most 500. Storing costs a reference, not a copy: the poller replaces its items
+    dict on every cycle, never mutates it, so a source still polled costs nothing more.
+    """
+
+    def __init__(self, max_sources: int = 32, max_items: int = 10_000) -> None:
+        self.max_sources = max_sources
+        self.max_items = max_items
+        self._entries: OrderedDict[str, Snapshot] = OrderedDict()
+        self._items = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def total_items(self) -> int:
+        return self._items
+
+    def get(self, key: str) -> Snapshot | None:
+        return self._entries.get(key)
+
+    def put(self, key: str, snapshot: Snapshot) -> None:
+        self.drop(key)
+        size = len(snapshot.items)
+        if size > self.max_items:
+            return
+        self._entries[key] = snapshot
+        self._items += size
+        while len(self._entries) > self.max_sources or self._items > self.max_items:
+            _, oldest = self._entries.popitem(last=False)
+            self._items -= len(oldest.items)
+
+    def drop(self, key: str) -> None:
+        old = self._entries.pop(key, None)
+        if old is not None:
+            self._items -= len(old.items)
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._items = 0
 
 
 @dataclass
@@ -100,7 +186,14 @@ class Poller(Generic[T]):
         *,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        cache: SnapshotCache | None = None,
+        cached: Snapshot | None = None,
+        urgent_first: bool = False,
     ) -> None:
+        """`cache` receives every good answer; `cached` is what to show until the first one
+        (a snapshot of an earlier poller of the same source, from that cache).
+        `urgent_first`: until the first good answer, the reads go before queued background
+        reads at the rate limiter (a view is opening on this source and waits for them)."""
         self.source = source
         self.intervals = intervals or Intervals()
         self._clock = clock
@@ -119,6 +212,9 @@ class Poller(Generic[T]):
         self.cycles = 0
         self.total_requests = 0
         self._last_meta: Mapping[str, Any] = {}
+        self._cache = cache
+        self._cached = cached
+        self._urgent_first = urgent_first
 
     # -- lifecycle -------------------------------------------------------------------------
     @property
@@ -174,11 +270,34 @@ class Poller(Generic[T]):
             self.intervals.slow = max(self.intervals.fast, slow)
         self._wake.set()
 
+    @property
+    def showing_cached(self) -> bool:
+        """Nothing read yet, but a cached snapshot stands in for the first answer."""
+        return self._items is None and self._cached is not None
+
     def replay(self) -> PollUpdate[T] | None:
         """The current snapshot as one "everything was added" update, for a listener that
-        subscribes after the first fetch (it would otherwise only ever see diffs)."""
+        subscribes after the first fetch (it would otherwise only ever see diffs). Before the
+        first fetch, the cached snapshot if there is one, flagged `cached`."""
         if self._items is None:
-            return None
+            cached = self._cached
+            if cached is None:
+                return None
+            return PollUpdate(
+                source=self.source.key,
+                items=cached.items,
+                added=frozenset(cached.items),
+                changed={},
+                removed=frozenset(),
+                fetched_at=cached.fetched_at,
+                error=None,
+                requests=0,
+                # Given as the view opens, before it is shown and its poller resumed: the
+                # read it waits for is the one that starts then, not a pause.
+                freshness=replace(self.freshness(), paused=False, next_at=None),
+                meta={**cached.meta, "full": True, "replay": True, "cached": True},
+                cached=True,
+            )
         return PollUpdate(
             source=self.source.key,
             items=self.items,
@@ -193,13 +312,15 @@ class Poller(Generic[T]):
         )
 
     def freshness(self) -> Freshness:
+        cached = self.showing_cached
         return Freshness(
-            last_ok=self._last_ok,
+            last_ok=self._cached.fetched_at if cached and self._cached else self._last_ok,
             next_at=None if self._paused else self._next_at,
             errors=self._errors,
             last_error=self._last_error,
             interval=self._interval,
             paused=self._paused,
+            cached=cached,
         )
 
     # -- loop ------------------------------------------------------------------------------
@@ -221,6 +342,10 @@ class Poller(Generic[T]):
         """Fetch once, notify listeners, and return the delay before the next cycle."""
         self.cycles += 1
         previous = self._items
+        urgent = URGENT.set(True) if self._urgent_first and previous is None else None
+        # Once something is shown, a cycle only refreshes it: it leaves the rate limiter's
+        # reserve to views being opened and to the operator.
+        background = BACKGROUND.set(True) if previous is not None else None
         try:
             result = await self.source.fetch(previous)
         except KooMapError as exc:
@@ -230,12 +355,20 @@ class Poller(Generic[T]):
         except Exception as exc:  # a bug in a source must not kill polling for good
             log.exception("poll source %s failed", self.source.key)
             return self._failed(KooMapError("CLIENT.ERROR", type(exc).__name__, 0, None, None))
+        finally:
+            if urgent is not None:
+                URGENT.reset(urgent)
+            if background is not None:
+                BACKGROUND.reset(background)
         self.total_requests += result.requests
         self._last_meta = result.meta
         new_items = dict(result.items)
         d = diff(previous or {}, new_items)
         self._items = new_items
         self._last_ok = self._clock()
+        self._cached = None
+        if self._cache is not None:
+            self._cache.put(self.source.key, Snapshot(new_items, self._last_ok, dict(result.meta)))
         self._last_error = None
         self._consecutive_errors = 0
         active = any(self.source.is_active(item) for item in new_items.values())

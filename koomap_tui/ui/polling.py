@@ -7,6 +7,13 @@ so the screen reacts on its own message queue instead of being poked from a task
 Every poll of the console passes through a poller the hub made, so app-wide listeners (the
 history) are "taps" here: subscribed to every poller, present and future, and not counted as a
 reason to keep a poller alive.
+
+Views open with what is known: the hub keeps the last answer of every source in a session-wide
+`SnapshotCache`, and a poller made again for a source read before (the task table of a
+workspace opened again, `:usage` again) starts from that snapshot. A screen that says it can
+show such rows (`accepts_cached_rows`, set by the list view) gets them at once as a
+`PollUpdated` flagged `cached`, and its freshness bar says so until the first fresh answer
+replaces them. Screens with their own poll handling do not opt in and see no change.
 """
 
 from __future__ import annotations
@@ -18,7 +25,14 @@ from typing import Any
 from textual.message import Message
 from textual.screen import Screen
 
-from koomap_tui.services.poller import Intervals, Listener, Poller, PollSource, PollUpdate
+from koomap_tui.services.poller import (
+    Intervals,
+    Listener,
+    Poller,
+    PollSource,
+    PollUpdate,
+    SnapshotCache,
+)
 
 
 class PollUpdated(Message):
@@ -28,9 +42,10 @@ class PollUpdated(Message):
 
 
 class PollerHub:
-    def __init__(self, fast: float, slow: float) -> None:
+    def __init__(self, fast: float, slow: float, cache: SnapshotCache | None = None) -> None:
         self.fast = fast
         self.slow = slow
+        self.cache = cache if cache is not None else SnapshotCache()
         self._pollers: dict[str, Poller[Any]] = {}
         self._visible: dict[str, int] = {}
         self._stopping: set[asyncio.Task[None]] = set()
@@ -48,10 +63,21 @@ class PollerHub:
     def pollers(self) -> dict[str, Poller[Any]]:
         return self._pollers
 
-    def get(self, source: PollSource[Any]) -> Poller[Any]:
+    def get(
+        self, source: PollSource[Any], *, cached_rows: bool = False, urgent_first: bool = False
+    ) -> Poller[Any]:
+        """The source's poller, made (paused) if there is none. `cached_rows`: a poller made
+        now keeps its answers in the session cache and starts from the snapshot found there.
+        `urgent_first`: its first reads go before queued background reads (a view's own)."""
         poller = self._pollers.get(source.key)
         if poller is None:
-            poller = Poller(source, Intervals(fast=self.fast, slow=self.slow))
+            poller = Poller(
+                source,
+                Intervals(fast=self.fast, slow=self.slow),
+                cache=self.cache if cached_rows else None,
+                cached=self.cache.get(source.key) if cached_rows else None,
+                urgent_first=urgent_first,
+            )
             poller.pause()
             self._pollers[source.key] = poller
             self._visible[source.key] = 0
@@ -63,14 +89,20 @@ class PollerHub:
         self, screen: Screen[Any], source: PollSource[Any]
     ) -> tuple[Poller[Any], Callable[[], None]]:
         """Subscribe `screen` to the source's poller; returns the poller and an unsubscribe."""
-        poller = self.get(source)
+        cached_rows = bool(getattr(screen, "accepts_cached_rows", False))
+        # The screen's own source (not the counts or parent it also shows) is what the operator
+        # waits for: its first reads are urgent at the rate limiter.
+        own = getattr(screen, "source", None) is source
+        poller = self.get(source, cached_rows=cached_rows, urgent_first=own)
 
         def listener(update: PollUpdate[Any]) -> None:
             screen.post_message(PollUpdated(update))
 
         unsubscribe = poller.subscribe(listener)
         snapshot = poller.replay()
-        if snapshot is not None:  # a second screen on a running source starts from the data
+        # A second screen on a running source starts from the data; a first one from the
+        # cached snapshot, if the poller was made with one (and so for a screen that shows it).
+        if snapshot is not None and (cached_rows or not snapshot.cached):
             listener(snapshot)
 
         def detach() -> None:

@@ -61,6 +61,9 @@ async def _freeze(pilot: Pilot[Any]) -> None:
     """Stop the wall clock from reaching the screen: fixed facts, fixed clock, repainted."""
     for poller in pilot.app.hub.pollers.values():  # type: ignore[attr-defined]
         poller.pause()
+        # A cycle already in flight still ends and posts its answer (with the real clock's
+        # facts) after this: nothing may reach the screen once the picture is being fixed.
+        poller._listeners.clear()
     await pilot.pause(0.1)
     # rows that just changed flash for a second: wait for the steady picture
     tables = list(pilot.app.screen.query(VirtualTable))

@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from koomap_tui.api.ratelimit import GUARD, TokenBucket
+from koomap_tui.api.ratelimit import BACKGROUND, GUARD, TokenBucket
 
 
 class FakeTime:
@@ -32,16 +32,29 @@ def bucket(rate: float, burst: float | None = None) -> tuple[TokenBucket, FakeTi
 async def test_a_full_second_of_budget_goes_without_waiting() -> None:
     limiter, t = bucket(10)
     assert limiter.capacity == 10
-    for _ in range(10):
-        assert await limiter.acquire() == 0.0
+    for _ in range(10):  # the reads of a view being opened (tests/unit/test_ratelimit_urgent.py)
+        assert await limiter.acquire(urgent=True) == 0.0
     assert t.slept == []
     assert limiter.available == 0
+
+
+async def test_background_reads_leave_a_third_of_the_budget_to_a_view_opening() -> None:
+    limiter, t = bucket(10)
+    assert limiter.reserve == 3
+    token = BACKGROUND.set(True)  # a poller's later cycles (tests/unit/test_ratelimit_urgent.py)
+    try:
+        for _ in range(7):
+            assert await limiter.acquire() == 0.0
+        assert t.slept == [] and limiter.available == 3
+        assert await limiter.acquire() == pytest.approx(1.0 + GUARD)  # the 8th waits a window
+    finally:
+        BACKGROUND.reset(token)
 
 
 async def test_the_next_request_waits_until_the_first_token_of_the_window_returns() -> None:
     limiter, t = bucket(10)
     for _ in range(10):
-        await limiter.acquire()
+        await limiter.acquire(urgent=True)
     t.now = 0.4  # idle time does not refill a spent token early (a continuous refill would)
     waited = await limiter.acquire()
     assert t.now == pytest.approx(1.0 + GUARD)

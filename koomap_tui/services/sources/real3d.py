@@ -20,7 +20,7 @@ from koomap_tui.api.models import Real3DSubTask, Real3DTask, Real3DTaskOverview,
 from koomap_tui.api.paging import CountedCalls
 from koomap_tui.domain.policy import Kind
 from koomap_tui.domain.states import is_terminal, state_key
-from koomap_tui.services.poller import FetchResult
+from koomap_tui.services.poller import FetchResult, concurrently
 
 _RUNNING = {"PENDING", "STARTING", "RUNNING", "STOPPING"}
 _SUCCESS = {"SUCCESS", "STOP_SUCCESS"}
@@ -88,9 +88,7 @@ class Real3DTaskSource:
         self.force_full = False
         return items, calls.requests
 
-    async def fetch(self, previous: Mapping[str, Real3DTask] | None) -> FetchResult[Real3DTask]:
-        requests = 1
-        meta: dict[str, Any] = {}
+    async def _overview(self, meta: dict[str, Any]) -> Real3DTaskOverview | None:
         overview: Real3DTaskOverview | None
         try:
             overview = await self.client.show_task_overview_in_workspace(self.workspace_id)
@@ -99,8 +97,19 @@ class Real3DTaskSource:
             overview = None
             meta["overview_error"] = str(exc)
         meta["overview"] = overview
+        return overview
+
+    async def fetch(self, previous: Mapping[str, Real3DTask] | None) -> FetchResult[Real3DTask]:
+        requests = 1
+        meta: dict[str, Any] = {}
         due = self._last_full is None or self._clock() - self._last_full >= self.resync_every
-        if previous is None or self.force_full or due or overview is None:
+        if previous is None or self.force_full or due:
+            # A full read takes no shortcut from the counts: both are read at once (issue 14).
+            _, (items, n) = await concurrently(self._overview(meta), self._full(meta))
+            meta["full"] = True
+            return FetchResult(items, requests + n, meta)
+        overview = await self._overview(meta)
+        if overview is None:
             items, n = await self._full(meta)
             meta["full"] = True
             return FetchResult(items, requests + n, meta)

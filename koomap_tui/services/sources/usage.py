@@ -11,7 +11,7 @@ from typing import Any
 from koomap_tui.api.client import KooMapClient
 from koomap_tui.api.paging import CountedCalls
 from koomap_tui.domain.states import state_key
-from koomap_tui.services.poller import FetchResult
+from koomap_tui.services.poller import FetchResult, concurrently
 
 
 @dataclass(frozen=True)
@@ -67,23 +67,37 @@ class UsageSource:
     def is_active(self, item: UsageRow) -> bool:
         return False  # usage moves slowly: poll at the slow interval
 
+    async def _real3d(self, usage_type: str) -> tuple[dict[str, UsageRow], int]:
+        rows: dict[str, UsageRow] = {}
+        answer = await self.client.show_real3d_usage(usage_type)
+        for i, item in enumerate(answer.data):
+            row = usage_row("Real3D", "ShowReal3DUsage", item)
+            key = f"real3d:{usage_type}:{row.subtype or row.measure}:{i}"
+            rows[key] = replace(row, key=key)
+        return rows, 1
+
+    async def _satellite(self, usage_type: str) -> tuple[dict[str, UsageRow], int]:
+        rows: dict[str, UsageRow] = {}
+        calls = CountedCalls(self.client.list_usage_info)
+        position = 0
+        async for info in self.client.paginate(calls, usage_type):
+            row = usage_row("Satellite", "ListUsageInfo", info)
+            key = f"sat:{usage_type}:{row.subtype or row.measure}:{position}"
+            rows[key] = replace(row, key=key)
+            position += 1
+        return rows, calls.requests
+
     async def fetch(self, previous: Mapping[str, UsageRow] | None) -> FetchResult[UsageRow]:
+        # The four families are independent: read at once, kept in this order (issue 14).
+        parts = await concurrently(
+            self._real3d("DATA"),
+            self._real3d("REAL3D"),
+            self._satellite("DATA"),
+            self._satellite("TASK"),
+        )
         rows: dict[str, UsageRow] = {}
         requests = 0
-        for usage_type in ("DATA", "REAL3D"):
-            answer = await self.client.show_real3d_usage(usage_type)
-            requests += 1
-            for i, item in enumerate(answer.data):
-                row = usage_row("Real3D", "ShowReal3DUsage", item)
-                key = f"real3d:{usage_type}:{row.subtype or row.measure}:{i}"
-                rows[key] = replace(row, key=key)
-        for usage_type in ("DATA", "TASK"):
-            calls = CountedCalls(self.client.list_usage_info)
-            position = 0
-            async for info in self.client.paginate(calls, usage_type):
-                row = usage_row("Satellite", "ListUsageInfo", info)
-                key = f"sat:{usage_type}:{row.subtype or row.measure}:{position}"
-                rows[key] = replace(row, key=key)
-                position += 1
-            requests += calls.requests
+        for part, n in parts:
+            rows.update(part)
+            requests += n
         return FetchResult(rows, requests)

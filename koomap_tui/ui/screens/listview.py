@@ -171,6 +171,12 @@ class ListScreen(ConsoleScreen):
         cls.BINDINGS = [*own, *cls.KEYS, *quick]
         super().__init_subclass__(**kwargs)
 
+    @property
+    def accepts_cached_rows(self) -> bool:
+        """A source read before opens with its last rows at once (ui/polling.py); only where
+        the freshness bar is there to say they are cached."""
+        return self.SHOW_FRESHNESS
+
     def __init__(self) -> None:
         super().__init__()
         self.panels = {s.table_id: Panel(s, quick=next(iter(s.quick), "")) for s in self.SPECS}
@@ -349,7 +355,9 @@ class ListScreen(ConsoleScreen):
         to the panel's table (`replace` loads the rows whole)."""
         spec, table, runner = panel.spec, self.table_of(panel), self.kapp.ctx.runner
         changed = {k: update.items[k] for k in update.changed}
-        for key, item in update.items.items():
+        # Cached rows (a view opened again) are no evidence that anything moved or did not.
+        seen = {} if update.cached else update.items
+        for key, item in seen.items():
             kind, item_id = spec.identify(key)
             if kind is not None and runner.watching(kind, item_id):
                 # A pending mark or an unknown outcome's warning: repaint, it may have gone.

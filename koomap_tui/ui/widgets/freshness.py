@@ -4,6 +4,10 @@ An operations console that silently shows stale data is worse than none: the bar
 warning colour when the last good poll is older than twice the poll interval, and to the error
 colour (with the error code) while polls fail. One timer per bar re-evaluates the ages each
 second and repaints only when the text actually changed.
+
+Rows shown from the session's cache (a view opened again on a source read before) are said to
+be that, with their age, in the warning colour, until the view's own first answer arrives:
+"cached 12 s ago — refreshing…". If that answer fails the bar says the rows were not refreshed.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from textual.widget import Widget
 
 from koomap_tui.ui.themes import theme_style
 
-STATUSES = ("waiting", "ok", "stale", "error", "paused")
+STATUSES = ("waiting", "ok", "stale", "error", "paused", "cached")
 
 
 class FreshnessFacts(Protocol):
@@ -39,6 +43,8 @@ class FreshnessFacts(Protocol):
     def interval(self) -> float: ...
     @property
     def paused(self) -> bool: ...
+
+    # Optional `cached: bool` (the poller's Freshness has it): rows from the session's cache.
 
 
 @dataclass(frozen=True)
@@ -63,7 +69,12 @@ def describe(facts: FreshnessFacts | None, now: float) -> FreshnessView:
     if facts is None:
         return FreshnessView("waiting for the first poll…", "waiting")
     parts: list[str] = []
-    if facts.last_ok is None:
+    cached = bool(getattr(facts, "cached", False)) and facts.last_ok is not None
+    if cached:
+        assert facts.last_ok is not None
+        age = f"cached {format_age(now - facts.last_ok)} ago"
+        parts.append(f"{age} (not refreshed)" if facts.last_error else age)
+    elif facts.last_ok is None:
         parts.append("no data yet")
     elif facts.last_error:
         # The last poll failed: what is on screen is the last good data, and it says so.
@@ -73,7 +84,8 @@ def describe(facts: FreshnessFacts | None, now: float) -> FreshnessView:
     if facts.paused:
         parts.append("paused")
     elif facts.next_at is None:
-        pass
+        if cached:  # its first read is under way: the poller sets next_at once it ends
+            parts[-1] += " — refreshing…"
     elif facts.next_at > now:
         verb = "retry" if facts.last_error else "next"
         parts.append(f"{verb} in {format_age(facts.next_at - now + 0.999)}")
@@ -83,6 +95,8 @@ def describe(facts: FreshnessFacts | None, now: float) -> FreshnessView:
     if facts.last_error:
         parts.append(f"last: {facts.last_error}")
         status = "error"
+    elif cached:
+        status = "cached"
     elif facts.paused:
         status = "paused"
     elif facts.last_ok is None:
@@ -103,6 +117,7 @@ _STYLE_VARIABLE = {
     "waiting": "freshness-ok",
     "ok": "freshness-ok",
     "paused": "freshness-ok",
+    "cached": "freshness-warn",
     "stale": "freshness-warn",
     "error": "freshness-error",
 }
@@ -115,7 +130,7 @@ HINT_GAP = 2
 
 
 class FreshnessBar(Widget):
-    """ "updated 2 s ago · next in 3 s · 0 errors"; classes `-ok`, `-stale`, `-error`, ..."""
+    """ "updated 2 s ago · next in 3 s · 0 errors"; classes `-ok`, `-stale`, `-cached`, ..."""
 
     DEFAULT_CSS = """
     FreshnessBar {
@@ -171,8 +186,10 @@ class FreshnessBar(Widget):
         if view == self._view:
             return
         if view.status != self._view.status:
+            # One restyle for the swap, not one per class changed.
             for status in STATUSES:
-                self.set_class(status == view.status, f"-{status}")
+                self.set_class(status == view.status, f"-{status}", update=False)
+            self.update_node_styles()
         self._view = view
         self.refresh()
 
