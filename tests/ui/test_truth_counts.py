@@ -83,3 +83,23 @@ async def test_usage_poll_failing_from_the_start_says_so_in_the_table(
         await pilot.press("r")
         await wait_for(pilot, lambda: "could not load" not in screen_text(pilot))
         await wait_for(pilot, lambda: table(pilot).total_row_count > 0)
+
+
+async def test_start_up_reads_each_workspace_s_counts_once(make_app: Any, sim: SimServer) -> None:
+    """The counts source reads them; the view's own worker only fills in what it did not (a
+    second read of each spent the start-up's rate budget, which Enter then waited for)."""
+    app = make_app(fast_interval=60, slow_interval=120)  # no second counts cycle in the test
+    async with app.run_test(size=(200, 40)) as pilot:
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "WorkspacesScreen")
+        await wait_for(pilot, lambda: table(pilot).total_row_count > 0)
+        rows = table(pilot).total_row_count
+        await wait_for(pilot, lambda: len(counts_on_screen(pilot)) == rows)
+        # the view's own worker has been started by now; once it ends, all its reads are sent
+        await wait_for(
+            pilot, lambda: not any(w.group == "overviews" and w.is_running for w in app.workers)
+        )
+        reads = [
+            e.path for e in sim.core.request_log.entries
+            if e.operation == "ShowTaskOverviewInWorkspace"
+        ]  # fmt: skip
+        assert len(reads) == rows, reads

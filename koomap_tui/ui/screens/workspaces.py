@@ -73,6 +73,9 @@ class WorkspacesScreen(ListScreen):
         self.overviews: dict[str, WorkspaceCounts] = {}
         self.counts_source: WorkspaceCountsSource | None = None
         self._rows_ok_wall: float | None = None
+        #: The counts source has answered once: until then it is reading every workspace's
+        #: counts, and the view's own worker would read each of them a second time.
+        self._counts_answered = False
 
     def columns(self) -> list[Column]:
         return [
@@ -127,6 +130,9 @@ class WorkspacesScreen(ListScreen):
     def other_update(self, update: PollUpdate[Any]) -> None:
         if self.counts_source is None or update.source != self.counts_source.key:
             return
+        if not self._counts_answered:
+            self._counts_answered = True
+            self.load_overviews()  # after this update: what the first sweep left out
         if update.error is not None:
             return  # the counts keep their own age, which now grows past the bar's
         fresh = {
@@ -146,6 +152,8 @@ class WorkspacesScreen(ListScreen):
     @work(exclusive=True, exit_on_error=False, group="overviews")
     async def load_overviews(self) -> None:
         """Per-workspace counts, nearest the cursor first, within the client's rate limit."""
+        if not self._counts_answered:
+            return
         client = self.kapp.ctx.client
         keys = [k for k in self.table.visible_keys() if k not in self.overviews]
         sem = asyncio.Semaphore(OVERVIEW_CONCURRENCY)
