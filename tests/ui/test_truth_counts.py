@@ -24,15 +24,21 @@ def counts_on_screen(pilot: Any) -> dict[str, tuple[int, ...]]:
     return shown
 
 
+async def every_count_shown(app: Any, pilot: Any) -> int:
+    """Wait until the workspaces view shows counts on every row; the number of rows."""
+    await wait_for(pilot, lambda: type(app.screen).__name__ == "WorkspacesScreen")
+    await wait_for(pilot, lambda: table(pilot).total_row_count > 0)
+    rows: int = table(pilot).total_row_count
+    await wait_for(pilot, lambda: len(counts_on_screen(pilot)) == rows)
+    return rows
+
+
 async def test_workspace_counts_follow_the_server_without_refresh(
     make_app: Any, sim: SimServer
 ) -> None:
     app = make_app()
     async with app.run_test(size=(200, 40)) as pilot:
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "WorkspacesScreen")
-        await wait_for(pilot, lambda: table(pilot).total_row_count > 0)
-        rows = table(pilot).total_row_count
-        await wait_for(pilot, lambda: len(counts_on_screen(pilot)) == rows)
+        await every_count_shown(app, pilot)
         busy = {n: c for n, c in counts_on_screen(pilot).items() if c[1] > 0}
         assert busy, "the demo scenario has running tasks somewhere"
 
@@ -50,10 +56,7 @@ async def test_workspace_counts_follow_the_server_without_refresh(
 async def test_counts_older_than_the_bar_say_their_age(make_app: Any, sim: SimServer) -> None:
     app = make_app()
     async with app.run_test(size=(200, 40)) as pilot:
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "WorkspacesScreen")
-        await wait_for(pilot, lambda: table(pilot).total_row_count > 0)
-        rows = table(pilot).total_row_count
-        await wait_for(pilot, lambda: len(counts_on_screen(pilot)) == rows)
+        await every_count_shown(app, pilot)
         screen: Any = app.screen
         key = next(iter(screen.overviews))
         old = screen.overviews[key]
@@ -90,10 +93,7 @@ async def test_start_up_reads_each_workspace_s_counts_once(make_app: Any, sim: S
     second read of each spent the start-up's rate budget, which Enter then waited for)."""
     app = make_app(fast_interval=60, slow_interval=120)  # no second counts cycle in the test
     async with app.run_test(size=(200, 40)) as pilot:
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "WorkspacesScreen")
-        await wait_for(pilot, lambda: table(pilot).total_row_count > 0)
-        rows = table(pilot).total_row_count
-        await wait_for(pilot, lambda: len(counts_on_screen(pilot)) == rows)
+        rows = await every_count_shown(app, pilot)
         # the view's own worker has been started by now; once it ends, all its reads are sent
         await wait_for(
             pilot, lambda: not any(w.group == "overviews" and w.is_running for w in app.workers)
