@@ -283,18 +283,22 @@ class KooMapApp(App[None]):
 
     @work(exit_on_error=False, group="workspace-names")
     async def _read_workspace_names(self) -> None:
+        names = await self.read_workspace_names()
+        if not self.workspace_names:
+            self.workspace_names = names
+
+    async def read_workspace_names(self) -> dict[str, str]:
+        """Every workspace's name by id, for the palette and the columns of views over several
+        workspaces; {} when the list cannot be read (the views then show ids)."""
         client = self.ctx.client
         names: dict[str, str] = {}
         try:
             async for ws in client.paginate(client.list_common_workspace, max_items=500):
                 names[ws.workspace_id] = ws.workspace_name or ""
-        except Exception as error:  # the palette then offers none; the views say why
-            log.warning(
-                "reading the workspace list for the palette failed: %s", type(error).__name__
-            )
-            return
-        if not self.workspace_names:
-            self.workspace_names = names
+        except Exception as error:
+            log.warning("reading the workspace list failed: %s", type(error).__name__)
+            return {}
+        return names
 
     async def on_unmount(self) -> None:
         await self.hub.stop_all()

@@ -22,11 +22,10 @@ from rich.text import Text
 from textual import events, work
 from textual.binding import Binding
 
-from koomap_tui.api.errors import KooMapError
 from koomap_tui.api.models import Real3DTask
 from koomap_tui.domain.states import state_key
 from koomap_tui.services.actions import Target
-from koomap_tui.services.fleet import FleetSource, list_all_workspaces
+from koomap_tui.services.fleet import FleetSource
 from koomap_tui.services.poller import PollUpdate
 from koomap_tui.services.sources import Real3DTaskSource
 from koomap_tui.services.sources.real3d import WatchedTasksSource
@@ -248,17 +247,9 @@ class WatchScreen(TaskTable):
         Binding("w", "watch", "Unwatch"),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._names: dict[str, str] = {}
-
     def row_workspace(self, row: Any) -> str:
         watch = self.kapp.watches.get(row.task_id)
         return watch.workspace_id if watch is not None else str(row.workspace_id or "")
-
-    def ws_name(self, row: Any) -> str:
-        ws = self.row_workspace(row)
-        return self.kapp.workspace_names.get(ws) or self._names.get(ws) or ws
 
     def make_source(self) -> WatchedTasksSource:
         return WatchedTasksSource(self.kapp.ctx.client, self.kapp)
@@ -271,9 +262,6 @@ class WatchScreen(TaskTable):
     @work(exclusive=True, exit_on_error=False, group="names")
     async def read_names(self) -> None:
         """The workspace column shows names: read them once when the app does not know them."""
-        try:
-            spaces, _ = await list_all_workspaces(self.kapp.ctx.client)
-        except KooMapError:
-            return  # the ids stay shown
-        self._names = {k: ws.workspace_name or k for k, ws in spaces.items()}
+        names = await self.kapp.read_workspace_names()
+        self.kapp.workspace_names = {**names, **self.kapp.workspace_names}
         refresh_rows(self.table, set(self.table.keys_in_order()))
