@@ -366,9 +366,7 @@ class KooMapApp(App[None]):
         """What `?` lists: the screen's own keys, then the console's, then the focused widget's
         (a table's movement, mark and open keys: the least looked for).
 
-        Console screens answer `help_rows()` with or without their focused widget's rows
-        appended, so those are taken out by value and put last; any other screen (a form, the
-        command line) lists its active bindings."""
+        Any other screen (a form, the command line) lists its active bindings."""
         from koomap_tui.ui.screens.base import ConsoleScreen
         from koomap_tui.ui.screens.help import HelpRow, rows_from_screen
 
@@ -377,7 +375,7 @@ class KooMapApp(App[None]):
         focused: list[HelpRow] = []
         if isinstance(screen, ConsoleScreen):
             focused = [HelpRow(*row) for row in screen.focused_help_rows()]
-            own = [row for row in map(HelpRow._make, screen.help_rows()) if row not in focused]
+            own = [HelpRow(*row) for row in screen.help_rows()]
         else:
             own = rows_from_screen(screen)
         console = [

@@ -372,21 +372,16 @@ class ConsoleScreen(Screen[None]):
         return outcomes
 
     # -- help ------------------------------------------------------------------------------
-    def help_rows(self, *, focused: bool = True) -> list[HelpRow]:
-        """Every binding of this screen, then (unless `focused=False`) of the focused widget (a
-        table's movement, mark and open keys); one row per action with its keys joined
-        ("↑/k"); catalogue actions say whether and why they are disabled; one not offered here
-        is left out. Hidden bindings are listed too: help is where the keys the footer has no
-        room for are found."""
-        rows = self._binding_rows(self)
-        if focused and self.focused is not None:
-            rows += self.focused_help_rows(exclude={row[1] for row in rows})
-        return rows
+    def help_rows(self) -> list[HelpRow]:
+        """Every binding of this screen: one row per action with its keys joined ("↑/k");
+        catalogue actions say whether and why they are disabled; one not offered here is left
+        out. Hidden bindings are listed too: help is where the keys the footer has no room for
+        are found."""
+        return self._binding_rows(self)
 
-    def focused_help_rows(self, exclude: set[str] | None = None) -> list[HelpRow]:
-        if self.focused is None:
-            return []
-        return [row for row in self._binding_rows(self.focused) if row[1] not in (exclude or ())]
+    def focused_help_rows(self) -> list[HelpRow]:
+        """The focused widget's keys (a table's movement, mark and open keys)."""
+        return [] if self.focused is None else self._binding_rows(self.focused)
 
     def _binding_rows(self, node: Any) -> list[HelpRow]:
         keys: dict[str, list[str]] = {}
