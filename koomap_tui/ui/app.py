@@ -374,8 +374,7 @@ class KooMapApp(App[None]):
         own: list[HelpRow]
         focused: list[HelpRow] = []
         if isinstance(screen, ConsoleScreen):
-            focused = [HelpRow(*row) for row in screen.focused_help_rows()]
-            own = [HelpRow(*row) for row in screen.help_rows()]
+            focused, own = screen.focused_help_rows(), screen.help_rows()
         else:
             own = rows_from_screen(screen)
         console = [

@@ -29,6 +29,7 @@ from koomap_tui.services.actions import Outcome, Target
 from koomap_tui.services.poller import Poller, PollSource
 from koomap_tui.ui.format import inert
 from koomap_tui.ui.outcomes import report_outcomes
+from koomap_tui.ui.screens.help import HelpRow
 from koomap_tui.ui.widgets.dialogs import ConfirmDialog, TypedConfirmDialog
 from koomap_tui.ui.widgets.freshness import FreshnessBar
 from koomap_tui.ui.widgets.header_bar import HeaderBar
@@ -41,9 +42,6 @@ if TYPE_CHECKING:
 TEXTUAL_ACTIONS = frozenset(
     binding.action for binding in Screen.BINDINGS if isinstance(binding, Binding)
 )
-
-
-HelpRow = tuple[str, str, bool, str | None]
 
 
 def action_bindings(actions: Iterable[Action]) -> list[Binding]:
@@ -401,7 +399,7 @@ class ConsoleScreen(Screen[None]):
                     continue
                 decision = gate.decision
             shown = "/".join(dict.fromkeys(keys[action]))
-            rows.append((shown, binding.description, decision.allowed, decision.reason))
+            rows.append(HelpRow(shown, binding.description, decision.allowed, decision.reason))
         return rows
 
 
