@@ -199,6 +199,21 @@ async def test_a_click_on_a_tab_title_shows_that_tab(dl_app: Any) -> None:
         assert pilot.app.focused is screen.table_for("images")
 
 
+async def test_r_refreshes_and_retries_a_failing_audit_log(dl_app: Any) -> None:
+    """`r` is the list views' refresh here too: it also retries the audit log the banner says
+    is failing (the data view's own `r` only re-read the shown tab)."""
+    seen = record_notices(dl_app)
+    async with dl_app.run_test(size=(180, 45)) as pilot:
+        screen = await open_data(pilot, "products")
+        runner = pilot.app.ctx.runner
+        runner.audit_error = "cannot write audit.jsonl: disk full (test)"
+        requests = screen.panels["products"].poller.total_requests
+        await pilot.press("r")
+        await wait_for(pilot, lambda: any("writable again" in n for n in seen))
+        assert not runner.audit_failing
+        await wait_for(pilot, lambda: screen.panels["products"].poller.total_requests > requests)
+
+
 async def press_download(pilot: Pilot[Any], row: Any) -> None:
     """`D`; a download above the size threshold asks first: answer yes."""
     await pilot.press("D")

@@ -216,9 +216,6 @@ class ImagesScreen(ListScreen):
             self._focus_wanted = None
             self.refresh_gates()
 
-    def action_refresh(self) -> None:
-        self.panel.poller.refresh_now()
-
     # -- polling ---------------------------------------------------------------------------
     def apply_update(self, panel: Panel, update: PollUpdate[Any], replace: bool) -> None:
         if panel.spec is IMAGES:
