@@ -513,6 +513,8 @@ async def test_a_download_that_ends_after_its_view_was_left_is_still_told(
         await wait_for(pilot, lambda: bool(screen.downloads.all()))
         await pilot.press("escape")
         await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "WorkspacesScreen")
+        # The view's panel stopped listening as it went; the app's own listener remains.
+        await wait_for(pilot, lambda: len(screen.downloads._listeners) == 1)
         transport.release.set()
         await wait_for(pilot, lambda: any("Download complete" in n for n in seen), timeout=20)
         assert screen.downloads.all()[0].state is DownloadState.DONE
