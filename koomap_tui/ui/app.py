@@ -25,12 +25,15 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from koomap_tui.domain.states import state_key
+from koomap_tui.services.downloads import DownloadState
 from koomap_tui.services.on_change import RunResult, change_now
 from koomap_tui.services.sources.real3d import WatchedTasksSource
 from koomap_tui.ui import navigation
 from koomap_tui.ui.context import ConsoleContext
+from koomap_tui.ui.format import inert
 from koomap_tui.ui.keyboard import KeyRouter
 from koomap_tui.ui.polling import PollerHub, PollUpdated
+from koomap_tui.ui.widgets.downloads_panel import DownloadProgressed
 
 if TYPE_CHECKING:
     from koomap_tui.services.history import AwayChange
@@ -132,6 +135,7 @@ class KooMapApp(App[None]):
         self.recent_notices: deque[tuple[str, str]] = deque(maxlen=200)
         self.keys = KeyRouter(self)
         self.workspace_names: dict[str, str] = {}  # id → name, for the palette (ui/commands.py)
+        self._download_states: dict[str, DownloadState] = {}
 
     async def on_event(self, event: events.Event) -> None:
         # Raw keys and pastes go through the router: one at a time, each to what has focus once
@@ -173,6 +177,7 @@ class KooMapApp(App[None]):
                 severity="error",
                 timeout=10,
             )
+        self.ctx.downloads.subscribe(lambda p: self.post_message(DownloadProgressed(p)))
         self._watch_source = WatchedTasksSource(self.ctx.client, self)
         poller = self.hub.get(self._watch_source)
         poller.subscribe(self._on_watch_update)
@@ -243,6 +248,25 @@ class KooMapApp(App[None]):
             severity="warning" if failed else "information",
             timeout=20,
         )
+
+    def on_download_progressed(self, message: DownloadProgressed) -> None:
+        """Downloads go on in the session when their view is left: say how each ended here,
+        on whatever view is shown, and let that view judge its keys again (no more "already
+        being downloaded")."""
+        p = message.progress
+        before, self._download_states[p.id] = self._download_states.get(p.id), p.state
+        if before == p.state or not p.state.finished:
+            return
+        if p.state is DownloadState.DONE:
+            where = p.paths[0].parent if len(p.paths) > 1 else (p.paths[0] if p.paths else "")
+            self.notify(f"{inert(p.label)} → {where}", title="Download complete")
+        elif p.state is DownloadState.FAILED:
+            self.notify(inert(p.error), title="Download failed", severity="error", timeout=10)
+        else:
+            self.notify(f"{inert(p.label)}: cancelled (start it again to resume)")
+        refresh_gates = getattr(self.screen, "refresh_gates", None)
+        if callable(refresh_gates):
+            refresh_gates()
 
     # -- remembered state ------------------------------------------------------------------
     @property

@@ -120,6 +120,18 @@ def test_a_command_typed_in_one_burst_runs(console: Terminal) -> None:
     console.wait_for(lambda s: "usage items" in s and "Usage per item" in s, timeout=10)
 
 
+def test_a_tab_typed_with_the_command_is_the_tab_shown(console: Terminal) -> None:
+    """`2` or `3` right after `:images⏎` reaches the data view as it opens (before its first
+    answer): that tab is shown, its title marked on the strip, and stays."""
+    console.burst(":images\r2")
+    console.wait_for(lambda s: "▸2 Products" in s and "products and refined" in s, timeout=10)
+    console.burst(":tasks\r:images\r3")
+    screen = console.wait_for(lambda s: "▸3 Satellite images" in s, timeout=10)
+    assert "▸1" not in screen and "▸2" not in screen
+    console.wait_for(lambda s: "satellite images ·" in s, timeout=10)
+    assert "▸3 Satellite images" in console.capture()
+
+
 def test_ten_commands_in_a_row_are_never_lost(console: Terminal) -> None:
     views = [(":images\r", "Image sets"), (":tasks\r", "[filter:")] * 5
     for text, words in views:

@@ -3,19 +3,22 @@ downloads that complete, and a large satellite list read viewport-first."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import httpx
 import pytest
+from rich.cells import cell_len
 from textual.pilot import Pilot
-from textual.widgets import Input, TabbedContent
+from textual.widgets import Input
 
 from koomap_tui.api.models import ImageInfo
 from koomap_tui.domain.catalog import ASK_BEFORE_DOWNLOAD_BYTES
 from koomap_tui.domain.policy import Kind
-from koomap_tui.services.downloads import DownloadState
+from koomap_tui.services.downloads import DownloadManager, DownloadState
 from koomap_tui.services.sources.data import ImageRow, ProductRow, position_key
 from koomap_tui.session import build_downloads
 from koomap_tui.ui.navigation import navigate
@@ -60,7 +63,7 @@ async def open_data(pilot: Any, tab: str = "folders") -> ImagesScreen:
     assert navigate(pilot.app, "images")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, ImagesScreen))
     screen = data_screen(pilot)
-    await wait_for(pilot, lambda: screen._ready)
+    await wait_for(pilot, lambda: screen.is_mounted)
     screen.action_tab(tab)
     await wait_for(pilot, lambda: screen.active_tab == tab)  # the keys offered follow the tab
     await wait_for(pilot, lambda: screen.table_for(tab).total_row_count > 0)
@@ -128,57 +131,87 @@ async def test_every_tab_lists_items_with_state_words(dl_app: Any) -> None:
         await grow_and_shrink(screen)
 
 
+def shown_tab(pilot: Pilot[Any], screen: ImagesScreen) -> str:
+    """The tab the operator sees: the one table on screen, its title marked on the strip."""
+    shown = [tab for tab in screen.TABS if screen.table_for(tab).display]
+    marked = [line for line in screen_text(pilot).splitlines() if "▸" in line]
+    assert len(shown) == 1 and len(marked) == 1, (shown, marked)
+    assert f"▸{list(screen.TABS).index(shown[0]) + 1} {screen.TABS[shown[0]]}" in marked[0]
+    return shown[0]
+
+
 @pytest.mark.parametrize("tab", ["products", "images"])
 async def test_a_tab_chosen_as_the_screen_opens_stays_chosen(dl_app: Any, tab: str) -> None:
-    """The screen focuses the first tab's table as it opens; that focus reaches the tabs as a
-    queued message, and used to switch back to the first tab after a `2` or `3` pressed right
-    then, so `D` and `d` judged an image set (the cause of the red suite, issue 11 §0)."""
-    original = ImagesScreen._first_paint
+    """The screen focuses the first tab's table as it opens; a `2` or `3` handled right then
+    must not be undone by it (it used to be, through the tab widget's late focus message, so
+    `D` and `d` judged an image set: the cause of the red suite, issue 11 §0)."""
+    original = ImagesScreen.mounted
 
-    def first_paint_then_switch(self: ImagesScreen) -> None:
+    def mounted_then_switch(self: ImagesScreen) -> None:
         original(self)
-        if self._ready:  # the operator's key, handled the moment the screen can take it
-            self.action_tab(tab)
+        self.action_tab(tab)  # the operator's key, handled the moment the screen can take it
 
     async with dl_app.run_test(size=(180, 45)) as pilot:
         await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "WorkspacesScreen")
         with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(ImagesScreen, "_first_paint", first_paint_then_switch)
+            mp.setattr(ImagesScreen, "mounted", mounted_then_switch)
             assert navigate(pilot.app, "images")
             await wait_for(pilot, lambda: isinstance(pilot.app.screen, ImagesScreen))
             screen = data_screen(pilot)
-            await wait_for(pilot, lambda: screen._ready)
+            await wait_for(pilot, lambda: screen.is_mounted)
         chosen = screen.table_for(tab)
         await wait_for(pilot, lambda: pilot.app.focused is chosen)
         for _ in range(5):  # let every message in flight land
             await pilot.pause()
-        assert screen.query_one("#tabs", TabbedContent).active == tab
+        assert shown_tab(pilot, screen) == tab == screen.active_tab
         assert pilot.app.focused is chosen
 
 
-async def test_a_tab_asked_for_before_the_screen_is_ready_is_shown(dl_app: Any) -> None:
-    """`2` typed in the same burst as `:images⏎` reaches the screen before its tabs are ready:
-    it is kept and applied, not dropped."""
-    original = ImagesScreen.on_mount
-
-    def mount_then_ask(self: ImagesScreen) -> None:
-        original(self)
-        assert not self._ready
-        self.action_tab("products")
-
+async def test_a_tab_asked_for_before_the_screen_is_composed_is_shown(dl_app: Any) -> None:
+    """A link from the task detail chooses the tab of a screen just pushed, not yet composed:
+    it opens on that tab."""
     async with dl_app.run_test(size=(180, 45)) as pilot:
         await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "WorkspacesScreen")
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(ImagesScreen, "on_mount", mount_then_ask)
-            assert navigate(pilot.app, "images")
-            await wait_for(pilot, lambda: isinstance(pilot.app.screen, ImagesScreen))
-            screen = data_screen(pilot)
-            await wait_for(pilot, lambda: screen._ready)
+        assert navigate(pilot.app, "images")
+        screen = data_screen(pilot)
+        assert not screen.query("#tab-strip")
+        screen.action_tab("products")
+        await wait_for(pilot, lambda: screen.is_mounted)
         products = screen.table_for("products")
         await wait_for(pilot, lambda: pilot.app.focused is products)
         for _ in range(5):
             await pilot.pause()
-        assert screen.active_tab == "products" and pilot.app.focused is products
+        assert shown_tab(pilot, screen) == "products" == screen.active_tab
+        assert pilot.app.focused is products
+
+
+async def test_a_click_on_a_tab_title_shows_that_tab(dl_app: Any) -> None:
+    async with dl_app.run_test(size=(180, 45)) as pilot:
+        screen = await open_data(pilot, "folders")
+        line = next(line for line in screen_text(pilot).splitlines() if "3 Satellite" in line)
+        column = (
+            cell_len(line[: line.index("3 Satellite")]) - screen.query_one("#tab-strip").region.x
+        )
+        await pilot.click("#tab-strip", offset=(column + 2, 0))
+        await wait_for(pilot, lambda: screen.active_tab == "images")
+        await pilot.pause()
+        assert shown_tab(pilot, screen) == "images"
+        assert pilot.app.focused is screen.table_for("images")
+
+
+async def test_r_refreshes_and_retries_a_failing_audit_log(dl_app: Any) -> None:
+    """`r` is the list views' refresh here too: it also retries the audit log the banner says
+    is failing (the data view's own `r` only re-read the shown tab)."""
+    seen = record_notices(dl_app)
+    async with dl_app.run_test(size=(180, 45)) as pilot:
+        screen = await open_data(pilot, "products")
+        runner = pilot.app.ctx.runner
+        runner.audit_error = "cannot write audit.jsonl: disk full (test)"
+        requests = screen.panels["products"].poller.total_requests
+        await pilot.press("r")
+        await wait_for(pilot, lambda: any("writable again" in n for n in seen))
+        assert not runner.audit_failing
+        await wait_for(pilot, lambda: screen.panels["products"].poller.total_requests > requests)
 
 
 async def press_download(pilot: Pilot[Any], row: Any) -> None:
@@ -351,11 +384,11 @@ async def test_large_satellite_list_reads_the_viewport_first(make_scale_app: Any
         assert navigate(pilot.app, "images")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, ImagesScreen))
         screen = data_screen(pilot)
-        await wait_for(pilot, lambda: screen._ready)
+        await wait_for(pilot, lambda: screen.is_mounted)
         screen.action_tab("images")
         t = screen.table_for("images")
         await wait_for(pilot, lambda: t.total_row_count == SCALE_IMAGES)
-        source = screen.panels["t-images"].source
+        source = screen.panels["images"].source
         assert len(source.read_at) < source.page_count  # not everything at once
         t.focus()
         await pilot.press("end")
@@ -366,7 +399,7 @@ async def test_large_satellite_list_reads_the_viewport_first(make_scale_app: Any
         assert isinstance(last, ImageRow)
         middle = source.page_count // 2
         assert source.read_at[last_page] <= source.read_at.get(middle, 10**9)
-        poller = screen.panels["t-images"].poller
+        poller = screen.panels["images"].poller
         assert poller.total_requests <= poller.cycles * source.budget
 
 
@@ -395,7 +428,7 @@ async def grow_and_shrink(screen: ImagesScreen) -> None:
     t = screen.table_for("images")
     n = t.total_row_count
     first_row = t.get_row(position_key(0))
-    items = dict(screen.panels["t-images"].poller.items)
+    items = dict(screen.panels["images"].poller.items)
     extra = {
         position_key(n + i): ImageInfo.model_validate(
             {"image_id": f"new{i}", "image_name": f"new_{i}", "image_status": "1"}
@@ -447,3 +480,41 @@ async def test_a_tab_keeps_its_own_filter_and_says_what_it_hides_of_its_marks(dl
 
 def product_key_of(row: ProductRow) -> str:
     return f"{'p' if row.kind is Kind.PRODUCT else 'r'}:{row.id}"
+
+
+class HeldTransport(httpx.AsyncBaseTransport):
+    """HTTP to the simulator, each request held until `release` is set."""
+
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+        self.inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await self.release.wait()
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def test_a_download_that_ends_after_its_view_was_left_is_still_told(
+    make_app: Any, tmp_path: Path
+) -> None:
+    """Downloads go on in the session when the operator goes back: how one ended is said on
+    whatever view is shown then."""
+    transport = HeldTransport()
+    app = make_app(download_dir=tmp_path / "dl", downloads=DownloadManager(transport=transport))
+    seen = record_notices(app)
+    async with app.run_test(size=(180, 45)) as pilot:
+        screen = await open_data(pilot, "products")
+        row = put_cursor(screen, "products", product_in("available"))
+        await pilot.pause()
+        await press_download(pilot, row)
+        await wait_for(pilot, lambda: bool(screen.downloads.all()))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "WorkspacesScreen")
+        # The view's panel stopped listening as it went; the app's own listener remains.
+        await wait_for(pilot, lambda: len(screen.downloads._listeners) == 1)
+        transport.release.set()
+        await wait_for(pilot, lambda: any("Download complete" in n for n in seen), timeout=20)
+        assert screen.downloads.all()[0].state is DownloadState.DONE

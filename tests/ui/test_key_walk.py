@@ -211,7 +211,7 @@ async def test_key_walk_data_tabs(make_app: Any, tmp_path: Any) -> None:
     async with app.run_test(size=(180, 45)) as pilot:
         await wait_for(pilot, lambda: type(app.screen).__name__ == "WorkspacesScreen")
         assert navigate(app, "images")
-        await wait_for(pilot, lambda: isinstance(app.screen, ImagesScreen) and app.screen._ready)
+        await wait_for(pilot, lambda: isinstance(app.screen, ImagesScreen) and app.screen.is_mounted)
         view = app.screen
         assert isinstance(view, ImagesScreen)
         for tab in ("folders", "products", "images"):

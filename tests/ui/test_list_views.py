@@ -74,7 +74,7 @@ async def test_a_large_download_asks_first_also_on_enter(make_app: Any, tmp_path
     async with app.run_test(size=(180, 45)) as pilot:
         await wait_for(pilot, lambda: type(app.screen).__name__ == "WorkspacesScreen")
         assert navigate(app, "images")
-        await wait_for(pilot, lambda: isinstance(app.screen, ImagesScreen) and app.screen._ready)
+        await wait_for(pilot, lambda: isinstance(app.screen, ImagesScreen) and app.screen.is_mounted)
         screen = app.screen
         assert isinstance(screen, ImagesScreen)
         screen.action_tab("products")

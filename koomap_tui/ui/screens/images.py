@@ -15,8 +15,6 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.message import Message
-from textual.widgets import TabbedContent, TabPane
 
 from koomap_tui.domain.catalog import ASK_BEFORE_DOWNLOAD_BYTES, Action, actions_for
 from koomap_tui.domain.policy import Kind, Op
@@ -36,9 +34,7 @@ from koomap_tui.services.downloads import (
     DownloadError,
     DownloadManager,
     DownloadRequest,
-    DownloadState,
     ObsLocator,
-    Progress,
 )
 from koomap_tui.services.poller import PollSource, PollUpdate
 from koomap_tui.services.sources.data import (
@@ -51,15 +47,12 @@ from koomap_tui.services.sources.data import (
     product_key,
 )
 from koomap_tui.ui.format import fmt_bytes, fmt_time, inert
-from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.screens.base import action_bindings
 from koomap_tui.ui.screens.listview import ListScreen, Panel, ResourceSpec
 from koomap_tui.ui.widgets.dialogs import ConfirmDialog
 from koomap_tui.ui.widgets.downloads_panel import DownloadsPanel
 from koomap_tui.ui.widgets.virtual_table import Column, VirtualTable
 
-TABS = {"folders": "1 Image sets 倾斜影像", "products": "2 Products 成果",
-        "images": "3 Satellite images 卫星影像"}  # fmt: skip
 TAB_KINDS = {
     "folders": {Kind.FOLDER},
     "products": {Kind.PRODUCT, Kind.REFINE_PRODUCT},
@@ -72,7 +65,7 @@ def _spec(kind: Kind, tab: str, **kw: Any) -> ResourceSpec:
     """A data tab's table: its rows are told apart, searched and acted on as data_items says."""
     kw.setdefault("to_target", target_of)
     return ResourceSpec(
-        kind, f"t-{tab}", label=str, search=search_text,
+        kind, tab, label=str, search=search_text,
         empty_text="(no rows)", filter_hint="filter by name, id or alias (Enter keeps, Esc clears)",
         **kw,
     )  # fmt: skip
@@ -93,59 +86,37 @@ IMAGES = _spec(
 )  # fmt: skip
 
 
-class DownloadProgressed(Message):
-    def __init__(self, progress: Progress) -> None:
-        super().__init__()
-        self.progress = progress
-
-
 class ImagesScreen(ListScreen):
-    DEFAULT_CSS = """
-    ImagesScreen #tabs {
-        height: 1fr;
-    }
-    ImagesScreen #tabs > ContentSwitcher, ImagesScreen TabPane {
-        height: 1fr;
-    }
-    """
     BREADCRUMB = "data"
     view_key = "images"
     SPECS = (FOLDERS, PRODUCTS, IMAGES)
+    TABS = {"folders": "Image sets 倾斜影像", "products": "Products 成果",
+            "images": "Satellite images 卫星影像"}  # fmt: skip
     BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
         *action_bindings(ACTIONS),
         Binding("c", "cancel_download", "Cancel dl"),
         Binding("C", "clear_downloads", "Clear done", show=False),
-        Binding("1", "tab('folders')", "Image sets", show=False),
-        Binding("2", "tab('products')", "Products", show=False),
-        Binding("3", "tab('images')", "Satellite", show=False),
     ]
     ACTIONS = ACTIONS
 
     def __init__(self) -> None:
         super().__init__()
-        self._unsubscribe_downloads: Any = None
-        self._states: dict[str, DownloadState] = {}
-        self._ready = False
-        self._early: list[PollUpdated] = []
-        self._tab_asked: str | None = None  # a `1`-`3` pressed before the tabs were ready
         self._focus_wanted: tuple[str, str] | None = None  # a link's row, until it is listed
 
     # -- layout ----------------------------------------------------------------------------
-    def compose_tables(self) -> ComposeResult:
-        with TabbedContent(initial="folders", id="tabs"):
-            for tab, title in TABS.items():
-                with TabPane(title, id=tab):
-                    flash = {"flash_seconds": 0} if tab == "images" else {}
-                    yield self.make_table(self.panels[f"t-{tab}"], **flash)
+    def make_table(self, panel: Panel, **kw: Any) -> VirtualTable:
+        if panel.spec is IMAGES:  # rows fill in page by page: no flash for each
+            kw["flash_seconds"] = 0
+        return super().make_table(panel, **kw)
 
     def compose_extra(self) -> ComposeResult:
-        yield DownloadsPanel(id="downloads")
+        yield DownloadsPanel(self.downloads, id="downloads")
 
     def columns_of(self, panel: Panel) -> list[Column]:
         tab = panel.spec.table_id
-        if tab == "t-folders":
+        if tab == "folders":
             return self._folder_columns()
-        return self._product_columns() if tab == "t-products" else self._image_columns()
+        return self._product_columns() if tab == "products" else self._image_columns()
 
     def _folder_columns(self) -> list[Column]:
         return [
@@ -209,60 +180,13 @@ class ImagesScreen(ListScreen):
     def make_sources(self) -> dict[str, PollSource[Any] | None]:
         client = self.kapp.ctx.client
         return {
-            "t-folders": FolderSource(client),
-            "t-products": ProductSource(client),
-            "t-images": SatelliteImageSource(client),
+            "folders": FolderSource(client),
+            "products": ProductSource(client),
+            "images": SatelliteImageSource(client),
         }
 
-    def on_mount(self) -> None:
-        self.attach_panels()
-        manager = self.downloads
-        self._unsubscribe_downloads = manager.subscribe(
-            lambda p: self.post_message(DownloadProgressed(p))
-        )
-        self._states = {p.id: p.state for p in manager.all()}
+    def mounted(self) -> None:
         self.set_interval(0.5, self._check_viewport)
-        self.call_after_refresh(self._first_paint)
-
-    def _first_paint(self) -> None:
-        # The tab panes mount after the screen itself; poll updates wait for them, and tab
-        # switches wait for the tabs' own first activation (else it lands after the switch).
-        tabs = self.query("#tabs")
-        if (
-            not self.query("#t-images")
-            or not self.query(DownloadsPanel)
-            or not tabs
-            or not tabs.first(TabbedContent).active
-        ):
-            self.call_after_refresh(self._first_paint)
-            return
-        self._ready = True
-        if self._tab_asked is not None:
-            self.panel = self.panels[f"t-{self._tab_asked}"]
-            tabs.first(TabbedContent).active = self._tab_asked
-        self.query_one(DownloadsPanel).replace_all(self.downloads.all())
-        self._focus_table()
-        early, self._early = self._early, []
-        for message in early:  # the first answers (or a previous visit's data, replayed)
-            super().on_poll_updated(message)
-        self._focus_pending()
-        self.set_interval(5.0, self._check_pending_timeouts)
-        self.update_summary()
-        self.refresh_gates()
-
-    def _focus_table(self) -> None:
-        """Focus the shown tab's table without letting the focus choose the tab.
-
-        Focus reaches TabbedContent later, as a queued TabPane.Focused message that makes its
-        pane the active tab; the first paint's focus of the image sets table used to land after
-        a switch to another tab and switch back (so `D` and `d` judged an image set)."""
-        with self.prevent(TabPane.Focused):
-            self.table.focus()
-
-    def on_unmount(self) -> None:
-        if self._unsubscribe_downloads is not None:
-            self._unsubscribe_downloads()
-        super().on_unmount()
 
     @property
     def downloads(self) -> DownloadManager:
@@ -270,65 +194,29 @@ class ImagesScreen(ListScreen):
 
     @property
     def active_tab(self) -> str:
-        """The tab shown (kept here, not read back from the widget, which is briefly unset
-        while it switches: the keys a tab offers must not flicker)."""
-        return self.panel.spec.table_id[2:]
+        return self.panel.spec.table_id
 
     def remembered_as(self) -> None:
         return None  # the tabs' sort and filters are not kept across restarts
 
     def table_for(self, tab: str) -> VirtualTable:
-        return self.table_of(self.panels[f"t-{tab}"])
-
-    @on(TabbedContent.TabActivated)
-    def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
-        # The widget's state now, not the event's pane: the first activation ("folders") can
-        # arrive after the operator (or a test) has already switched tabs.
-        active = str(self.query_one("#tabs", TabbedContent).active)
-        if active in TABS:
-            self.panel = self.panels[f"t-{active}"]
-        if not self._ready:
-            return
-        self.close_filter(clear=False)
-        self.apply_filter()
-        self._focus_table()
-        self._check_viewport()
-
-    def action_tab(self, tab: str) -> None:
-        if self._ready:
-            self.panel = self.panels[f"t-{tab}"]
-            self.query_one("#tabs", TabbedContent).active = tab
-        else:  # typed in the same burst as `:images⏎`: kept, not lost
-            self._tab_asked = tab
+        return self.table_of(self.panels[tab])
 
     def focus_row(self, tab: str, key: str) -> None:
         """Show `tab` with the cursor on the row `key` (a link from the task detail) as soon as
         that row is listed."""
         self.action_tab(tab)
         self._focus_wanted = (tab, key)
-        self._focus_pending()
+        if self.is_mounted:  # else the first answer's rows are looked at
+            self._focus_pending()
 
     def _focus_pending(self) -> None:
         wanted = self._focus_wanted
-        if (
-            wanted is not None
-            and self._ready
-            and self.table_for(wanted[0]).move_cursor_to_key(wanted[1])
-        ):
+        if wanted is not None and self.table_for(wanted[0]).move_cursor_to_key(wanted[1]):
             self._focus_wanted = None
             self.refresh_gates()
 
-    def action_refresh(self) -> None:
-        self.panel.poller.refresh_now()
-
     # -- polling ---------------------------------------------------------------------------
-    def on_poll_updated(self, message: PollUpdated) -> None:
-        if self._ready:
-            super().on_poll_updated(message)
-        else:
-            message.stop()
-            self._early.append(message)
-
     def apply_update(self, panel: Panel, update: PollUpdate[Any], replace: bool) -> None:
         if panel.spec is IMAGES:
             self._apply_images(update)
@@ -345,12 +233,12 @@ class ImagesScreen(ListScreen):
             table.apply_changes(*image_row_changes(update, table.total_row_count))
         if not update.meta.get("complete", True):
             # Keep filling in the background; each cycle is bounded by the source's budget.
-            self.set_timer(0.5, self.panels["t-images"].poller.refresh_now)
+            self.set_timer(0.5, self.panels["images"].poller.refresh_now)
 
     def _check_viewport(self) -> None:
         """Ask for the satellite pages on screen as soon as the operator scrolls to them."""
-        panel = self.panels["t-images"]
-        if not self._ready or self.panel is not panel or panel.source is None:
+        panel = self.panels["images"]
+        if self.panel is not panel or panel.source is None:
             return
         keys = self.table_of(panel).visible_keys()
         if keys and panel.source.set_view(int(keys[0]), int(keys[-1])):
@@ -373,8 +261,6 @@ class ImagesScreen(ListScreen):
 
     # -- selection and gating --------------------------------------------------------------
     def current(self) -> Any:
-        if not self._ready:
-            return None
         row = super().current()
         return row.image if isinstance(row, ImageRow) else row
 
@@ -382,8 +268,6 @@ class ImagesScreen(ListScreen):
         return TAB_KINDS[self.active_tab]
 
     def no_target_reason(self, action: Action) -> str:
-        if not self._ready:
-            return "still loading"
         loading = isinstance(super().current(), ImageRow)
         return "this row is still loading" if loading else "nothing selected"
 
@@ -474,21 +358,3 @@ class ImagesScreen(ListScreen):
         manager = self.downloads
         manager.forget_finished()
         self.query_one(DownloadsPanel).replace_all(manager.all())
-
-    def on_download_progressed(self, message: DownloadProgressed) -> None:
-        p = message.progress
-        if self._ready:
-            self.query_one(DownloadsPanel).update_progress(p)
-        before = self._states.get(p.id)
-        self._states[p.id] = p.state
-        if before == p.state:
-            return
-        if p.state is DownloadState.DONE:
-            where = p.paths[0].parent if len(p.paths) > 1 else (p.paths[0] if p.paths else "")
-            self.notify(f"{inert(p.label)} → {where}", title="Download complete")
-        elif p.state is DownloadState.FAILED:
-            self.notify(inert(p.error), title="Download failed", severity="error", timeout=10)
-        elif p.state is DownloadState.CANCELLED:
-            self.notify(f"{inert(p.label)}: cancelled (start it again to resume)")
-        if p.state.finished:
-            self.refresh_gates()

@@ -7,7 +7,8 @@ marks in the state column, refresh (`r`) and back (Esc), and the catalogue actio
 (judged on the cursor row or the marked rows as they are when the key is handled).
 
 A view shows one table (`SPEC`) or several (`SPECS`: tabs, panes); each table is a `Panel` with
-its own source, filter, sort and unreadable rows, and the keys act on the active one. A view
+its own source, filter, sort and unreadable rows, and the keys act on the active one. `TABS`
+shows them one at a time under a strip of their titles (`1`…, or a click, chooses one). A view
 subclass gives its specs, its columns and its poll sources, and keeps only what is particular
 to it; see "Adding a view" in docs/architecture.md.
 """
@@ -25,7 +26,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widget import Widget
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from koomap_tui.api.models import BadRow
 from koomap_tui.domain.catalog import Scope
@@ -148,6 +149,11 @@ LIST_KEYS = [
 
 
 class ListScreen(ConsoleScreen):
+    DEFAULT_CSS = """
+    ListScreen #tab-strip {
+        link-style: none;
+    }
+    """
     SPEC: ClassVar[ResourceSpec]
     SPECS: ClassVar[tuple[ResourceSpec, ...]] = ()  # several tables; the first is the main one
     KEYS: ClassVar[list[Binding]] = LIST_KEYS  # the keys every list of this view has
@@ -156,6 +162,8 @@ class ListScreen(ConsoleScreen):
     #: The flags ("[filter: … · /text]") lead the summary line: a view whose counts can fill its
     #: two lines on 80 columns would otherwise push what hides rows off the screen.
     FLAGS_FIRST: ClassVar[bool] = False
+    #: Tables shown one at a time, by table id: their titles, numbered on the strip above them.
+    TABS: ClassVar[Mapping[str, str]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         if "SPEC" in cls.__dict__:
@@ -168,7 +176,11 @@ class ListScreen(ConsoleScreen):
             if not getattr(b, "action", "").startswith("quick(")
         ]
         quick = quick_bindings(cls.SPECS[0].quick) if cls.SPECS else []
-        cls.BINDINGS = [*own, *cls.KEYS, *quick]
+        tabs = [
+            Binding(str(n), f"tab('{table_id}')", title, show=False)
+            for n, (table_id, title) in enumerate(cls.TABS.items(), 1)
+        ]
+        cls.BINDINGS = [*own, *cls.KEYS, *quick, *tabs]
         super().__init_subclass__(**kwargs)
 
     @property
@@ -208,7 +220,12 @@ class ListScreen(ConsoleScreen):
         return {self.main.spec.table_id: self.make_source()}
 
     def compose_tables(self) -> ComposeResult:
-        yield self.make_table(self.main)
+        if not self.TABS:
+            yield self.make_table(self.main)
+            return
+        yield Static(id="tab-strip")
+        for panel in self.panels.values():
+            yield self.make_table(panel)
 
     def compose_extra(self) -> Iterable[Widget]:
         """Widgets under the table (a detail line, a chart)."""
@@ -248,7 +265,10 @@ class ListScreen(ConsoleScreen):
         return VirtualTable(columns, id=panel.spec.table_id, empty_text=panel.spec.empty_text, **kw)
 
     def on_mount(self) -> None:
-        self.table.focus()
+        if self.TABS:
+            self.show_tab()
+        else:
+            self.table.focus()
         self.attach_panels()
         ws = self.kapp.current_workspace
         if hasattr(self, "workspace_id"):  # views of one workspace name it in the header
@@ -265,6 +285,27 @@ class ListScreen(ConsoleScreen):
                 panel.poller = self.attach_source(source)
                 # The hub keeps one poller per key while a screen shows it: use its source.
                 panel.source = panel.poller.source
+
+    # -- tabs ------------------------------------------------------------------------------
+    def action_tab(self, table_id: str) -> None:
+        """Show the tab `table_id`: the keys act on its table from now on."""
+        self.close_filter(clear=False)
+        self.panel = self.panels[table_id]
+        if self.query("#tab-strip"):  # else the screen is not composed yet: on_mount shows it
+            self.show_tab()
+            self.apply_filter()
+
+    def show_tab(self) -> None:
+        """Only the active panel's table on screen, its title marked on the strip."""
+        for panel in self.panels.values():
+            self.table_of(panel).display = panel is self.panel
+        titles = []
+        for n, (table_id, title) in enumerate(self.TABS.items(), 1):
+            shown = table_id == self.panel.spec.table_id
+            mark, style = ("▸", "bold reverse") if shown else (" ", "dim")
+            titles.append(f"[{style} @click=screen.tab('{table_id}')]{mark}{n} {title} [/]")
+        self.query_one("#tab-strip", Static).update(" ".join(titles))
+        self.table.focus()
 
     # -- remembered sort and filters (issue 13 §5) --------------------------------------------
     def remembered_as(self) -> str | None:

@@ -1,15 +1,19 @@
 """The downloads panel: one line per transfer with a bar, bytes, rate and ETA.
 
-It only draws `Progress` snapshots handed to it (the screen forwards the download manager's
-events as messages); it never talks to the manager, so it can be tested with plain values.
+It listens to the session's download manager while it is mounted; the manager calls its
+listeners from the transfers, so their snapshots reach the panel as messages (`DownloadProgressed`),
+as they reach the app, which says when a download finished (ui/app.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
+from textual.message import Message
 from textual.widget import Widget
 
-from koomap_tui.services.downloads import DownloadState, Progress
+from koomap_tui.services.downloads import DownloadManager, DownloadState, Progress
 from koomap_tui.ui.format import fmt_bytes, fmt_duration, inert
 from koomap_tui.ui.widgets.progress import progress_cell
 
@@ -53,6 +57,14 @@ def progress_line(p: Progress) -> Text:
     return Text.assemble(*parts, no_wrap=True, end="")
 
 
+class DownloadProgressed(Message):
+    """A snapshot of one download, posted from the download manager's listener."""
+
+    def __init__(self, progress: Progress) -> None:
+        super().__init__()
+        self.progress = progress
+
+
 class DownloadsPanel(Widget):
     """Transfers of this session, newest last; hidden while there are none."""
 
@@ -69,11 +81,25 @@ class DownloadsPanel(Widget):
     }
     """
 
-    def __init__(
-        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
-    ) -> None:
-        super().__init__(name=name, id=id, classes=classes)
+    def __init__(self, manager: DownloadManager, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.manager = manager
         self.transfers: dict[str, Progress] = {}
+        self._unsubscribe: Callable[[], None] | None = None
+
+    def on_mount(self) -> None:
+        self._unsubscribe = self.manager.subscribe(
+            lambda p: self.post_message(DownloadProgressed(p))
+        )
+        self.replace_all(self.manager.all())
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+
+    def on_download_progressed(self, message: DownloadProgressed) -> None:
+        message.stop()  # the app hears the manager itself
+        self.update_progress(message.progress)
 
     def update_progress(self, progress: Progress) -> None:
         self.transfers[progress.id] = progress
