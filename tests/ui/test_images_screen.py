@@ -131,6 +131,18 @@ async def test_every_tab_lists_items_with_state_words(dl_app: Any) -> None:
         await grow_and_shrink(screen)
 
 
+async def test_the_summary_keeps_its_count_and_the_download_folder_apart_at_80_columns(
+    dl_app: Any,
+) -> None:
+    async with dl_app.run_test(size=(80, 24)) as pilot:
+        screen = await open_data(pilot, "folders")
+        await pilot.pause(0.1)
+        lines = screen_text(pilot).splitlines()
+        count = f"{screen.table.total_row_count} image sets"
+        assert any(line.strip().startswith(count) for line in lines), lines[:4]
+        assert any(line.strip().startswith("download to ") for line in lines), lines[:4]
+
+
 def shown_tab(pilot: Pilot[Any], screen: ImagesScreen) -> str:
     """The tab the operator sees: the one table on screen, its title marked on the strip."""
     shown = [tab for tab in screen.TABS if screen.table_for(tab).display]

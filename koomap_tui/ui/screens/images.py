@@ -256,8 +256,8 @@ class ImagesScreen(ListScreen):
         else:
             noun = "image sets" if tab == "folders" else "products and refined products"
             text.append(f"{self.table.total_row_count} {noun}")
-        text.append(f"   download to {download_dir(self.kapp.ctx.download_dir)}", style="dim")
-        return [text]
+        # Its own item: where the line breaks, it breaks between the two, not inside a path.
+        return [text, Text(f"download to {download_dir(self.kapp.ctx.download_dir)}", style="dim")]
 
     # -- selection and gating --------------------------------------------------------------
     def current(self) -> Any:
