@@ -3,29 +3,25 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual import work
 from textual.widget import Widget
 from textual.widgets import Static
 
 from koomap_tui.services.audit import AuditLog, AuditRecord
-from koomap_tui.services.audit_names import history_names, session_names
+from koomap_tui.services.audit_names import session_names
 from koomap_tui.services.audit_tail import detail_text, record_text
 from koomap_tui.services.poller import PollUpdate
 from koomap_tui.services.sources.audit import TAIL_INTERVAL, AuditRow, AuditSource
 from koomap_tui.ui.format import inert
 from koomap_tui.ui.screens.listview import Panel, ResourceSpec
 from koomap_tui.ui.screens.records import RecordsScreen
-from koomap_tui.ui.tablekit import refresh_rows
 from koomap_tui.ui.widgets.freshness import HINTS
 from koomap_tui.ui.widgets.virtual_table import Column
 
-NAME_LOOKUPS = 200  # ids named from the history per batch of new records
 OUTCOME_LOOK: dict[str, tuple[str, str]] = {
     "ok": ("✓", "green"),
     "error": ("✗", "bold red"),
@@ -77,21 +73,6 @@ class AuditScreen(RecordsScreen):
             Column("detail", "Detail", 40, min_width=16, max_width=80, priority=7, render=lambda r: Text(inert(detail_text(r.rec)), style="dim")),
         ]  # fmt: skip
 
-    @work(exclusive=False, exit_on_error=False, group="audit-names")
-    async def names_from_history(self, ids: set[str]) -> None:
-        """Names of ids no poller holds now (a workspace left, a past session), from the local
-        history, off the event loop; at most NAME_LOOKUPS ids at a time."""
-        store = self.kapp.ctx.history
-        if store is None:
-            return
-        try:
-            found = await asyncio.to_thread(history_names, store, ids, NAME_LOOKUPS)
-        except Exception:
-            return
-        if found:
-            self.names.update(found)
-            refresh_rows(self.table, set(self.table.keys_in_order()))
-
     def targets_text(self, rec: AuditRecord) -> str:
         """Each target as "name (id)" when the console knows its name, else the id."""
         return ", ".join(f"{self.names[t]} ({t})" if t in self.names else t for t in rec.targets)
@@ -114,10 +95,9 @@ class AuditScreen(RecordsScreen):
         return session_names(pollers, watched)
 
     def make_source(self) -> AuditSource | None:
-        return None if self.audit is None else AuditSource(self.audit.path)
+        return None if self.audit is None else AuditSource(self.audit.path, self.kapp.ctx.history)
 
     def mounted(self) -> None:
-        self.names.update(self.session_names())
         super().mounted()
         if self._text_filter:
             self.apply_filter()
@@ -127,15 +107,10 @@ class AuditScreen(RecordsScreen):
     def apply_update(self, panel: Panel, update: PollUpdate[Any], replace: bool) -> None:
         # Records never change once read: a cycle adds the new ones (or, after a rotation or
         # `r`, swaps the file's rows whole), never loads the whole log into the table again.
+        if update.added:  # the names the rows are drawn with: the history's, then the session's
+            self.names.update(update.meta.get("names", {}))
+            self.names.update(self.session_names())
         super().apply_update(panel, update, len(update.added) == len(update.items))
-
-    def polled(self, update: PollUpdate[Any]) -> None:
-        if not update.added:
-            return
-        self.names.update(self.session_names())
-        unnamed = {t for k in update.added for t in update.items[k].rec.targets} - set(self.names)
-        if unnamed and self.kapp.ctx.history is not None:
-            self.names_from_history(unnamed)
 
     # -- export --------------------------------------------------------------------------
     def log_path(self) -> Path | None:
