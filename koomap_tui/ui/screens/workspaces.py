@@ -134,13 +134,8 @@ class WorkspacesScreen(ListScreen):
         if update.error is not None:
             return  # the counts keep their own age, which now grows past the bar's
         self.show_view()  # rows shown while this cycle read: those it did not
-        fresh = {
-            k: v
-            for k, v in update.items.items()
-            if k not in self.overviews or self.overviews[k].fetched_at <= v.fetched_at
-        }
-        self.overviews.update(fresh)
-        refresh_rows(self.table, set(fresh))
+        self.overviews = dict(update.items)  # the source is their one reader
+        refresh_rows(self.table, set(self.overviews))
         self.refresh_gates()
 
     def summary_items(self) -> list[Text]:
