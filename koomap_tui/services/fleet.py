@@ -349,7 +349,6 @@ class WorkspaceCountsSource(_SweptSource):
         super().__init__(client, **sweep)
         self._counts: dict[str, WorkspaceCounts] = {}
         self.view: list[str] = []  # workspace ids on screen, top first
-        self._again: set[str] = set()  # on screen when the operator pressed `r`: read again
         self._jumped = False  # the view moved to unread rows since the last cycle
         self._answered = False
 
@@ -357,15 +356,15 @@ class WorkspaceCountsSource(_SweptSource):
         return (item.running or 0) > 0
 
     def unread_view(self) -> list[str]:
-        return [k for k in self.view if k not in self._counts or k in self._again]
+        return [k for k in self.view if k not in self._counts]
 
     def set_view(self, keys: list[str], *, again: bool = False) -> bool:
-        """The view shows `keys` (`again`: the operator asked them re-read). True when some
-        were never read and a cycle has ended: the view asks a cycle now, which reads just
-        those (until the first answer, the cycle under way reads them)."""
+        """The view shows `keys` (`again`: the operator asked them re-read, with the cycle `r`
+        asks). True when some were never read and a cycle has ended: the view asks a cycle now,
+        which reads just those (until the first answer, the cycle under way reads them)."""
         self.view = list(keys)
-        if again:
-            self._again.update(keys)
+        for k in keys if again else ():
+            self._counts.pop(k, None)
         unread = bool(self.unread_view())
         self._jumped = self._jumped or (unread and not again)
         return unread and self._answered
@@ -375,7 +374,6 @@ class WorkspaceCountsSource(_SweptSource):
         # A row the view shows before the sweep's list has it (a workspace just created).
         space = self.sweeper.spaces.setdefault(ws_id, _Space(ws_id))
         self._counts[ws_id] = WorkspaceCounts.of(ws_id, space.name, overview, self._now())
-        self._again.discard(ws_id)
         # A null running count is not "nothing runs": keep looking at the fast pace.
         space.hot = overview.running_count is None or overview.running_count > 0
         space.checked = self._clock()

@@ -96,9 +96,20 @@ async def test_start_up_reads_each_workspace_s_counts_once(make_app: Any, sim: S
     async with app.run_test(size=(200, 40)) as pilot:
         rows = await every_count_shown(app, pilot)
         await pilot.pause()  # a cycle the view would have asked on the first answer starts now
-        assert app.screen.counts_poller.cycles == 1
-        reads = [
-            e.path for e in sim.core.request_log.entries
-            if e.operation == "ShowTaskOverviewInWorkspace"
-        ]  # fmt: skip
-        assert len(reads) == rows, reads
+        assert app.screen.counts.cycles == 1
+        assert overview_reads(sim) == rows
+
+
+def overview_reads(sim: SimServer) -> int:
+    log = sim.core.request_log.entries
+    return sum(1 for e in log if e.operation == "ShowTaskOverviewInWorkspace")
+
+
+async def test_r_reads_the_counts_on_screen_again(make_app: Any, sim: SimServer) -> None:
+    app = make_app(fast_interval=60, slow_interval=120)  # no counts cycle but the one r asks
+    async with app.run_test(size=(200, 40)) as pilot:
+        rows = await every_count_shown(app, pilot)
+        before = overview_reads(sim)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: overview_reads(sim) >= before + rows)
+        await every_count_shown(app, pilot)

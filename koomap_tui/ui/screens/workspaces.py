@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -68,7 +68,8 @@ class WorkspacesScreen(ListScreen):
         #: read them (busy workspaces every cycle, idle ones swept slowly, rows on screen the
         #: sweep has not reached as soon as they are shown).
         self.overviews: dict[str, WorkspaceCounts] = {}
-        self.counts_source: WorkspaceCountsSource | None = None
+        #: The counts' poller, the hub's (one per key while a screen shows it), as a `Panel`'s.
+        self.counts: Any = None
         self._rows_ok_wall: float | None = None
 
     def columns(self) -> list[Column]:
@@ -112,15 +113,13 @@ class WorkspacesScreen(ListScreen):
     def mounted(self) -> None:
         self.table.sort_by("star", False)
         self.kapp.hub.set_intervals()
-        self.counts_poller = self.attach_source(WorkspaceCountsSource(self.kapp.ctx.client))
-        # The hub keeps one poller per key while a screen shows it: use its source.
-        self.counts_source = cast(WorkspaceCountsSource, self.counts_poller.source)
+        self.counts = self.attach_source(WorkspaceCountsSource(self.kapp.ctx.client))
 
     def show_view(self, *, again: bool = False) -> None:
         """Tell the counts source which rows are on screen; it reads those it has not yet."""
-        source = self.counts_source
-        if source is not None and source.set_view(self.table.visible_keys(), again=again):
-            self.counts_poller.refresh_now()
+        counts = self.counts
+        if counts is not None and counts.source.set_view(self.table.visible_keys(), again=again):
+            counts.refresh_now()
 
     def polled(self, update: PollUpdate[Any]) -> None:
         self._rows_ok_wall = time.time()
@@ -129,10 +128,8 @@ class WorkspacesScreen(ListScreen):
         refresh_rows(self.table, {k for k in self.overviews if k in update.items})
 
     def other_update(self, update: PollUpdate[Any]) -> None:
-        if self.counts_source is None or update.source != self.counts_source.key:
-            return
-        if update.error is not None:
-            return  # the counts keep their own age, which now grows past the bar's
+        if update.source != WorkspaceCountsSource.key or update.error is not None:
+            return  # on an error, the counts keep their own age, which now grows past the bar's
         self.show_view()  # rows shown while this cycle read: those it did not
         self.overviews = dict(update.items)  # the source is their one reader
         refresh_rows(self.table, set(self.overviews))
