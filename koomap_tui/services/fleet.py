@@ -339,20 +339,40 @@ class FleetSource(_SweptSource):
 
 
 class WorkspaceCountsSource(_SweptSource):
-    """Per-workspace Real3D task counts: busy workspaces every cycle, idle ones swept slowly."""
+    """Per-workspace Real3D task counts: busy workspaces every cycle, idle ones swept slowly,
+    and the rows on screen the sweep has not reached as soon as the view shows them (the one
+    reader of counts: the view tells it what it shows, `set_view`, and applies its updates)."""
 
     key = "workspace-counts"
 
     def __init__(self, client: KooMapClient, **sweep: Any) -> None:
         super().__init__(client, **sweep)
         self._counts: dict[str, WorkspaceCounts] = {}
+        self.view: list[str] = []  # workspace ids on screen, top first
+        self._jumped = False  # the view moved to unread rows since the last cycle
+        self._answered = False
 
     def is_active(self, item: WorkspaceCounts) -> bool:
         return (item.running or 0) > 0
 
+    def unread_view(self) -> list[str]:
+        return [k for k in self.view if k not in self._counts]
+
+    def set_view(self, keys: list[str], *, again: bool = False) -> bool:
+        """The view shows `keys` (`again`: the operator asked them re-read, with the cycle `r`
+        asks). True when some were never read and a cycle has ended: the view asks a cycle now,
+        which reads just those (until the first answer, the cycle under way reads them)."""
+        self.view = list(keys)
+        for k in keys if again else ():
+            self._counts.pop(k, None)
+        unread = bool(self.unread_view())
+        self._jumped = self._jumped or (unread and not again)
+        return unread and self._answered
+
     async def _look(self, ws_id: str) -> int:
         overview = await self.client.show_task_overview_in_workspace(ws_id)
-        space = self.sweeper.spaces[ws_id]
+        # A row the view shows before the sweep's list has it (a workspace just created).
+        space = self.sweeper.spaces.setdefault(ws_id, _Space(ws_id))
         self._counts[ws_id] = WorkspaceCounts.of(ws_id, space.name, overview, self._now())
         # A null running count is not "nothing runs": keep looking at the fast pace.
         space.hot = overview.running_count is None or overview.running_count > 0
@@ -364,9 +384,15 @@ class WorkspaceCountsSource(_SweptSource):
     ) -> FetchResult[WorkspaceCounts]:
         requests = await self.sweeper.refresh_list()
         spaces = self.sweeper.spaces
-        hot = [ws_id for ws_id, s in spaces.items() if s.hot]
-        due = self.sweeper.pick(self.sweeper.budget)
-        requests += sum(await asyncio.gather(*(self._look(ws_id) for ws_id in [*hot, *due])))
+        shown = self.unread_view()
+        if self._jumped and self._answered:
+            looks = shown  # the operator scrolled to rows the sweep has not reached: just those
+        else:
+            hot = [ws_id for ws_id, s in spaces.items() if s.hot]
+            looks = list(dict.fromkeys([*shown, *hot, *self.sweeper.pick(self.sweeper.budget)]))
+        self._jumped = False
+        requests += sum(await asyncio.gather(*(self._look(ws_id) for ws_id in looks)))
         items = {k: v for k, v in self._counts.items() if k in spaces}
         self._counts = dict(items)
+        self._answered = True
         return FetchResult(items, requests, self.sweep_meta())

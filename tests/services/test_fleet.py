@@ -220,3 +220,26 @@ async def test_the_slow_sweep_spreads_evenly_over_cycles(
     assert max(costs) <= 3 + 1 and sum(costs) >= 50 * 3 + 9
     assert all(counts[k].fetched_at > first[k] for k in first)  # every idle one was looked at
     assert len(busy) == 3
+
+
+async def test_workspace_counts_read_the_rows_on_screen_the_sweep_has_not_reached(
+    client: KooMapClient, sim: SimServer
+) -> None:
+    mono = Mono()
+    source = WorkspaceCountsSource(client, clock=mono, now=sim.core.now, budget=2)
+    assert not source.set_view([])  # before the first answer the cycle under way reads them
+    counts, requests = await cycle(client, source, None)
+    assert requests == 1 + 2 and len(counts) == 2  # the list, then the sweep's budget
+    unread = sorted(k for k in sim.core.stores["demo"].workspaces if k not in counts)
+    shown = [*counts, *unread[-3:]]  # the last by id: the sweep would read others next
+    assert source.set_view(shown)  # three rows on screen were never read: a cycle is asked
+    counts, requests = await cycle(client, source, counts)
+    assert requests == 3 and set(shown) <= set(counts)  # just those, nothing of the sweep
+    assert not source.set_view(shown)  # all read: nothing to ask
+    assert source.set_view(shown[:2], again=True)  # `r`: read again with the next cycle
+    mono.t += 1
+    before = {k: counts[k].fetched_at for k in shown[:2]}
+    sim.advance(5)
+    counts, requests = await cycle(client, source, counts)
+    assert all(counts[k].fetched_at > before[k] for k in shown[:2])
+    assert not source.set_view(shown[:2])

@@ -11,9 +11,10 @@ from typing import Any
 from textual.pilot import Pilot
 
 from koomap_tui.services.audit import AuditLog
+from koomap_tui.services.audit_tail import AuditTail
 from koomap_tui.ui.forms.export import ExportDialog
 from koomap_tui.ui.navigation import navigate
-from koomap_tui.ui.screens.audit import AuditScreen, AuditTail
+from koomap_tui.ui.screens.audit import AuditScreen
 from koomap_tui.ui.widgets.dialogs import ConfirmDialog
 from tests.ui.helpers import notices, screen_text, wait_for
 
@@ -131,7 +132,7 @@ async def test_export_csv_and_jsonl_never_overwrites_without_asking(
 
 
 async def test_new_records_appear_while_shown(make_app: Any) -> None:
-    app = make_app()
+    app = make_app(fast_interval=60, slow_interval=120)  # the API's cadence, not the tail's
     seed(app.ctx.audit)
     async with app.run_test(size=(220, 40)) as pilot:
         screen = await open_audit(pilot)
@@ -160,3 +161,49 @@ def test_tail_reads_only_whole_new_lines_and_restarts_after_truncation(tmp_path:
     log.record("p", "o", "Fresh", ["t"], "ok")
     got = tail.poll() or []
     assert tail.reset_seen and [r.operation for r in got] == ["Fresh"]
+
+
+async def test_a_rotated_log_is_shown_whole_and_r_reads_it_all_again(
+    make_app: Any, tmp_path: Path
+) -> None:
+    app = make_app()
+    seed(app.ctx.audit)
+    path = app.ctx.audit.path
+    async with app.run_test(size=(220, 40)) as pilot:
+        screen = await open_audit(pilot)
+        assert screen.table.total_row_count == 4
+        rotated = AuditLog(tmp_path / "next.jsonl")
+        rotated.record("prod", "carol", "AfterRotation", [T1], "ok")
+        rotated.path.replace(path)  # another console rotated the log: a new file, no key pressed
+        await wait_for(pilot, lambda: screen.table.total_row_count == 1, timeout=5)
+        assert [r.rec.operation for r in screen.shown_rows()] == ["AfterRotation"]
+        keys = set(screen.table.keys_in_order())
+        await pilot.press("r")  # the whole file again: the same records, read anew, not doubled
+        await wait_for(pilot, lambda: set(screen.table.keys_in_order()) - keys)
+        assert [r.rec.operation for r in screen.shown_rows()] == ["AfterRotation"]
+
+
+async def test_an_unreadable_log_is_reported_once_and_r_reads_it_when_it_is_back(
+    make_app: Any,
+) -> None:
+    app = make_app()
+    seed(app.ctx.audit)
+    path = app.ctx.audit.path
+    async with app.run_test(size=(220, 40)) as pilot:
+        screen = await open_audit(pilot)
+        path.unlink()
+        path.mkdir()  # stat works, the read fails: unreadable
+        said = "Audit log unreadable"
+        await wait_for(pilot, lambda: any(n.startswith(said) for n in notices(pilot)), timeout=5)
+        assert screen.poller is not None
+        for _ in range(2):  # failing again, at once: not said again
+            errors = screen.poller.freshness().errors
+            await pilot.press("r")
+            await wait_for(pilot, lambda e=errors: screen.poller.freshness().errors > e)
+        assert sum(n.startswith(said) for n in notices(pilot)) == 1
+        assert str(path) in next(n for n in notices(pilot) if n.startswith(said))
+        path.rmdir()
+        AuditLog(path).record("prod", "dave", "BackAgain", [T2], "ok")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: screen.table.total_row_count == 1)
+        assert [r.rec.operation for r in screen.shown_rows()] == ["BackAgain"]

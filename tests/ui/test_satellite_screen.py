@@ -388,3 +388,19 @@ async def test_help_lists_keys_with_reasons(make_app: Any) -> None:
         await pilot.press("question_mark")
         await pilot.pause(0.3)
         assert "cannot start" in screen_text(pilot)
+
+
+async def test_a_count_the_server_left_out_is_said_as_unknown(make_app: Any) -> None:
+    from koomap_tui.api.models.satellite import SatelliteTaskOverview, TaskNumVo
+
+    app = make_app()
+    async with app.run_test(size=(200, 40)) as pilot:
+        screen = await open_satellite(pilot)
+        await wait_for(pilot, lambda: "server: running" in screen_text(pilot))
+        screen.overview = SatelliteTaskOverview.model_validate({"total": 4, "finished": None})
+        screen.counts = TaskNumVo.model_validate({"runningNum": None, "failedNum": 2})
+        said = [t.plain for t in screen.summary_items() if t.plain.startswith("server:")]
+        assert said == [
+            "server: total 4 · finished ? · unfinished 0 · neither 4",
+            "server: running ? · success 0 · failed 2 · archived 0",
+        ]

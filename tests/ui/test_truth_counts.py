@@ -89,17 +89,27 @@ async def test_usage_poll_failing_from_the_start_says_so_in_the_table(
 
 
 async def test_start_up_reads_each_workspace_s_counts_once(make_app: Any, sim: SimServer) -> None:
-    """The counts source reads them; the view's own worker only fills in what it did not (a
-    second read of each spent the start-up's rate budget, which Enter then waited for)."""
+    """The counts source is their one reader: the rows the view shows are read in its first
+    cycle, and no second cycle is asked for them (a second read of each spent the start-up's
+    rate budget, which Enter then waited for)."""
     app = make_app(fast_interval=60, slow_interval=120)  # no second counts cycle in the test
     async with app.run_test(size=(200, 40)) as pilot:
         rows = await every_count_shown(app, pilot)
-        # the view's own worker has been started by now; once it ends, all its reads are sent
-        await wait_for(
-            pilot, lambda: not any(w.group == "overviews" and w.is_running for w in app.workers)
-        )
-        reads = [
-            e.path for e in sim.core.request_log.entries
-            if e.operation == "ShowTaskOverviewInWorkspace"
-        ]  # fmt: skip
-        assert len(reads) == rows, reads
+        await pilot.pause()  # a cycle the view would have asked on the first answer starts now
+        assert app.screen.counts.cycles == 1
+        assert overview_reads(sim) == rows
+
+
+def overview_reads(sim: SimServer) -> int:
+    log = sim.core.request_log.entries
+    return sum(1 for e in log if e.operation == "ShowTaskOverviewInWorkspace")
+
+
+async def test_r_reads_the_counts_on_screen_again(make_app: Any, sim: SimServer) -> None:
+    app = make_app(fast_interval=60, slow_interval=120)  # no counts cycle but the one r asks
+    async with app.run_test(size=(200, 40)) as pilot:
+        rows = await every_count_shown(app, pilot)
+        before = overview_reads(sim)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: overview_reads(sim) >= before + rows)
+        await every_count_shown(app, pilot)

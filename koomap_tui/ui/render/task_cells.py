@@ -4,7 +4,7 @@ summary line."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from typing import Any
 
 from rich.text import Text
@@ -148,15 +148,20 @@ def state_counts(
     return [first, *parts]
 
 
+def server_said(said: Iterable[tuple[str, int | None]], sep: str = ", ") -> Text:
+    """Counts the server gave, labelled as its ("?" where it left one out)."""
+    return Text(
+        "server: " + sep.join(f"{k} {'?' if n is None else n}" for k, n in said), style="dim"
+    )
+
+
 def server_counts(overview: Any) -> Text:
-    """The server's own overview counts, labelled as its ("?" where it left one out): they
-    count archived tasks the table may hide, and tasks by the server's buckets, not by state."""
+    """A workspace's Real3D overview counts: they count archived tasks the table may hide, and
+    tasks by the server's buckets, not by state."""
     o = overview
     said = zip(
         ("total", "run", "ok", "fail", "arch"),
         (o.total_count, o.running_count, o.success_count, o.failed_count, o.archived_count),
         strict=True,
     )
-    return Text(
-        "server: " + ", ".join(f"{k} {'?' if n is None else n}" for k, n in said), style="dim"
-    )
+    return server_said(said)

@@ -3,28 +3,25 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rich.text import Text
-from textual import work
 from textual.widget import Widget
 from textual.widgets import Static
 
 from koomap_tui.services.audit import AuditLog, AuditRecord
-from koomap_tui.services.audit_names import history_names, session_names
-from koomap_tui.services.audit_tail import AuditTail, detail_text, record_text
+from koomap_tui.services.audit_names import session_names
+from koomap_tui.services.audit_tail import detail_text, record_text
+from koomap_tui.services.poller import PollUpdate
+from koomap_tui.services.sources.audit import TAIL_INTERVAL, AuditRow, AuditSource
 from koomap_tui.ui.format import inert
-from koomap_tui.ui.screens.listview import ResourceSpec
+from koomap_tui.ui.screens.listview import Panel, ResourceSpec
 from koomap_tui.ui.screens.records import RecordsScreen
-from koomap_tui.ui.tablekit import refresh_rows
 from koomap_tui.ui.widgets.freshness import HINTS
 from koomap_tui.ui.widgets.virtual_table import Column
 
-NAME_LOOKUPS = 200  # ids named from the history per batch of new records
-TAIL_INTERVAL = 0.5  # seconds between stats of the log file
 OUTCOME_LOOK: dict[str, tuple[str, str]] = {
     "ok": ("✓", "green"),
     "error": ("✗", "bold red"),
@@ -33,16 +30,11 @@ OUTCOME_LOOK: dict[str, tuple[str, str]] = {
 }
 
 
-@dataclass(frozen=True)
-class Row:
-    seq: int
-    rec: AuditRecord
-
-
 class AuditScreen(RecordsScreen):
     BREADCRUMB = "audit"
     view_key = "audit"
     QUICK_NAME = "outcome"
+    POLL_ERROR_TITLE = "Audit log unreadable"
     NOUN, NEWEST, EXPORT_STEM = "record", "time", "koomap-audit"
     OFF = "The audit log is off for this session (no audit file)."
     SPEC = ResourceSpec(
@@ -64,10 +56,6 @@ class AuditScreen(RecordsScreen):
         self.names: dict[str, str] = {}
         if task_id:  # opened from a task: its records only (Esc in the filter shows all)
             self._text_filter = task_id
-        self.tail: AuditTail | None = None
-        self._seq = 0
-        self._reading = False
-        self._read_error = False
 
     def compose_extra(self) -> Iterable[Widget]:
         yield Static(Text(f"esc back  {HINTS[0]}", style="dim", justify="right"), id="hint")
@@ -85,29 +73,14 @@ class AuditScreen(RecordsScreen):
             Column("detail", "Detail", 40, min_width=16, max_width=80, priority=7, render=lambda r: Text(inert(detail_text(r.rec)), style="dim")),
         ]  # fmt: skip
 
-    @work(exclusive=False, exit_on_error=False, group="audit-names")
-    async def names_from_history(self, ids: set[str]) -> None:
-        """Names of ids no poller holds now (a workspace left, a past session), from the local
-        history, off the event loop; at most NAME_LOOKUPS ids at a time."""
-        store = self.kapp.ctx.history
-        if store is None:
-            return
-        try:
-            found = await asyncio.to_thread(history_names, store, ids, NAME_LOOKUPS)
-        except Exception:
-            return
-        if found:
-            self.names.update(found)
-            refresh_rows(self.table, set(self.table.keys_in_order()))
-
     def targets_text(self, rec: AuditRecord) -> str:
         """Each target as "name (id)" when the console knows its name, else the id."""
         return ", ".join(f"{self.names[t]} ({t})" if t in self.names else t for t in rec.targets)
 
-    def search_text(self, row: Row) -> str:
+    def search_text(self, row: AuditRow) -> str:
         return record_text(row.rec) + " " + " ".join(self.names.get(t, "") for t in row.rec.targets)
 
-    def _render_outcome(self, row: Row) -> Text:
+    def _render_outcome(self, row: AuditRow) -> Text:
         glyph, style = OUTCOME_LOOK.get(row.rec.outcome, ("·", ""))
         return Text(f"{glyph} {inert(row.rec.outcome)}", style=style)
 
@@ -118,71 +91,38 @@ class AuditScreen(RecordsScreen):
     def session_names(self) -> dict[str, str]:
         """Names of the ids the console holds now: no request is made for them."""
         watched = [(w.task_id, w.name) for w in self.kapp.watches.values()]
-        return session_names(self.kapp.hub.pollers.values(), watched)
+        pollers = [p for p in self.kapp.hub.pollers.values() if p is not self.poller]  # ids only
+        return session_names(pollers, watched)
+
+    def make_source(self) -> AuditSource | None:
+        return None if self.audit is None else AuditSource(self.audit.path, self.kapp.ctx.history)
 
     def mounted(self) -> None:
-        self.names.update(self.session_names())
         super().mounted()
         if self._text_filter:
             self.apply_filter()
-        if self.audit is not None:
-            self.tail = AuditTail(self.audit.path)
-            self.set_interval(TAIL_INTERVAL, self.poll_file)
-            self.call_later(self.poll_file)
+        if self.poller is not None:  # the hub's cadence is for the API; a file is watched closer
+            self.poller.set_intervals(TAIL_INTERVAL, TAIL_INTERVAL)
 
-    # -- reading ---------------------------------------------------------------------------
-    async def poll_file(self) -> None:
-        """One tick: a stat, and a read of the new lines off the UI thread (a first read of a
-        large log parses thousands of lines)."""
-        tail = self.tail
-        if tail is None or self._reading:
-            return
-        self._reading = True
-        try:
-            new = await asyncio.to_thread(tail.poll)
-        except OSError as exc:
-            if not self._read_error:
-                self.notify(f"{tail.path}: {exc}", title="Audit log unreadable", severity="error")
-            self._read_error = True
-            return
-        finally:
-            self._reading = False
-        self._read_error = False
-        if new is None or tail is not self.tail:
-            return
-        if tail.reset_seen:
-            tail.reset_seen = False
-            self.table.set_rows([])
-        self.names.update(self.session_names())
-        added: dict[str, Row] = {}
-        for rec in new:
-            self._seq += 1
-            added[str(self._seq)] = Row(self._seq, rec)
-        if added:
-            self.table.apply_changes(added=added)
-            unnamed = {t for row in added.values() for t in row.rec.targets} - set(self.names)
-            if unnamed and self.kapp.ctx.history is not None:
-                self.names_from_history(unnamed)
-        self.update_summary()
-
-    def action_refresh(self) -> None:
-        """Read the whole log again (another console may have rotated it)."""
-        if self.tail is not None:
-            self.tail = AuditTail(self.tail.path)
-            self.table.set_rows([])
-            self.call_later(self.poll_file)
+    def apply_update(self, panel: Panel, update: PollUpdate[Any], replace: bool) -> None:
+        # Records never change once read: a cycle adds the new ones (or, after a rotation or
+        # `r`, swaps the file's rows whole), never loads the whole log into the table again.
+        if update.added:  # the names the rows are drawn with: the history's, then the session's
+            self.names.update(update.meta.get("names", {}))
+            self.names.update(self.session_names())
+        super().apply_update(panel, update, len(update.added) == len(update.items))
 
     # -- export --------------------------------------------------------------------------
     def log_path(self) -> Path | None:
         return None if self.audit is None else self.audit.path
 
-    def logged_order(self, row: Row) -> int:
+    def logged_order(self, row: AuditRow) -> int:
         return row.seq
 
     def export_folder(self) -> Path | None:
         return self.export_dir
 
-    def write_rows(self, path: Path, fmt: str, rows: list[Row]) -> int:
+    def write_rows(self, path: Path, fmt: str, rows: list[AuditRow]) -> int:
         audit = self.audit
         assert audit is not None
         export = audit.export_jsonl if fmt == "jsonl" else audit.export_csv

@@ -28,6 +28,7 @@ from koomap_tui.services.sources.satellite import OverviewSatelliteSource
 from koomap_tui.ui.format import fmt_time, inert
 from koomap_tui.ui.forms.satellite import SatelliteCreateForm, ValidateDialog
 from koomap_tui.ui.render.satellite_cells import data_cell, detail_text, flag
+from koomap_tui.ui.render.task_cells import server_said
 from koomap_tui.ui.screens.base import action_bindings
 from koomap_tui.ui.screens.listview import ListScreen, ResourceSpec
 from koomap_tui.ui.screens.tasks import OneWorkspace
@@ -94,25 +95,15 @@ class SatelliteScreen(OneWorkspace, ListScreen):
     def summary_items(self) -> list[Text]:
         """The server's counts, labelled as such, then the rows' own, in buckets that add up."""
         items: list[Text] = []
-        ov = self.overview
+        ov, c = self.overview, self.counts
         if ov is not None:
             rest = (ov.total or 0) - (ov.finished or 0) - (ov.unfinished or 0)
-            items.append(
-                Text(
-                    f"server: total {ov.total} · finished {ov.finished}"
-                    f" · unfinished {ov.unfinished} · neither {rest}",
-                    style="dim",
-                )
-            )
-        c = self.counts
+            said = [("total", ov.total), ("finished", ov.finished), ("unfinished", ov.unfinished)]
+            items.append(server_said([*said, ("neither", rest)], " · "))
         if c is not None:
-            items.append(
-                Text(
-                    f"server: running {c.running_num} · success {c.success_num}"
-                    f" · failed {c.failed_num} · archived {c.archived_num}",
-                    style="dim",
-                )
-            )
+            names = ("running", "success", "failed", "archived")
+            nums = (c.running_num, c.success_num, c.failed_num, c.archived_num)
+            items.append(server_said(zip(names, nums, strict=True), " · "))
         if self.loaded:
             items.append(Text(row_buckets(self.state_counts())))
         return items

@@ -18,7 +18,7 @@ from textual.widget import Widget
 
 from koomap_tui.services.poller import PollUpdate
 from koomap_tui.services.sources.usage import UsageRow, UsageSource
-from koomap_tui.ui.format import fmt_time, inert
+from koomap_tui.ui.format import fmt_percent, fmt_time, inert
 from koomap_tui.ui.screens.listview import ListScreen, ResourceSpec
 from koomap_tui.ui.widgets.chart import BarChart, BarItem, fmt_number, sparkline
 from koomap_tui.ui.widgets.virtual_table import Column
@@ -77,10 +77,8 @@ class UsageScreen(ListScreen):
         ]  # fmt: skip
 
     def _render_pct(self, row: UsageRow) -> Text:
-        fraction = row.fraction
-        if fraction is None:
-            return Text("—", style="dim")
-        return Text(f"{fraction * 100:.0f}%", style="bold red" if fraction >= 0.9 else "")
+        f = row.fraction
+        return Text(fmt_percent(f), style="dim" if f is None else "bold red" if f >= 0.9 else "")
 
     def _render_trend(self, row: UsageRow) -> Text:
         samples = list(self.history.get(row.key, ()))

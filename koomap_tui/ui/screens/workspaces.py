@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.binding import Binding
 
-from koomap_tui.api.errors import KooMapError
 from koomap_tui.api.models import Workspace
 from koomap_tui.domain.catalog import Action, actions_for
 from koomap_tui.domain.policy import (
@@ -35,7 +33,6 @@ from koomap_tui.ui.tablekit import refresh_rows
 from koomap_tui.ui.widgets.freshness import format_age
 from koomap_tui.ui.widgets.virtual_table import Column, VirtualTable
 
-OVERVIEW_CONCURRENCY = 4
 #: Counts older than the table's last poll by more than this carry their own age ("40 s ago"):
 #: the freshness bar's "updated 3 s ago" speaks for the rows, not for counts swept slowly.
 COUNTS_AGE_SLACK = 10.0
@@ -67,15 +64,13 @@ class WorkspacesScreen(ListScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        #: Counts per workspace with the wall time each was fetched: kept fresh by
-        #: `WorkspaceCountsSource` (busy workspaces every cycle, idle ones swept slowly); a row
-        #: scrolled into view before the sweep reached it is read once on demand.
+        #: Counts per workspace with the wall time each was fetched, as `WorkspaceCountsSource`
+        #: read them (busy workspaces every cycle, idle ones swept slowly, rows on screen the
+        #: sweep has not reached as soon as they are shown).
         self.overviews: dict[str, WorkspaceCounts] = {}
-        self.counts_source: WorkspaceCountsSource | None = None
+        #: The counts' poller, the hub's (one per key while a screen shows it), as a `Panel`'s.
+        self.counts: Any = None
         self._rows_ok_wall: float | None = None
-        #: The counts source has answered once: until then it is reading every workspace's
-        #: counts, and the view's own worker would read each of them a second time.
-        self._counts_answered = False
 
     def columns(self) -> list[Column]:
         return [
@@ -118,61 +113,32 @@ class WorkspacesScreen(ListScreen):
     def mounted(self) -> None:
         self.table.sort_by("star", False)
         self.kapp.hub.set_intervals()
-        self.counts_source = WorkspaceCountsSource(self.kapp.ctx.client)
-        self.attach_source(self.counts_source)
+        self.counts = self.attach_source(WorkspaceCountsSource(self.kapp.ctx.client))
+
+    def show_view(self, *, again: bool = False) -> None:
+        """Tell the counts source which rows are on screen; it reads those it has not yet."""
+        counts = self.counts
+        if counts is not None and counts.source.set_view(self.table.visible_keys(), again=again):
+            counts.refresh_now()
 
     def polled(self, update: PollUpdate[Any]) -> None:
         self._rows_ok_wall = time.time()
-        self.load_overviews()
+        self.show_view()
         # Ages shown beside counts are measured against this poll: repaint them.
         refresh_rows(self.table, {k for k in self.overviews if k in update.items})
 
     def other_update(self, update: PollUpdate[Any]) -> None:
-        if self.counts_source is None or update.source != self.counts_source.key:
-            return
-        if not self._counts_answered:
-            self._counts_answered = True
-            self.load_overviews()  # after this update: what the first sweep left out
-        if update.error is not None:
-            return  # the counts keep their own age, which now grows past the bar's
-        fresh = {
-            k: v
-            for k, v in update.items.items()
-            if k not in self.overviews or self.overviews[k].fetched_at <= v.fetched_at
-        }
-        self.overviews.update(fresh)
-        refresh_rows(self.table, set(fresh))
+        if update.source != WorkspaceCountsSource.key or update.error is not None:
+            return  # on an error, the counts keep their own age, which now grows past the bar's
+        self.show_view()  # rows shown while this cycle read: those it did not
+        self.overviews = dict(update.items)  # the source is their one reader
+        refresh_rows(self.table, set(self.overviews))
         self.refresh_gates()
 
     def summary_items(self) -> list[Text]:
         rows = self.rows()
         pinned = sum(1 for w in rows if w.star)
         return [Text(f"{len(rows)} workspaces · {pinned} pinned (max 4) · Enter opens its tasks")]
-
-    @work(exclusive=True, exit_on_error=False, group="overviews")
-    async def load_overviews(self) -> None:
-        """Per-workspace counts, nearest the cursor first, within the client's rate limit."""
-        if not self._counts_answered:
-            return
-        client = self.kapp.ctx.client
-        keys = [k for k in self.table.visible_keys() if k not in self.overviews]
-        sem = asyncio.Semaphore(OVERVIEW_CONCURRENCY)
-
-        async def one(key: str) -> None:
-            async with sem:
-                try:
-                    ov = await client.show_task_overview_in_workspace(key)
-                except KooMapError:
-                    return
-            if key not in self.overviews:
-                name = next(
-                    (w.workspace_name or "" for w in self.rows() if w.workspace_id == key), ""
-                )
-                self.overviews[key] = WorkspaceCounts.of(key, name, ov, time.time())
-            refresh_rows(self.table, {key})
-
-        await asyncio.gather(*(one(k) for k in keys))
-        self.refresh_gates()
 
     # -- targets ---------------------------------------------------------------------------
     def _attrs(self, ws: Workspace | None) -> dict[str, str]:
@@ -220,8 +186,9 @@ class WorkspacesScreen(ListScreen):
 
     @on(VirtualTable.CursorMoved)
     def _moved(self) -> None:
-        self.load_overviews()
+        self.show_view()
 
     def action_refresh(self) -> None:
         self.overviews.clear()
+        self.show_view(again=True)
         super().action_refresh()
