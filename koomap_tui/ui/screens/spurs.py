@@ -27,10 +27,8 @@ from koomap_tui.api.models import Real3DTask, SpurInfo, SpurInfoDetail
 from koomap_tui.domain.catalog import Action, actions_for
 from koomap_tui.domain.gcp_import import GcpImportError
 from koomap_tui.domain.policy import Kind, Op
-from koomap_tui.domain.states import state_key
 from koomap_tui.services.actions import Outcome, Target
 from koomap_tui.services.poller import PollUpdate
-from koomap_tui.services.sources import Real3DTaskSource
 from koomap_tui.services.sources.spurs import GroupKey, SpurSource
 from koomap_tui.services.spur_workbench import (
     PointRow,
@@ -46,7 +44,7 @@ from koomap_tui.ui.forms.base import PromptDialog
 from koomap_tui.ui.forms.real3d import SpurForm
 from koomap_tui.ui.screens.base import action_bindings
 from koomap_tui.ui.screens.listview import ListScreen, Panel, ResourceSpec
-from koomap_tui.ui.screens.task_detail import TASKS
+from koomap_tui.ui.screens.task_detail import TASKS, OfTask
 from koomap_tui.ui.tablekit import all_rows, refresh_rows, row_or_none
 from koomap_tui.ui.themes import theme_style
 from koomap_tui.ui.widgets.console_footer import ConsoleFooter
@@ -82,8 +80,9 @@ IMAGES = _pane("images", "no images")  # the image codes known here, not polled
 POINTS = _pane("points", "none")  # the imported control points, not polled
 
 
-class SpursScreen(ListScreen):
+class SpursScreen(OfTask, ListScreen):
     BREADCRUMB = "spurs"
+    HEADING = "Spurs"
     DEFAULT_CSS = """
     SpursScreen #top { height: 1fr; }
     SpursScreen #images-pane { width: 34; }
@@ -104,19 +103,13 @@ class SpursScreen(ListScreen):
     ACTIONS = ACTIONS
 
     def __init__(self, workspace_id: str, task: Real3DTask) -> None:
-        super().__init__()
-        self.workspace_id = workspace_id
-        self.task_obj = task
-        self.view_key = f"spurs:{task.task_id}"
+        super().__init__(workspace_id, task)
         self.per_image: dict[str, int] = {}
         self.image_errors: dict[str, str] = {}
         self.counts: dict[GroupKey, int] = {}
         self.groups: dict[GroupKey, dict[str, str]] = {}
         self.deleting: set[str] = set()
         self.import_errors: list[str] = []
-
-    def crumb(self) -> str:
-        return f"spurs of {inert(self.task_obj.task_name or self.task_obj.task_id)}"
 
     # -- layout ----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -208,7 +201,6 @@ class SpursScreen(ListScreen):
         return source
 
     def mounted(self) -> None:
-        self.attach_source(Real3DTaskSource(self.kapp.ctx.client, self.workspace_id))
         self._show_images()
         self._show_points()
         self.images_table.focus()
@@ -296,14 +288,6 @@ class SpursScreen(ListScreen):
         return f" (pixel {_text(spur.point_width)}, {_text(spur.point_height)})"
 
     # -- polling ---------------------------------------------------------------------------
-    def other_update(self, update: PollUpdate[Any]) -> None:
-        """The task's own poll: its state decides whether spurs may be edited."""
-        task = update.items.get(self.task_obj.task_id) if update.error is None else None
-        if task is not None:
-            self.task_obj = task
-            self.update_summary()
-            self.refresh_gates()
-
     def apply_update(self, panel: Panel, update: PollUpdate[Any], replace: bool) -> None:
         meta = update.meta
         self.per_image = dict(meta.get("per_image", {}))
@@ -344,15 +328,9 @@ class SpursScreen(ListScreen):
         self._filter_spurs()
 
     def update_summary(self) -> None:
-        t = self.task_obj
         variables = self.app.theme_variables
-        text = Text.assemble(
-            ("Spurs of ", "bold"),
-            (inert(t.task_name or t.task_id), "bold"),
-            f"  ·  {inert(state_key(t.task_type)) or '?'}  ·  ",
-            self.state_text(Kind.REAL3D_TASK, t.task_id, t.task_status),
-            f"  ·  has spurs: {'yes' if t.has_marker else 'no'}",
-        )
+        text = self.task_line(self.task_obj.task_type)
+        text.append(f"  ·  has spurs: {'yes' if self.task_obj.has_marker else 'no'}")
         decision = self.kapp.ctx.runner.decide(self.task_target(), Op.EDIT_SPURS)
         if decision.allowed:
             text.append("\nediting allowed", style="dim")

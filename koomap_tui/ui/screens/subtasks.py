@@ -24,13 +24,13 @@ from koomap_tui.domain.states import state_key
 from koomap_tui.services.actions import Target
 from koomap_tui.services.poller import PollUpdate
 from koomap_tui.services.refine_products import refine_product_states
-from koomap_tui.services.sources import Real3DTaskSource, SubTaskSource
+from koomap_tui.services.sources import SubTaskSource
 from koomap_tui.ui.format import duration_between, fmt_duration, fmt_time, inert
 from koomap_tui.ui.forms.real3d import SubtaskNameForm, UploadMarkDialog
 from koomap_tui.ui.render.subtask_card import subtask_card
 from koomap_tui.ui.screens.base import action_bindings
 from koomap_tui.ui.screens.listview import ListScreen, ResourceSpec
-from koomap_tui.ui.screens.task_detail import TASKS
+from koomap_tui.ui.screens.task_detail import TASKS, OfTask
 from koomap_tui.ui.tablekit import refresh_rows
 from koomap_tui.ui.themes import theme_style
 from koomap_tui.ui.widgets.progress import progress_cell
@@ -50,8 +50,9 @@ def _short(value: str | None) -> str:
     return (value or "")[:8]
 
 
-class SubtasksScreen(ListScreen):
+class SubtasksScreen(OfTask, ListScreen):
     BREADCRUMB = "subtasks"
+    HEADING = "Refinement subtasks"
     SPEC = ResourceSpec.of(
         Kind.SUBTASK, "subtasks", "subtask_id subtask_name subtask_status", empty_text="loading…"
     )
@@ -62,15 +63,9 @@ class SubtasksScreen(ListScreen):
     ]
 
     def __init__(self, workspace_id: str, task: Real3DTask) -> None:
-        super().__init__()
-        self.workspace_id = workspace_id
-        self.task_obj = task
-        self.view_key = f"subtasks:{task.task_id}"
+        super().__init__(workspace_id, task)
         self.refine_status: dict[str, str] = {}
         self.refine_error: str | None = None
-
-    def crumb(self) -> str:
-        return f"subtasks of {inert(self.task_obj.task_name or self.task_obj.task_id)}"
 
     def columns(self) -> list[Column]:
         return [
@@ -103,22 +98,13 @@ class SubtasksScreen(ListScreen):
         return Text(inert(sub.fail_message), style=theme_style(self.app.theme_variables, "error"))
 
     def make_source(self) -> SubTaskSource:
-        client = self.kapp.ctx.client
-        self.attach_source(Real3DTaskSource(client, self.workspace_id))  # its state, its count
-        return SubTaskSource(client, self.workspace_id, self.task_obj.task_id)
+        return SubTaskSource(self.kapp.ctx.client, self.workspace_id, self.task_obj.task_id)
 
     def polled(self, update: PollUpdate[Any]) -> None:
         self.table.empty_text = self._empty_text()
         self.table.refresh()
         if not update.items or update.added or update.changed or update.removed:
             self.load_refine_products()
-
-    def other_update(self, update: PollUpdate[Any]) -> None:
-        task = None if update.error is not None else update.items.get(self.task_obj.task_id)
-        if task is not None:
-            self.task_obj = task
-            self.update_summary()
-            self.refresh_gates()
 
     # -- targets ---------------------------------------------------------------------------
     def parent_targets(self) -> list[Target]:
@@ -223,17 +209,10 @@ class SubtasksScreen(ListScreen):
         return f"no refinement subtasks; {decision.reason}"
 
     def summary_items(self) -> list[Text]:
-        t = self.task_obj
-        state = state_key(t.task_status)
         count = len(self.rows()) if self.loaded else None
         decision = self.gate("create").decision
-        text = Text.assemble(
-            ("Refinement subtasks of ", "bold"),
-            (inert(t.task_name or t.task_id), "bold"),
-            f"  ·  {inert(state_key(t.modeling_type)) or '?'}  ·  ",
-            state_cell(Kind.REAL3D_TASK, state, self.app.theme_variables, words=inert(state)),
-            f"  ·  {'…' if count is None else count} of {MAX_SUBTASKS_PER_TASK}",
-        )
+        text = self.task_line(self.task_obj.modeling_type)
+        text.append(f"  ·  {'…' if count is None else count} of {MAX_SUBTASKS_PER_TASK}")
         create = "create allowed" if decision.allowed else decision.reason
         text.append(f"\nn: {create}", style="dim")
         if self.refine_error:

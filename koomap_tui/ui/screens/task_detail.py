@@ -1,6 +1,7 @@
 """Task detail: every field of one Real3D task, its subtasks summary, and the table's actions.
 
-Also what the task table and the detail share: the task spec and the task actions.
+Also what the task table and the detail share (the task spec and the task actions), and the base
+of the lists of one task (its subtasks, its spurs).
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.console import Group
 from rich.text import Text
@@ -25,6 +26,7 @@ from koomap_tui.domain.policy import ATTR_MODELING_TYPE, ATTR_TASK_TYPE, Kind, O
 from koomap_tui.domain.states import state_key
 from koomap_tui.services.actions import Outcome, Target
 from koomap_tui.services.history import TimelineEntry
+from koomap_tui.services.poller import PollUpdate
 from koomap_tui.services.sources import Real3DTaskSource
 from koomap_tui.services.sources.data import product_key
 from koomap_tui.services.task_links import TaskLinks, task_links
@@ -34,11 +36,16 @@ from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.render.task_card import links_text, task_card, timeline_table
 from koomap_tui.ui.screens.audit import AuditScreen
 from koomap_tui.ui.screens.base import ConsoleScreen, action_bindings
-from koomap_tui.ui.screens.listview import ResourceSpec
+from koomap_tui.ui.screens.listview import ListScreen, ResourceSpec
 from koomap_tui.ui.widgets.console_footer import ConsoleFooter
 from koomap_tui.ui.widgets.failure import show_failure
 from koomap_tui.ui.widgets.freshness import FreshnessBar
 from koomap_tui.ui.widgets.header_bar import HeaderBar
+
+if TYPE_CHECKING:
+    _ListScreen = ListScreen
+else:
+    _ListScreen = object  # a mixin: a list view's bindings come from the view itself
 
 
 def task_attrs(t: Real3DTask) -> dict[str, str]:
@@ -91,6 +98,50 @@ class TaskMixin(ConsoleScreen):
             self.workspace_id, t.task_id, t.task_name or t.task_id, state_key(t.task_status)
         )
         self.notify(("watching " if watched else "stopped watching ") + inert(t.task_name))
+
+
+class OfTask(_ListScreen):
+    """A list of what belongs to one Real3D task (a mixin of its list view): the task is kept
+    fresh by its workspace's task poll, because its state decides what may be done to the rows."""
+
+    HEADING: ClassVar[str]  # the summary's first words: "<HEADING> of <task>"
+
+    def __init__(self, workspace_id: str, task: Real3DTask) -> None:
+        super().__init__()
+        self.workspace_id = workspace_id
+        self.task_obj = task
+        self.view_key = f"{self.BREADCRUMB}:{task.task_id}"
+
+    @property
+    def task_name(self) -> str:
+        return inert(self.task_obj.task_name or self.task_obj.task_id)
+
+    def crumb(self) -> str:
+        return f"{self.BREADCRUMB} of {self.task_name}"
+
+    def attach_panels(self) -> None:
+        super().attach_panels()
+        self.attach_source(Real3DTaskSource(self.kapp.ctx.client, self.workspace_id))
+
+    def other_update(self, update: PollUpdate[Any]) -> None:
+        task = None if update.error is not None else update.items.get(self.task_obj.task_id)
+        if task is not None:
+            self.task_obj = task
+            self.task_changed()
+            self.update_summary()
+            self.refresh_gates()
+
+    def task_changed(self) -> None:
+        """After the task poll brought a new `task_obj`."""
+
+    def task_line(self, of_type: object) -> Text:
+        """The summary's first line: "<HEADING> of <task>  ·  <type>  ·  <state>"."""
+        t = self.task_obj
+        return Text.assemble(
+            (f"{self.HEADING} of {self.task_name}", "bold"),
+            f"  ·  {inert(state_key(of_type)) or '?'}  ·  ",
+            self.state_text(Kind.REAL3D_TASK, t.task_id, t.task_status),
+        )
 
 
 class TaskDetailScreen(TaskMixin):
