@@ -21,7 +21,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Label, Static
+from textual.widgets import Label
 
 from koomap_tui.api.models import Real3DTask, SpurInfo, SpurInfoDetail
 from koomap_tui.domain.catalog import Action, actions_for
@@ -47,9 +47,6 @@ from koomap_tui.ui.screens.listview import ListScreen, Panel, ResourceSpec
 from koomap_tui.ui.screens.task_detail import TASKS, OfTask
 from koomap_tui.ui.tablekit import all_rows, refresh_rows, row_or_none
 from koomap_tui.ui.themes import theme_style
-from koomap_tui.ui.widgets.console_footer import ConsoleFooter
-from koomap_tui.ui.widgets.freshness import FreshnessBar
-from koomap_tui.ui.widgets.header_bar import HeaderBar
 from koomap_tui.ui.widgets.state_text import pending_cell
 from koomap_tui.ui.widgets.virtual_table import Column, VirtualTable
 
@@ -88,8 +85,8 @@ class SpursScreen(OfTask, ListScreen):
     SpursScreen #images-pane { width: 34; }
     SpursScreen #points-pane { height: 1fr; }
     SpursScreen .pane-title { text-style: bold; padding: 0 1; }
-    SpursScreen #spur-summary { height: auto; max-height: 14; padding: 0 1; background: $panel; }
     """
+    CSS = "SpursScreen #summary { max-height: 14; }"  # DEFAULT_CSS yields to the app's 2
     SPECS = (SPURS, IMAGES, POINTS)
     KEYS: ClassVar[list[Binding]] = []
     BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
@@ -112,9 +109,7 @@ class SpursScreen(OfTask, ListScreen):
         self.import_errors: list[str] = []
 
     # -- layout ----------------------------------------------------------------------------
-    def compose(self) -> ComposeResult:
-        yield HeaderBar(id="header")
-        yield Static("", id="spur-summary")
+    def compose_tables(self) -> ComposeResult:
         with Horizontal(id="top"):
             with Vertical(id="images-pane"):
                 yield Label("Images", classes="pane-title")
@@ -125,8 +120,6 @@ class SpursScreen(OfTask, ListScreen):
         with Vertical(id="points-pane"):
             yield Label("Control points", classes="pane-title")
             yield self.make_table(self.panels["points"])
-        yield FreshnessBar(id="freshness")
-        yield ConsoleFooter()
 
     def columns_of(self, panel: Panel) -> list[Column]:
         columns = {"images": self._image_columns, "spurs": self._spur_columns}
@@ -327,29 +320,33 @@ class SpursScreen(OfTask, ListScreen):
     def _image_moved(self) -> None:
         self._filter_spurs()
 
-    def update_summary(self) -> None:
+    def summary_items(self) -> list[Text]:
         variables = self.app.theme_variables
-        text = self.task_line(self.task_obj.task_type)
-        text.append(f"  ·  has spurs: {'yes' if self.task_obj.has_marker else 'no'}")
+        error = theme_style(variables, "error")
+        items = [
+            self.task_line(self.task_obj.task_type),
+            Text(f"has spurs: {'yes' if self.task_obj.has_marker else 'no'}"),
+        ]
         decision = self.kapp.ctx.runner.decide(self.task_target(), Op.EDIT_SPURS)
         if decision.allowed:
-            text.append("\nediting allowed", style="dim")
+            items.append(Text("editing allowed", style="dim"))
         else:
-            text.append(f"\n{decision.reason}", style=theme_style(variables, "warning"))
+            items.append(Text(decision.reason or "", style=theme_style(variables, "warning")))
+        # An item of several lines stays whole, on lines of its own (each fits 80 columns).
         if self.source is not None and not self.source.images:
-            text.append(
-                "\nNo image known yet: the API cannot list a task's images. Press o and type an "
-                "image code, or add a spur with a."
+            items.append(
+                Text(
+                    "No image known yet (the API cannot list a task's images):\n"
+                    "press o and type an image code, or add a spur with a."
+                )
             )
-        for code, error in list(self.image_errors.items())[:3]:
-            text.append(
-                f"\nimage {inert(code)}: {inert(error)} (f forgets it)",
-                style=theme_style(variables, "error"),
-            )
+        for code, message in list(self.image_errors.items())[:3]:
+            items.append(Text(f"image {inert(code)} (f forgets it): {inert(message)}", error))
         if self.import_errors:
-            text.append("\nLast import refused, nothing imported:\n", style="bold")
-            text.append("\n".join(self.import_errors), style=theme_style(variables, "error"))
-        self.query_one("#spur-summary", Static).update(text)
+            lines = Text("Last import refused, nothing imported:", style="bold")
+            lines.append("".join(f"\n{line}" for line in self.import_errors), style=error)
+            items.append(lines)
+        return items
 
     # -- actions ---------------------------------------------------------------------------
     def remember_image(self, code: str) -> bool:
