@@ -11,11 +11,11 @@ running therefore costs 2 requests per cycle. A full re-read also happens every
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
 from koomap_tui.api.client import KooMapClient
-from koomap_tui.api.errors import MalformedResponseError
+from koomap_tui.api.errors import KooMapError, MalformedResponseError
 from koomap_tui.api.models import Real3DSubTask, Real3DTask, Real3DTaskOverview, Real3DTaskStatus
 from koomap_tui.api.paging import CountedCalls
 from koomap_tui.domain.policy import Kind
@@ -141,13 +141,21 @@ class Real3DTaskSource:
 
 
 class SubTaskSource:
-    """Refinement subtasks of one Real3D task (at most 10: one request)."""
+    """Refinement subtasks of one Real3D task (at most 10: one request), and in the meta the
+    state of the refined products they name ("refine_states": product id -> state word) or why
+    it could not be read ("refine_error"). A refined product is made, remade and deleted with its
+    subtask: the products are read again only when the subtasks changed, or on `force_full`."""
 
-    def __init__(self, client: KooMapClient, workspace_id: str, task_id: str) -> None:
+    def __init__(
+        self, client: KooMapClient, workspace_id: str, task_id: str, task_name: str | None = None
+    ) -> None:
         self.client = client
         self.workspace_id = workspace_id
         self.task_id = task_id
+        self.task_name = task_name  # the products are listed by it: the view keeps it current
         self.key = f"subtasks:{task_id}"
+        self.force_full = False
+        self._refined: dict[str, Any] = {"refine_states": {}, "refine_error": None}
 
     def is_active(self, item: Real3DSubTask) -> bool:
         return not is_terminal(Kind.SUBTASK, state_key(item.subtask_status))
@@ -156,9 +164,35 @@ class SubTaskSource:
         self, previous: Mapping[str, Real3DSubTask] | None
     ) -> FetchResult[Real3DSubTask]:
         page = await self.client.list_real3d_subtasks(self.workspace_id, self.task_id, limit=100)
-        return FetchResult(
-            {s.subtask_id: s for s in page.subtasks}, 1, {"bad_rows": list(page.bad_rows)}
-        )
+        items = {s.subtask_id: s for s in page.subtasks}
+        requests = 1
+        if previous is None or self.force_full or items != dict(previous):
+            self.force_full = False
+            requests += await self._read_refined(items.values())
+        return FetchResult(items, requests, {"bad_rows": list(page.bad_rows), **self._refined})
+
+    async def _read_refined(self, subtasks: Iterable[Real3DSubTask]) -> int:
+        """The state of each refined product the subtasks name that the service still lists.
+
+        By the task's name one paged listing answers for all of them; a task without a name is
+        asked product by product. A failed read keeps the states read before."""
+        wanted = {s.refine_product_id for s in subtasks if s.refine_product_id}
+        calls = CountedCalls(self.client.list_real3d_refine_products)
+        found: dict[str, str] = {}
+        try:
+            if wanted and self.task_name:
+                async for product in self.client.paginate(calls, task_name=self.task_name):
+                    if product.id in wanted:
+                        found[product.id] = state_key(product.status)
+            else:
+                for pid in sorted(wanted):
+                    page = await calls(refine_product_id=pid)
+                    found.update((p.id, state_key(p.status)) for p in page.refine_products)
+        except KooMapError as exc:
+            self._refined = {**self._refined, "refine_error": str(exc)}
+        else:
+            self._refined = {"refine_states": found, "refine_error": None}
+        return calls.requests
 
 
 class _HasWatches(Protocol):

@@ -13,17 +13,14 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import work
 from textual.binding import Binding
 
-from koomap_tui.api.errors import KooMapError
 from koomap_tui.api.models import Real3DSubTask, Real3DSubTaskCreate, Real3DTask
 from koomap_tui.domain.catalog import Action, actions_for, row
 from koomap_tui.domain.policy import ATTR_SUBTASK_COUNT, MAX_SUBTASKS_PER_TASK, Kind, Op
 from koomap_tui.domain.states import state_key
 from koomap_tui.services.actions import Target
 from koomap_tui.services.poller import PollUpdate
-from koomap_tui.services.refine_products import refine_product_states
 from koomap_tui.services.sources import SubTaskSource
 from koomap_tui.ui.format import duration_between, fmt_duration, fmt_time, inert
 from koomap_tui.ui.forms.real3d import SubtaskNameForm, UploadMarkDialog
@@ -98,13 +95,19 @@ class SubtasksScreen(OfTask, ListScreen):
         return Text(inert(sub.fail_message), style=theme_style(self.app.theme_variables, "error"))
 
     def make_source(self) -> SubTaskSource:
-        return SubTaskSource(self.kapp.ctx.client, self.workspace_id, self.task_obj.task_id)
+        t = self.task_obj
+        return SubTaskSource(self.kapp.ctx.client, self.workspace_id, t.task_id, t.task_name)
+
+    def task_changed(self) -> None:
+        if self.source is not None:
+            self.source.task_name = self.task_obj.task_name
 
     def polled(self, update: PollUpdate[Any]) -> None:
+        self.refine_status = dict(update.meta.get("refine_states") or {})
+        self.refine_error = update.meta.get("refine_error")
+        refresh_rows(self.table, update.items)
         self.table.empty_text = self._empty_text()
         self.table.refresh()
-        if not update.items or update.added or update.changed or update.removed:
-            self.load_refine_products()
 
     # -- targets ---------------------------------------------------------------------------
     def parent_targets(self) -> list[Target]:
@@ -180,21 +183,6 @@ class SubtasksScreen(OfTask, ListScreen):
         name = inert(row.subtask_name or row.subtask_id)
         self.app.push_screen(ReadDialog(f"Subtask {name}", subtask_card(row, product)))
 
-    @work(exclusive=True, exit_on_error=False, group="refine-products")
-    async def load_refine_products(self) -> None:
-        """Status of each subtask's refined product (ListReal3DRefineProducts by task name)."""
-        wanted = [s.refine_product_id for s in self.rows() if s.refine_product_id]
-        try:
-            found = await refine_product_states(
-                self.kapp.ctx.client, self.task_obj.task_name, wanted
-            )
-        except KooMapError as exc:
-            self.refine_error = str(exc)
-        else:
-            self.refine_error = None
-            self.refine_status = found
-        refresh_rows(self.table, {s.subtask_id for s in self.rows()})
-
     # -- summary and empty state -----------------------------------------------------------
     def _empty_text(self) -> str:
         t = self.task_obj
@@ -218,10 +206,6 @@ class SubtasksScreen(OfTask, ListScreen):
         if self.refine_error:
             text.append(f"  ·  refined products unavailable: {inert(self.refine_error)}")
         return [text]
-
-    def action_refresh(self) -> None:
-        super().action_refresh()
-        self.load_refine_products()
 
     def action_copy_path(self) -> None:
         """The upload target, for the operator's OBS tool (OSC 52: works over SSH too)."""
