@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.console import Group
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -169,6 +168,7 @@ class TaskDetailScreen(TaskMixin):
         self.task_obj = task
         self.source = source
         self.subtask_summary: str = "…"
+        self.subtask_summary_error: str | None = None
         self.gone = False
         self.timeline: list[TimelineEntry] | None = None  # None: not read yet
         self.timeline_error: str | None = None  # why it cannot be read ("history off")
@@ -186,16 +186,16 @@ class TaskDetailScreen(TaskMixin):
         yield ConsoleFooter()
 
     def on_mount(self) -> None:
-        self.load_timeline()
-        self.load_links()
         if self.source is None:
             self.source = Real3DTaskSource(self.kapp.ctx.client, self.workspace_id)
         self.poller = self.attach_source(self.source)
         self.query_one(HeaderBar).workspace = (
             self.kapp.current_workspace[1] if self.kapp.current_workspace else self.workspace_id
         )
-        self.render_detail()
+        self.load_timeline()
+        self.load_links()
         self.load_subtasks()
+        self.render_detail()
 
     # -- data ------------------------------------------------------------------------------
     def selection(self) -> list[Target]:
@@ -237,24 +237,37 @@ class TaskDetailScreen(TaskMixin):
         self.render_detail()
         self.refresh_gates()
 
-    @work(exclusive=True, exit_on_error=False, group="subtasks")
-    async def load_subtasks(self) -> None:
+    def read_part(self, part: str, read: Callable[[], Awaitable[Any]]) -> None:
+        """Read one part of the detail in a worker of its own: `self.<part>` gets the answer and
+        `self.<part>_error` None, or the error says why it could not be read (the last answer
+        stays); then the detail is drawn again."""
+
+        async def run() -> None:
+            try:
+                value = await read()
+            except Exception as exc:  # a part that fails says so in its place, not as a traceback
+                code = exc.code if isinstance(exc, KooMapError) else type(exc).__name__
+                setattr(self, f"{part}_error", f"unavailable ({code})")
+            else:
+                setattr(self, part, value)
+                setattr(self, f"{part}_error", None)
+            self.render_detail()
+
+        self.run_worker(run(), group=part, exclusive=True, exit_on_error=False)
+
+    def load_subtasks(self) -> None:
         if state_key(self.task_obj.modeling_type) != "Nerf":
             self.subtask_summary = "— (refinement subtasks exist only for Nerf tasks)"
-            self.render_detail()
-            return
-        try:
-            page = await self.kapp.ctx.client.list_real3d_subtasks(
-                self.workspace_id, self.task_obj.task_id, limit=100
-            )
-        except KooMapError as exc:
-            self.subtask_summary = f"unavailable ({exc.code})"
         else:
-            counts = Counter(state_key(s.subtask_status) for s in page.subtasks)
-            self.subtask_summary = f"{page.page.total} of 10: " + (
-                ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "none"
-            )
-        self.render_detail()
+            self.read_part("subtask_summary", self.read_subtask_summary)
+
+    async def read_subtask_summary(self) -> str:
+        page = await self.kapp.ctx.client.list_real3d_subtasks(
+            self.workspace_id, self.task_obj.task_id, limit=100
+        )
+        counts = Counter(state_key(s.subtask_status) for s in page.subtasks)
+        states = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+        return f"{page.page.total} of 10: {states or 'none'}"
 
     def timeline_behind(self) -> bool:
         """The timeline read does not end where the task is: the history writes what a poll
@@ -265,31 +278,20 @@ class TaskDetailScreen(TaskMixin):
         now = (state_key(self.task_obj.task_status), self.task_obj.complete_stage)
         return last is None or (last.state, last.stage) != now
 
-    @work(exclusive=True, exit_on_error=False, group="timeline")
-    async def load_timeline(self) -> None:
+    def load_timeline(self) -> None:
         """The task's timeline from the local history, read off the event loop."""
         history = self.kapp.ctx.history
         if history is None:
             self.timeline_error = "history off"
-        else:
-            try:
-                self.timeline = await asyncio.to_thread(
-                    history.timeline, Kind.REAL3D_TASK.value, self.task_obj.task_id
-                )
-                self.timeline_error = None
-            except Exception as exc:
-                self.timeline_error = f"unavailable ({type(exc).__name__})"
-        self.render_detail()
+            return
+        task_id = self.task_obj.task_id
+        self.read_part(
+            "timeline", lambda: asyncio.to_thread(history.timeline, Kind.REAL3D_TASK.value, task_id)
+        )
 
-    @work(exclusive=True, exit_on_error=False, group="links")
-    async def load_links(self) -> None:
+    def load_links(self) -> None:
         """The task's image set (name and state) and the products made from it."""
-        try:
-            self.links = await task_links(self.kapp.ctx.client, self.task_obj)
-            self.links_error = None
-        except KooMapError as exc:
-            self.links_error = f"unavailable ({exc.code})"
-        self.render_detail()
+        self.read_part("links", lambda: task_links(self.kapp.ctx.client, self.task_obj))
 
     def render_detail(self) -> None:
         variables = self.app.theme_variables
@@ -299,7 +301,7 @@ class TaskDetailScreen(TaskMixin):
             variables,
             pending=None if pending is None else pending.verb,
             gone=self.gone,
-            subtasks=self.subtask_summary,
+            subtasks=self.subtask_summary_error or self.subtask_summary,
         )
         links = links_text(self.task_obj, self.links, self.links_error)
         timeline = timeline_table(self.timeline, self.timeline_error, variables)
