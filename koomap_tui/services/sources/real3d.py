@@ -163,36 +163,43 @@ class SubTaskSource:
     async def fetch(
         self, previous: Mapping[str, Real3DSubTask] | None
     ) -> FetchResult[Real3DSubTask]:
-        page = await self.client.list_real3d_subtasks(self.workspace_id, self.task_id, limit=100)
-        items = {s.subtask_id: s for s in page.subtasks}
-        requests = 1
-        if previous is None or self.force_full or items != dict(previous):
-            self.force_full = False
-            requests += await self._read_refined(items.values())
-        return FetchResult(items, requests, {"bad_rows": list(page.bad_rows), **self._refined})
-
-    async def _read_refined(self, subtasks: Iterable[Real3DSubTask]) -> int:
-        """The state of each refined product the subtasks name that the service still lists.
-
-        By the task's name one paged listing answers for all of them; a task without a name is
-        asked product by product. A failed read keeps the states read before."""
-        wanted = {s.refine_product_id for s in subtasks if s.refine_product_id}
+        refresh = previous is None or self.force_full
         calls = CountedCalls(self.client.list_real3d_refine_products)
+        subtasks = self.client.list_real3d_subtasks(self.workspace_id, self.task_id, limit=100)
+        read: dict[str, str] | str | None = None
+        if refresh and self.task_name:
+            # Listed by the task's name, the products need not wait for the subtasks: at once.
+            page, read = await concurrently(subtasks, self._states(calls, ()))
+        else:
+            page = await subtasks
+        items = {s.subtask_id: s for s in page.subtasks}
+        wanted = {s.refine_product_id for s in items.values() if s.refine_product_id}
+        if read is None and (refresh or items != previous):
+            read = await self._states(calls, wanted) if wanted else {}
+        if isinstance(read, str):  # a failed read keeps the states read before
+            self._refined = {**self._refined, "refine_error": read}
+        elif read is not None:
+            states = {pid: state for pid, state in read.items() if pid in wanted}
+            self._refined = {"refine_states": states, "refine_error": None}
+        self.force_full = False
+        meta = {"bad_rows": list(page.bad_rows), **self._refined}
+        return FetchResult(items, 1 + calls.requests, meta)
+
+    async def _states(self, calls: CountedCalls, ids: Iterable[str]) -> dict[str, str] | str:
+        """Product id -> state word of the task's refined products (by the task's name, one
+        paged listing answers for all), else of `ids` asked one by one; or why not."""
         found: dict[str, str] = {}
         try:
-            if wanted and self.task_name:
+            if self.task_name:
                 async for product in self.client.paginate(calls, task_name=self.task_name):
-                    if product.id in wanted:
-                        found[product.id] = state_key(product.status)
+                    found[product.id] = state_key(product.status)
             else:
-                for pid in sorted(wanted):
+                for pid in sorted(ids):
                     page = await calls(refine_product_id=pid)
                     found.update((p.id, state_key(p.status)) for p in page.refine_products)
         except KooMapError as exc:
-            self._refined = {**self._refined, "refine_error": str(exc)}
-        else:
-            self._refined = {"refine_states": found, "refine_error": None}
-        return calls.requests
+            return str(exc)
+        return found
 
 
 class _HasWatches(Protocol):
