@@ -158,3 +158,35 @@ async def test_subtask_source_lists_the_subtasks_of_a_task(
     ws = store(sim).tasks[task_id].workspace_id
     result = await fetch_counted(client, SubTaskSource(client, ws, task_id))
     assert set(result.items) == set(subtasks)
+
+
+async def test_subtask_source_carries_the_refined_products_states_read_when_subtasks_change(
+    client: KooMapClient, sim: SimServer
+) -> None:
+    task_id, subtasks = next(
+        (k, v)
+        for k, v in store(sim).subtasks.items()
+        if any(s.refine_product_id for s in v.values())
+    )
+    task = store(sim).tasks[task_id]
+    named = {s.refine_product_id for s in subtasks.values() if s.refine_product_id}
+    listed = {p.id: p.status for p in store(sim).refine_products.values() if p.id in named}
+    assert listed  # the scenario has refined products to show
+    source = SubTaskSource(client, task.workspace_id, task_id, task.name)
+    first = await fetch_counted(client, source)
+    assert first.meta["refine_states"] == listed and first.meta["refine_error"] is None
+    assert first.requests >= 2  # the subtasks, then the products by the task's name
+    # Nothing changed: one request, the states read before still in the meta.
+    again = await fetch_counted(client, source, first.items)
+    assert again.requests == 1 and again.meta["refine_states"] == listed
+    # `r` (force_full) reads them again; a failed read says why and keeps the states.
+    sim.faults.set(error_rates={500: 1.0}, path_prefix="/v1/real3d/refineproducts")
+    source.force_full = True
+    failed = await fetch_counted(client, source, first.items)
+    assert failed.requests >= 2 and failed.meta["refine_error"]
+    assert failed.meta["refine_states"] == listed
+    sim.faults.clear()
+    # A task without a name: each product asked by id.
+    unnamed = SubTaskSource(client, task.workspace_id, task_id, None)
+    by_id = await fetch_counted(client, unnamed)
+    assert by_id.meta["refine_states"] == listed and by_id.requests == 1 + len(named)

@@ -3,6 +3,7 @@ them in `:images` on the right tab with the cursor on them."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from koomap_tui.domain.policy import Kind
@@ -73,3 +74,26 @@ async def test_products_key_says_when_there_is_none(make_app: Any) -> None:
         await pilot.pause()
         assert isinstance(app.screen, TaskDetailScreen)
         assert any("no product yet" in n for n in notices(pilot))
+
+
+async def test_a_part_that_cannot_be_read_says_why_and_r_reads_it_again(
+    make_app: Any, sim: Any
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_workspace(pilot, "城市更新_一期")
+        task_id = await select(pilot, "老城区_nerf")
+        ws = app.current_workspace[0]
+        sim.faults.set(error_rates={500: 1.0}, path_prefix=f"/v1/real3d/{ws}/tasks/{task_id}/sub")
+        detail = await _detail_of(pilot, "老城区_nerf")
+        await wait_for(pilot, lambda: detail.subtask_summary_error is not None)
+        assert re.search(r"Subtasks +unavailable \(GATEWAY", screen_text(pilot))
+        assert detail.links is not None  # the other parts are read all the same
+        sim.faults.set(path_prefix="/v1/real3d/products")  # now the links fail, not the subtasks
+        await pilot.press("r")
+        await wait_for(pilot, lambda: detail.links_error is not None)
+        await wait_for(pilot, lambda: "6 of 10" in screen_text(pilot))
+        assert detail.links is not None  # a failed re-read keeps the last answer on screen
+        sim.faults.clear()
+        await pilot.press("r")
+        await wait_for(pilot, lambda: detail.links_error is None)

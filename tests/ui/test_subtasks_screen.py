@@ -87,6 +87,21 @@ async def test_lists_subtasks_with_state_words_paths_and_refined_products(make_a
         await wait_for(pilot, lambda: app.screen is screen)
 
 
+async def test_unreadable_refined_products_are_said_and_r_reads_them_again(
+    make_app: Any, sim: Any
+) -> None:
+    sim.faults.set(error_rates={500: 1.0}, path_prefix="/v1/real3d/refineproducts")
+    app = make_app()
+    async with app.run_test(size=(220, 40)) as pilot:
+        screen = await push_subtasks(pilot, CITY, NERF_B)
+        await wait_for(pilot, lambda: "refined products unavailable" in screen_text(pilot))
+        assert "(?)" in screen_text(pilot) and not screen.refine_status
+        sim.faults.clear()
+        await pilot.press("r")
+        await wait_for(pilot, lambda: "refined products unavailable" not in screen_text(pilot))
+        assert "available" in screen.refine_status.values()
+
+
 async def test_every_action_is_gated_with_a_reason(make_app: Any) -> None:
     app = make_app()
     async with app.run_test(size=(200, 40)) as pilot:

@@ -11,11 +11,11 @@ running therefore costs 2 requests per cycle. A full re-read also happens every
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
 from koomap_tui.api.client import KooMapClient
-from koomap_tui.api.errors import MalformedResponseError
+from koomap_tui.api.errors import KooMapError, MalformedResponseError
 from koomap_tui.api.models import Real3DSubTask, Real3DTask, Real3DTaskOverview, Real3DTaskStatus
 from koomap_tui.api.paging import CountedCalls
 from koomap_tui.domain.policy import Kind
@@ -141,13 +141,21 @@ class Real3DTaskSource:
 
 
 class SubTaskSource:
-    """Refinement subtasks of one Real3D task (at most 10: one request)."""
+    """Refinement subtasks of one Real3D task (at most 10: one request), and in the meta the
+    state of the refined products they name ("refine_states": product id -> state word) or why
+    it could not be read ("refine_error"). A refined product is made, remade and deleted with its
+    subtask: the products are read again only when the subtasks changed, or on `force_full`."""
 
-    def __init__(self, client: KooMapClient, workspace_id: str, task_id: str) -> None:
+    def __init__(
+        self, client: KooMapClient, workspace_id: str, task_id: str, task_name: str | None = None
+    ) -> None:
         self.client = client
         self.workspace_id = workspace_id
         self.task_id = task_id
+        self.task_name = task_name  # the products are listed by it: the view keeps it current
         self.key = f"subtasks:{task_id}"
+        self.force_full = False
+        self._refined: dict[str, Any] = {"refine_states": {}, "refine_error": None}
 
     def is_active(self, item: Real3DSubTask) -> bool:
         return not is_terminal(Kind.SUBTASK, state_key(item.subtask_status))
@@ -155,10 +163,43 @@ class SubTaskSource:
     async def fetch(
         self, previous: Mapping[str, Real3DSubTask] | None
     ) -> FetchResult[Real3DSubTask]:
-        page = await self.client.list_real3d_subtasks(self.workspace_id, self.task_id, limit=100)
-        return FetchResult(
-            {s.subtask_id: s for s in page.subtasks}, 1, {"bad_rows": list(page.bad_rows)}
-        )
+        refresh = previous is None or self.force_full
+        calls = CountedCalls(self.client.list_real3d_refine_products)
+        subtasks = self.client.list_real3d_subtasks(self.workspace_id, self.task_id, limit=100)
+        read: dict[str, str] | str | None = None
+        if refresh and self.task_name:
+            # Listed by the task's name, the products need not wait for the subtasks: at once.
+            page, read = await concurrently(subtasks, self._states(calls, ()))
+        else:
+            page = await subtasks
+        items = {s.subtask_id: s for s in page.subtasks}
+        wanted = {s.refine_product_id for s in items.values() if s.refine_product_id}
+        if read is None and (refresh or items != previous):
+            read = await self._states(calls, wanted) if wanted else {}
+        if isinstance(read, str):  # a failed read keeps the states read before
+            self._refined = {**self._refined, "refine_error": read}
+        elif read is not None:
+            states = {pid: state for pid, state in read.items() if pid in wanted}
+            self._refined = {"refine_states": states, "refine_error": None}
+        self.force_full = False
+        meta = {"bad_rows": list(page.bad_rows), **self._refined}
+        return FetchResult(items, 1 + calls.requests, meta)
+
+    async def _states(self, calls: CountedCalls, ids: Iterable[str]) -> dict[str, str] | str:
+        """Product id -> state word of the task's refined products (by the task's name, one
+        paged listing answers for all), else of `ids` asked one by one; or why not."""
+        found: dict[str, str] = {}
+        try:
+            if self.task_name:
+                async for product in self.client.paginate(calls, task_name=self.task_name):
+                    found[product.id] = state_key(product.status)
+            else:
+                for pid in sorted(ids):
+                    page = await calls(refine_product_id=pid)
+                    found.update((p.id, state_key(p.status)) for p in page.refine_products)
+        except KooMapError as exc:
+            return str(exc)
+        return found
 
 
 class _HasWatches(Protocol):

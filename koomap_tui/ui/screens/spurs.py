@@ -21,16 +21,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Label, Static
+from textual.widgets import Label
 
 from koomap_tui.api.models import Real3DTask, SpurInfo, SpurInfoDetail
 from koomap_tui.domain.catalog import Action, actions_for
 from koomap_tui.domain.gcp_import import GcpImportError
 from koomap_tui.domain.policy import Kind, Op
-from koomap_tui.domain.states import state_key
 from koomap_tui.services.actions import Outcome, Target
 from koomap_tui.services.poller import PollUpdate
-from koomap_tui.services.sources import Real3DTaskSource
 from koomap_tui.services.sources.spurs import GroupKey, SpurSource
 from koomap_tui.services.spur_workbench import (
     PointRow,
@@ -46,12 +44,9 @@ from koomap_tui.ui.forms.base import PromptDialog
 from koomap_tui.ui.forms.real3d import SpurForm
 from koomap_tui.ui.screens.base import action_bindings
 from koomap_tui.ui.screens.listview import ListScreen, Panel, ResourceSpec
-from koomap_tui.ui.screens.task_detail import TASKS
+from koomap_tui.ui.screens.task_detail import TASKS, OfTask
 from koomap_tui.ui.tablekit import all_rows, refresh_rows, row_or_none
 from koomap_tui.ui.themes import theme_style
-from koomap_tui.ui.widgets.console_footer import ConsoleFooter
-from koomap_tui.ui.widgets.freshness import FreshnessBar
-from koomap_tui.ui.widgets.header_bar import HeaderBar
 from koomap_tui.ui.widgets.state_text import pending_cell
 from koomap_tui.ui.widgets.virtual_table import Column, VirtualTable
 
@@ -82,15 +77,16 @@ IMAGES = _pane("images", "no images")  # the image codes known here, not polled
 POINTS = _pane("points", "none")  # the imported control points, not polled
 
 
-class SpursScreen(ListScreen):
+class SpursScreen(OfTask, ListScreen):
     BREADCRUMB = "spurs"
+    HEADING = "Spurs"
     DEFAULT_CSS = """
     SpursScreen #top { height: 1fr; }
     SpursScreen #images-pane { width: 34; }
     SpursScreen #points-pane { height: 1fr; }
     SpursScreen .pane-title { text-style: bold; padding: 0 1; }
-    SpursScreen #spur-summary { height: auto; max-height: 14; padding: 0 1; background: $panel; }
     """
+    CSS = "SpursScreen #summary { max-height: 14; }"  # DEFAULT_CSS yields to the app's 2
     SPECS = (SPURS, IMAGES, POINTS)
     KEYS: ClassVar[list[Binding]] = []
     BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
@@ -104,10 +100,7 @@ class SpursScreen(ListScreen):
     ACTIONS = ACTIONS
 
     def __init__(self, workspace_id: str, task: Real3DTask) -> None:
-        super().__init__()
-        self.workspace_id = workspace_id
-        self.task_obj = task
-        self.view_key = f"spurs:{task.task_id}"
+        super().__init__(workspace_id, task)
         self.per_image: dict[str, int] = {}
         self.image_errors: dict[str, str] = {}
         self.counts: dict[GroupKey, int] = {}
@@ -115,13 +108,8 @@ class SpursScreen(ListScreen):
         self.deleting: set[str] = set()
         self.import_errors: list[str] = []
 
-    def crumb(self) -> str:
-        return f"spurs of {inert(self.task_obj.task_name or self.task_obj.task_id)}"
-
     # -- layout ----------------------------------------------------------------------------
-    def compose(self) -> ComposeResult:
-        yield HeaderBar(id="header")
-        yield Static("", id="spur-summary")
+    def compose_tables(self) -> ComposeResult:
         with Horizontal(id="top"):
             with Vertical(id="images-pane"):
                 yield Label("Images", classes="pane-title")
@@ -132,8 +120,6 @@ class SpursScreen(ListScreen):
         with Vertical(id="points-pane"):
             yield Label("Control points", classes="pane-title")
             yield self.make_table(self.panels["points"])
-        yield FreshnessBar(id="freshness")
-        yield ConsoleFooter()
 
     def columns_of(self, panel: Panel) -> list[Column]:
         columns = {"images": self._image_columns, "spurs": self._spur_columns}
@@ -208,7 +194,6 @@ class SpursScreen(ListScreen):
         return source
 
     def mounted(self) -> None:
-        self.attach_source(Real3DTaskSource(self.kapp.ctx.client, self.workspace_id))
         self._show_images()
         self._show_points()
         self.images_table.focus()
@@ -296,14 +281,6 @@ class SpursScreen(ListScreen):
         return f" (pixel {_text(spur.point_width)}, {_text(spur.point_height)})"
 
     # -- polling ---------------------------------------------------------------------------
-    def other_update(self, update: PollUpdate[Any]) -> None:
-        """The task's own poll: its state decides whether spurs may be edited."""
-        task = update.items.get(self.task_obj.task_id) if update.error is None else None
-        if task is not None:
-            self.task_obj = task
-            self.update_summary()
-            self.refresh_gates()
-
     def apply_update(self, panel: Panel, update: PollUpdate[Any], replace: bool) -> None:
         meta = update.meta
         self.per_image = dict(meta.get("per_image", {}))
@@ -343,35 +320,33 @@ class SpursScreen(ListScreen):
     def _image_moved(self) -> None:
         self._filter_spurs()
 
-    def update_summary(self) -> None:
-        t = self.task_obj
+    def summary_items(self) -> list[Text]:
         variables = self.app.theme_variables
-        text = Text.assemble(
-            ("Spurs of ", "bold"),
-            (inert(t.task_name or t.task_id), "bold"),
-            f"  ·  {inert(state_key(t.task_type)) or '?'}  ·  ",
-            self.state_text(Kind.REAL3D_TASK, t.task_id, t.task_status),
-            f"  ·  has spurs: {'yes' if t.has_marker else 'no'}",
-        )
+        error = theme_style(variables, "error")
+        items = [
+            self.task_line(self.task_obj.task_type),
+            Text(f"has spurs: {'yes' if self.task_obj.has_marker else 'no'}"),
+        ]
         decision = self.kapp.ctx.runner.decide(self.task_target(), Op.EDIT_SPURS)
         if decision.allowed:
-            text.append("\nediting allowed", style="dim")
+            items.append(Text("editing allowed", style="dim"))
         else:
-            text.append(f"\n{decision.reason}", style=theme_style(variables, "warning"))
+            items.append(Text(decision.reason or "", style=theme_style(variables, "warning")))
+        # An item of several lines stays whole, on lines of its own (each fits 80 columns).
         if self.source is not None and not self.source.images:
-            text.append(
-                "\nNo image known yet: the API cannot list a task's images. Press o and type an "
-                "image code, or add a spur with a."
+            items.append(
+                Text(
+                    "No image known yet (the API cannot list a task's images):\n"
+                    "press o and type an image code, or add a spur with a."
+                )
             )
-        for code, error in list(self.image_errors.items())[:3]:
-            text.append(
-                f"\nimage {inert(code)}: {inert(error)} (f forgets it)",
-                style=theme_style(variables, "error"),
-            )
+        for code, message in list(self.image_errors.items())[:3]:
+            items.append(Text(f"image {inert(code)} (f forgets it): {inert(message)}", error))
         if self.import_errors:
-            text.append("\nLast import refused, nothing imported:\n", style="bold")
-            text.append("\n".join(self.import_errors), style=theme_style(variables, "error"))
-        self.query_one("#spur-summary", Static).update(text)
+            lines = Text("Last import refused, nothing imported:", style="bold")
+            lines.append("".join(f"\n{line}" for line in self.import_errors), style=error)
+            items.append(lines)
+        return items
 
     # -- actions ---------------------------------------------------------------------------
     def remember_image(self, code: str) -> bool:

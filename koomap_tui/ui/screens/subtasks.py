@@ -13,24 +13,21 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import work
 from textual.binding import Binding
 
-from koomap_tui.api.errors import KooMapError
 from koomap_tui.api.models import Real3DSubTask, Real3DSubTaskCreate, Real3DTask
 from koomap_tui.domain.catalog import Action, actions_for, row
 from koomap_tui.domain.policy import ATTR_SUBTASK_COUNT, MAX_SUBTASKS_PER_TASK, Kind, Op
 from koomap_tui.domain.states import state_key
 from koomap_tui.services.actions import Target
 from koomap_tui.services.poller import PollUpdate
-from koomap_tui.services.refine_products import refine_product_states
-from koomap_tui.services.sources import Real3DTaskSource, SubTaskSource
+from koomap_tui.services.sources import SubTaskSource
 from koomap_tui.ui.format import duration_between, fmt_duration, fmt_time, inert
 from koomap_tui.ui.forms.real3d import SubtaskNameForm, UploadMarkDialog
 from koomap_tui.ui.render.subtask_card import subtask_card
 from koomap_tui.ui.screens.base import action_bindings
 from koomap_tui.ui.screens.listview import ListScreen, ResourceSpec
-from koomap_tui.ui.screens.task_detail import TASKS
+from koomap_tui.ui.screens.task_detail import TASKS, OfTask
 from koomap_tui.ui.tablekit import refresh_rows
 from koomap_tui.ui.themes import theme_style
 from koomap_tui.ui.widgets.progress import progress_cell
@@ -50,8 +47,9 @@ def _short(value: str | None) -> str:
     return (value or "")[:8]
 
 
-class SubtasksScreen(ListScreen):
+class SubtasksScreen(OfTask, ListScreen):
     BREADCRUMB = "subtasks"
+    HEADING = "Refinement subtasks"
     SPEC = ResourceSpec.of(
         Kind.SUBTASK, "subtasks", "subtask_id subtask_name subtask_status", empty_text="loading…"
     )
@@ -62,15 +60,9 @@ class SubtasksScreen(ListScreen):
     ]
 
     def __init__(self, workspace_id: str, task: Real3DTask) -> None:
-        super().__init__()
-        self.workspace_id = workspace_id
-        self.task_obj = task
-        self.view_key = f"subtasks:{task.task_id}"
+        super().__init__(workspace_id, task)
         self.refine_status: dict[str, str] = {}
         self.refine_error: str | None = None
-
-    def crumb(self) -> str:
-        return f"subtasks of {inert(self.task_obj.task_name or self.task_obj.task_id)}"
 
     def columns(self) -> list[Column]:
         return [
@@ -103,22 +95,19 @@ class SubtasksScreen(ListScreen):
         return Text(inert(sub.fail_message), style=theme_style(self.app.theme_variables, "error"))
 
     def make_source(self) -> SubTaskSource:
-        client = self.kapp.ctx.client
-        self.attach_source(Real3DTaskSource(client, self.workspace_id))  # its state, its count
-        return SubTaskSource(client, self.workspace_id, self.task_obj.task_id)
+        t = self.task_obj
+        return SubTaskSource(self.kapp.ctx.client, self.workspace_id, t.task_id, t.task_name)
+
+    def task_changed(self) -> None:
+        if self.source is not None:
+            self.source.task_name = self.task_obj.task_name
 
     def polled(self, update: PollUpdate[Any]) -> None:
+        self.refine_status = dict(update.meta.get("refine_states") or {})
+        self.refine_error = update.meta.get("refine_error")
+        refresh_rows(self.table, update.items)
         self.table.empty_text = self._empty_text()
         self.table.refresh()
-        if not update.items or update.added or update.changed or update.removed:
-            self.load_refine_products()
-
-    def other_update(self, update: PollUpdate[Any]) -> None:
-        task = None if update.error is not None else update.items.get(self.task_obj.task_id)
-        if task is not None:
-            self.task_obj = task
-            self.update_summary()
-            self.refresh_gates()
 
     # -- targets ---------------------------------------------------------------------------
     def parent_targets(self) -> list[Target]:
@@ -194,21 +183,6 @@ class SubtasksScreen(ListScreen):
         name = inert(row.subtask_name or row.subtask_id)
         self.app.push_screen(ReadDialog(f"Subtask {name}", subtask_card(row, product)))
 
-    @work(exclusive=True, exit_on_error=False, group="refine-products")
-    async def load_refine_products(self) -> None:
-        """Status of each subtask's refined product (ListReal3DRefineProducts by task name)."""
-        wanted = [s.refine_product_id for s in self.rows() if s.refine_product_id]
-        try:
-            found = await refine_product_states(
-                self.kapp.ctx.client, self.task_obj.task_name, wanted
-            )
-        except KooMapError as exc:
-            self.refine_error = str(exc)
-        else:
-            self.refine_error = None
-            self.refine_status = found
-        refresh_rows(self.table, {s.subtask_id for s in self.rows()})
-
     # -- summary and empty state -----------------------------------------------------------
     def _empty_text(self) -> str:
         t = self.task_obj
@@ -223,26 +197,15 @@ class SubtasksScreen(ListScreen):
         return f"no refinement subtasks; {decision.reason}"
 
     def summary_items(self) -> list[Text]:
-        t = self.task_obj
-        state = state_key(t.task_status)
         count = len(self.rows()) if self.loaded else None
         decision = self.gate("create").decision
-        text = Text.assemble(
-            ("Refinement subtasks of ", "bold"),
-            (inert(t.task_name or t.task_id), "bold"),
-            f"  ·  {inert(state_key(t.modeling_type)) or '?'}  ·  ",
-            state_cell(Kind.REAL3D_TASK, state, self.app.theme_variables, words=inert(state)),
-            f"  ·  {'…' if count is None else count} of {MAX_SUBTASKS_PER_TASK}",
-        )
+        text = self.task_line(self.task_obj.modeling_type)
+        text.append(f"  ·  {'…' if count is None else count} of {MAX_SUBTASKS_PER_TASK}")
         create = "create allowed" if decision.allowed else decision.reason
         text.append(f"\nn: {create}", style="dim")
         if self.refine_error:
             text.append(f"  ·  refined products unavailable: {inert(self.refine_error)}")
         return [text]
-
-    def action_refresh(self) -> None:
-        super().action_refresh()
-        self.load_refine_products()
 
     def action_copy_path(self) -> None:
         """The upload target, for the operator's OBS tool (OSC 52: works over SSH too)."""

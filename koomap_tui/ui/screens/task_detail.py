@@ -1,18 +1,18 @@
 """Task detail: every field of one Real3D task, its subtasks summary, and the table's actions.
 
-Also what the task table and the detail share: the task spec and the task actions.
+Also what the task table and the detail share (the task spec and the task actions), and the base
+of the lists of one task (its subtasks, its spurs).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable
-from typing import Any, ClassVar
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.console import Group
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -25,6 +25,7 @@ from koomap_tui.domain.policy import ATTR_MODELING_TYPE, ATTR_TASK_TYPE, Kind, O
 from koomap_tui.domain.states import state_key
 from koomap_tui.services.actions import Outcome, Target
 from koomap_tui.services.history import TimelineEntry
+from koomap_tui.services.poller import PollUpdate
 from koomap_tui.services.sources import Real3DTaskSource
 from koomap_tui.services.sources.data import product_key
 from koomap_tui.services.task_links import TaskLinks, task_links
@@ -34,11 +35,16 @@ from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.render.task_card import links_text, task_card, timeline_table
 from koomap_tui.ui.screens.audit import AuditScreen
 from koomap_tui.ui.screens.base import ConsoleScreen, action_bindings
-from koomap_tui.ui.screens.listview import ResourceSpec
+from koomap_tui.ui.screens.listview import ListScreen, ResourceSpec
 from koomap_tui.ui.widgets.console_footer import ConsoleFooter
 from koomap_tui.ui.widgets.failure import show_failure
 from koomap_tui.ui.widgets.freshness import FreshnessBar
 from koomap_tui.ui.widgets.header_bar import HeaderBar
+
+if TYPE_CHECKING:
+    _ListScreen = ListScreen
+else:
+    _ListScreen = object  # a mixin: a list view's bindings come from the view itself
 
 
 def task_attrs(t: Real3DTask) -> dict[str, str]:
@@ -93,6 +99,50 @@ class TaskMixin(ConsoleScreen):
         self.notify(("watching " if watched else "stopped watching ") + inert(t.task_name))
 
 
+class OfTask(_ListScreen):
+    """A list of what belongs to one Real3D task (a mixin of its list view): the task is kept
+    fresh by its workspace's task poll, because its state decides what may be done to the rows."""
+
+    HEADING: ClassVar[str]  # the summary's first words: "<HEADING> of <task>"
+
+    def __init__(self, workspace_id: str, task: Real3DTask) -> None:
+        super().__init__()
+        self.workspace_id = workspace_id
+        self.task_obj = task
+        self.view_key = f"{self.BREADCRUMB}:{task.task_id}"
+
+    @property
+    def task_name(self) -> str:
+        return inert(self.task_obj.task_name or self.task_obj.task_id)
+
+    def crumb(self) -> str:
+        return f"{self.BREADCRUMB} of {self.task_name}"
+
+    def attach_panels(self) -> None:
+        super().attach_panels()
+        self.attach_source(Real3DTaskSource(self.kapp.ctx.client, self.workspace_id))
+
+    def other_update(self, update: PollUpdate[Any]) -> None:
+        task = None if update.error is not None else update.items.get(self.task_obj.task_id)
+        if task is not None:
+            self.task_obj = task
+            self.task_changed()
+            self.update_summary()
+            self.refresh_gates()
+
+    def task_changed(self) -> None:
+        """After the task poll brought a new `task_obj`."""
+
+    def task_line(self, of_type: object) -> Text:
+        """The summary's first line: "<HEADING> of <task>  ·  <type>  ·  <state>"."""
+        t = self.task_obj
+        return Text.assemble(
+            (f"{self.HEADING} of {self.task_name}", "bold"),
+            f"  ·  {inert(state_key(of_type)) or '?'}  ·  ",
+            self.state_text(Kind.REAL3D_TASK, t.task_id, t.task_status),
+        )
+
+
 class TaskDetailScreen(TaskMixin):
     BREADCRUMB = "task"
     ACTIONS = TASK_ACTIONS
@@ -118,6 +168,7 @@ class TaskDetailScreen(TaskMixin):
         self.task_obj = task
         self.source = source
         self.subtask_summary: str = "…"
+        self.subtask_summary_error: str | None = None
         self.gone = False
         self.timeline: list[TimelineEntry] | None = None  # None: not read yet
         self.timeline_error: str | None = None  # why it cannot be read ("history off")
@@ -135,16 +186,16 @@ class TaskDetailScreen(TaskMixin):
         yield ConsoleFooter()
 
     def on_mount(self) -> None:
-        self.load_timeline()
-        self.load_links()
         if self.source is None:
             self.source = Real3DTaskSource(self.kapp.ctx.client, self.workspace_id)
         self.poller = self.attach_source(self.source)
         self.query_one(HeaderBar).workspace = (
             self.kapp.current_workspace[1] if self.kapp.current_workspace else self.workspace_id
         )
-        self.render_detail()
+        self.load_timeline()
+        self.load_links()
         self.load_subtasks()
+        self.render_detail()
 
     # -- data ------------------------------------------------------------------------------
     def selection(self) -> list[Target]:
@@ -186,24 +237,37 @@ class TaskDetailScreen(TaskMixin):
         self.render_detail()
         self.refresh_gates()
 
-    @work(exclusive=True, exit_on_error=False, group="subtasks")
-    async def load_subtasks(self) -> None:
+    def read_part(self, part: str, read: Callable[[], Awaitable[Any]]) -> None:
+        """Read one part of the detail in a worker of its own: `self.<part>` gets the answer and
+        `self.<part>_error` None, or the error says why it could not be read (the last answer
+        stays); then the detail is drawn again."""
+
+        async def run() -> None:
+            try:
+                value = await read()
+            except Exception as exc:  # a part that fails says so in its place, not as a traceback
+                code = exc.code if isinstance(exc, KooMapError) else type(exc).__name__
+                setattr(self, f"{part}_error", f"unavailable ({code})")
+            else:
+                setattr(self, part, value)
+                setattr(self, f"{part}_error", None)
+            self.render_detail()
+
+        self.run_worker(run(), group=part, exclusive=True, exit_on_error=False)
+
+    def load_subtasks(self) -> None:
         if state_key(self.task_obj.modeling_type) != "Nerf":
             self.subtask_summary = "— (refinement subtasks exist only for Nerf tasks)"
-            self.render_detail()
-            return
-        try:
-            page = await self.kapp.ctx.client.list_real3d_subtasks(
-                self.workspace_id, self.task_obj.task_id, limit=100
-            )
-        except KooMapError as exc:
-            self.subtask_summary = f"unavailable ({exc.code})"
         else:
-            counts = Counter(state_key(s.subtask_status) for s in page.subtasks)
-            self.subtask_summary = f"{page.page.total} of 10: " + (
-                ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "none"
-            )
-        self.render_detail()
+            self.read_part("subtask_summary", self.read_subtask_summary)
+
+    async def read_subtask_summary(self) -> str:
+        page = await self.kapp.ctx.client.list_real3d_subtasks(
+            self.workspace_id, self.task_obj.task_id, limit=100
+        )
+        counts = Counter(state_key(s.subtask_status) for s in page.subtasks)
+        states = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+        return f"{page.page.total} of 10: {states or 'none'}"
 
     def timeline_behind(self) -> bool:
         """The timeline read does not end where the task is: the history writes what a poll
@@ -214,31 +278,20 @@ class TaskDetailScreen(TaskMixin):
         now = (state_key(self.task_obj.task_status), self.task_obj.complete_stage)
         return last is None or (last.state, last.stage) != now
 
-    @work(exclusive=True, exit_on_error=False, group="timeline")
-    async def load_timeline(self) -> None:
+    def load_timeline(self) -> None:
         """The task's timeline from the local history, read off the event loop."""
         history = self.kapp.ctx.history
         if history is None:
             self.timeline_error = "history off"
-        else:
-            try:
-                self.timeline = await asyncio.to_thread(
-                    history.timeline, Kind.REAL3D_TASK.value, self.task_obj.task_id
-                )
-                self.timeline_error = None
-            except Exception as exc:
-                self.timeline_error = f"unavailable ({type(exc).__name__})"
-        self.render_detail()
+            return
+        task_id = self.task_obj.task_id
+        self.read_part(
+            "timeline", lambda: asyncio.to_thread(history.timeline, Kind.REAL3D_TASK.value, task_id)
+        )
 
-    @work(exclusive=True, exit_on_error=False, group="links")
-    async def load_links(self) -> None:
+    def load_links(self) -> None:
         """The task's image set (name and state) and the products made from it."""
-        try:
-            self.links = await task_links(self.kapp.ctx.client, self.task_obj)
-            self.links_error = None
-        except KooMapError as exc:
-            self.links_error = f"unavailable ({exc.code})"
-        self.render_detail()
+        self.read_part("links", lambda: task_links(self.kapp.ctx.client, self.task_obj))
 
     def render_detail(self) -> None:
         variables = self.app.theme_variables
@@ -248,7 +301,7 @@ class TaskDetailScreen(TaskMixin):
             variables,
             pending=None if pending is None else pending.verb,
             gone=self.gone,
-            subtasks=self.subtask_summary,
+            subtasks=self.subtask_summary_error or self.subtask_summary,
         )
         links = links_text(self.task_obj, self.links, self.links_error)
         timeline = timeline_table(self.timeline, self.timeline_error, variables)
