@@ -99,10 +99,6 @@ class ImagesScreen(ListScreen):
     ]
     ACTIONS = ACTIONS
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._focus_wanted: tuple[str, str] | None = None  # a link's row, until it is listed
-
     # -- layout ----------------------------------------------------------------------------
     def make_table(self, panel: Panel, **kw: Any) -> VirtualTable:
         if panel.spec is IMAGES:  # rows fill in page by page: no flash for each
@@ -202,27 +198,12 @@ class ImagesScreen(ListScreen):
     def table_for(self, tab: str) -> VirtualTable:
         return self.table_of(self.panels[tab])
 
-    def focus_row(self, tab: str, key: str) -> None:
-        """Show `tab` with the cursor on the row `key` (a link from the task detail) as soon as
-        that row is listed."""
-        self.action_tab(tab)
-        self._focus_wanted = (tab, key)
-        if self.is_mounted:  # else the first answer's rows are looked at
-            self._focus_pending()
-
-    def _focus_pending(self) -> None:
-        wanted = self._focus_wanted
-        if wanted is not None and self.table_for(wanted[0]).move_cursor_to_key(wanted[1]):
-            self._focus_wanted = None
-            self.refresh_gates()
-
     # -- polling ---------------------------------------------------------------------------
     def apply_update(self, panel: Panel, update: PollUpdate[Any], replace: bool) -> None:
         if panel.spec is IMAGES:
             self._apply_images(update)
         else:
             super().apply_update(panel, update, replace)
-        self._focus_pending()
 
     def _apply_images(self, update: Any) -> None:
         table = self.table_for("images")

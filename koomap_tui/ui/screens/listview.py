@@ -194,6 +194,7 @@ class ListScreen(ConsoleScreen):
         self.panels = {s.table_id: Panel(s, quick=next(iter(s.quick), "")) for s in self.SPECS}
         self.main = self.panels[self.SPECS[0].table_id]
         self.panel = self.main  # the table the keys act on
+        self._wanted: tuple[str, str] | None = None  # (table id, row key) to put the cursor on
 
     # The tables' state under the names the single-table views use: the main table's source,
     # the active table's filters.
@@ -307,6 +308,23 @@ class ListScreen(ConsoleScreen):
         self.query_one("#tab-strip", Static).update(" ".join(titles))
         self.table.focus()
 
+    def focus_row(self, key: str, table_id: str | None = None) -> None:
+        """Put the cursor on the row `key` (of the tab `table_id`) as soon as it is listed: a
+        link from another view, an item just created."""
+        if table_id is not None and self.TABS:
+            self.action_tab(table_id)
+        self._wanted = (table_id or self.panel.spec.table_id, key)
+        if self.is_mounted:  # else the first answer's rows are looked at
+            self._focus_wanted()
+
+    def _focus_wanted(self) -> None:
+        wanted = self._wanted
+        if wanted is not None and self.table_of(self.panels[wanted[0]]).move_cursor_to_key(
+            wanted[1]
+        ):
+            self._wanted = None
+            self.refresh_gates()
+
     # -- remembered sort and filters (issue 13 §5) --------------------------------------------
     def remembered_as(self) -> str | None:
         """The view's name in the remembered state ("tasks" for every workspace's table)."""
@@ -386,6 +404,7 @@ class ListScreen(ConsoleScreen):
         table.empty_text = panel.spec.empty_text
         self._show_unreadable(panel, update, replaced=replace)
         panel.loaded = True
+        self._focus_wanted()
         self.polled(update)
         if panel is self.panel:
             self.update_summary()

@@ -61,7 +61,6 @@ class SatelliteScreen(OneWorkspace, ListScreen):
     def __init__(self, workspace_id: str, workspace_name: str | None = None) -> None:
         super().__init__(workspace_id, workspace_name)
         self.counts: Any = None
-        self._focus_after_poll: str | None = None
 
     def compose_extra(self) -> Iterable[Widget]:
         yield Static("", id="detail")
@@ -86,8 +85,6 @@ class SatelliteScreen(OneWorkspace, ListScreen):
         return OverviewSatelliteSource(self.kapp.ctx.client, self.workspace_id)
 
     def polled(self, update: PollUpdate[Any]) -> None:
-        if self._focus_after_poll and self.table.move_cursor_to_key(self._focus_after_poll):
-            self._focus_after_poll = None
         self._update_detail()
         super().polled(update)
         self.counts = update.meta.get("counts", self.counts)
@@ -126,7 +123,7 @@ class SatelliteScreen(OneWorkspace, ListScreen):
     def after_action(self, action: Action, outcomes: list[Outcome], params: Any) -> None:
         task = next((o.result for o in outcomes if o.ok), None)
         if action.op is Op.CREATE_TASK and isinstance(task, SatelliteTask):
-            self._focus_after_poll = task.task_id
+            self.focus_row(task.task_id)
 
     @on(VirtualTable.CursorMoved)
     def _detail_follows(self) -> None:

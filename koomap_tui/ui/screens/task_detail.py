@@ -335,7 +335,7 @@ class TaskDetailScreen(TaskMixin):
         self.kapp.navigate("images")
         focus = getattr(self.app.screen, "focus_row", None)
         if callable(focus):
-            focus(tab, key)
+            focus(key, tab)
 
     def action_image_set(self) -> None:
         if not self.task_obj.folder_code:
