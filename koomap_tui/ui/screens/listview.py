@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -668,3 +668,9 @@ class ListScreen(ConsoleScreen):
     def row_state(self, row: Any) -> str:
         state = self.panel.spec.state
         return state_key(state(row)) if state is not None else ""
+
+
+if TYPE_CHECKING:
+    ListMixin = ListScreen
+else:
+    ListMixin = object  # a mixin of list views, typed as one: it adds no bindings of its own

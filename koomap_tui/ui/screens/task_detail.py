@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from rich.console import Group
 from rich.text import Text
@@ -35,16 +35,11 @@ from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.render.task_card import links_text, task_card, timeline_table
 from koomap_tui.ui.screens.audit import AuditScreen
 from koomap_tui.ui.screens.base import ConsoleScreen, action_bindings
-from koomap_tui.ui.screens.listview import ListScreen, ResourceSpec
+from koomap_tui.ui.screens.listview import ListMixin, ResourceSpec
 from koomap_tui.ui.widgets.console_footer import ConsoleFooter
 from koomap_tui.ui.widgets.failure import show_failure
 from koomap_tui.ui.widgets.freshness import FreshnessBar
 from koomap_tui.ui.widgets.header_bar import HeaderBar
-
-if TYPE_CHECKING:
-    _ListScreen = ListScreen
-else:
-    _ListScreen = object  # a mixin: a list view's bindings come from the view itself
 
 
 def task_attrs(t: Real3DTask) -> dict[str, str]:
@@ -99,7 +94,7 @@ class TaskMixin(ConsoleScreen):
         self.notify(("watching " if watched else "stopped watching ") + inert(t.task_name))
 
 
-class OfTask(_ListScreen):
+class OfTask(ListMixin):
     """A list of what belongs to one Real3D task (a mixin of its list view): the task is kept
     fresh by its workspace's task poll, because its state decides what may be done to the rows."""
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections import Counter
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import events, work
@@ -33,7 +33,7 @@ from koomap_tui.ui.format import inert
 from koomap_tui.ui.render.task_cells import history_flag, server_counts, state_counts, task_columns
 from koomap_tui.ui.render.unreadable import UnreadableRow
 from koomap_tui.ui.screens.base import action_bindings
-from koomap_tui.ui.screens.listview import ListScreen
+from koomap_tui.ui.screens.listview import ListMixin, ListScreen
 from koomap_tui.ui.screens.task_detail import (
     TASK_ACTIONS,
     TASKS,
@@ -44,11 +44,6 @@ from koomap_tui.ui.screens.task_detail import (
 from koomap_tui.ui.tablekit import refresh_rows, row_or_none
 from koomap_tui.ui.widgets.failure import show_failure
 from koomap_tui.ui.widgets.virtual_table import Column
-
-if TYPE_CHECKING:
-    _ListScreen = ListScreen
-else:
-    _ListScreen = object  # a mixin: a list view's bindings come from the view itself
 
 ATTR_WORKSPACE = "workspace_id"
 
@@ -74,7 +69,7 @@ WATCHED = dataclasses.replace(
 )
 
 
-class OneWorkspace(_ListScreen):
+class OneWorkspace(ListMixin):
     """A table of one workspace's tasks (Real3D or satellite): the view is that workspace's,
     and each poll brings the server's overview of it."""
 
