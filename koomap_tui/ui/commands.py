@@ -27,9 +27,10 @@ def _go_to_task(app: KooMapApp, task_id: str) -> None:
             tasks: TasksScreen = screen  # `app.screen is not screen` below widens `screen`
             while app.screen is not tasks:
                 app.pop_screen()
-            tasks.table.set_filter(None)
             if not tasks.focus_task(task_id):
-                app.notify("that task is hidden by the current filter", severity="warning")
+                tasks.clear_filters()  # asked for by name: shown, and the summary says so
+                if not tasks.focus_task(task_id):
+                    app.notify("that task is no longer listed", severity="warning")
             return
 
 

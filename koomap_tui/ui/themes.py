@@ -258,9 +258,7 @@ def state_themes(themes: Mapping[str, Theme]) -> list[str]:
     (the defaults merged in), which is worse than not offering them."""
     needed = [name for name in REQUIRED_VARIABLES if name.startswith("state-")]
     return sorted(
-        name
-        for name, theme in themes.items()
-        if all(v in (theme.variables or {}) for v in needed)
+        name for name, theme in themes.items() if all(v in (theme.variables or {}) for v in needed)
     )
 
 

@@ -9,7 +9,8 @@ from koomap_tui.sim.server import SimServer
 from koomap_tui.ui.commands import console_commands
 from koomap_tui.ui.screens.tasks import TasksScreen
 from koomap_tui.ui.screens.workspaces import WorkspacesScreen
-from tests.ui.helpers import open_workspace, wait_for
+from koomap_tui.ui.tablekit import all_rows
+from tests.ui.helpers import open_workspace, screen_text, table, wait_for
 
 
 def switch_to(app: Any, name: str) -> None:
@@ -66,3 +67,26 @@ async def test_started_in_a_workspace_the_palette_offers_the_others(
         assert stack_kinds(app) == ["WorkspacesScreen", "TasksScreen"]
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, WorkspacesScreen))
+
+
+async def test_go_to_a_task_hidden_by_the_filters_shows_it_and_says_no_filter(
+    make_app: Any,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_workspace(pilot, "survey_east_2024")
+        screen = app.screen
+        idle = next(t for t in all_rows(table(pilot)) if t.task_status == "INIT")
+        await pilot.press("3")  # failed tasks only: the idle one is hidden
+        await wait_for(pilot, lambda: "filter: failed" in screen_text(pilot))
+        assert idle.task_id not in table(pilot).keys_in_order()
+        go = next(
+            c
+            for c in console_commands(app, app.screen)
+            if c.title == f"Go to task: {idle.task_name}"
+        )
+        go.callback()
+        await pilot.pause()
+        assert screen.current() is not None and screen.current().task_id == idle.task_id
+        assert "filter: failed" not in screen_text(pilot)  # the summary no longer claims it
+        assert "filter: all" in screen_text(pilot)

@@ -645,6 +645,13 @@ class ListScreen(ConsoleScreen):
         self.remember_table()
         return True
 
+    def clear_filters(self) -> None:
+        """Every row of the active table shown: the first quick filter ("all"), no `/` text."""
+        self.panel.quick = next(iter(self.panel.spec.quick), "")
+        self.panel.text_filter = ""
+        self.apply_filter()
+        self.remember_table()
+
     def apply_filter(self) -> None:
         needle = self.panel.text_filter.lower()
         states = self.quick_states()
