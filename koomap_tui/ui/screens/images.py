@@ -9,7 +9,7 @@ go on when the operator leaves this screen; the panel at the bottom shows them.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -92,7 +92,7 @@ class ImagesScreen(ListScreen):
     SPECS = (FOLDERS, PRODUCTS, IMAGES)
     TABS = {"folders": "Image sets 倾斜影像", "products": "Products 成果",
             "images": "Satellite images 卫星影像"}  # fmt: skip
-    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
+    BINDINGS = [
         *action_bindings(ACTIONS),
         Binding("c", "cancel_download", "Cancel dl"),
         Binding("C", "clear_downloads", "Clear done", show=False),

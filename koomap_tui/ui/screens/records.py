@@ -20,7 +20,7 @@ class RecordsScreen(ListScreen):
     NEWEST: ClassVar[str]  # the time column, sorted newest first when the view opens
     OFF: ClassVar[str]  # said when the file is off for this session
     EXPORT_STEM: ClassVar[str]  # the default export file's name before its time stamp
-    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
+    BINDINGS = [
         Binding("e", "export", "Export"),
     ]
 

@@ -9,7 +9,7 @@ keys dimmed with a reason when the state does not allow them, every change throu
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, ClassVar
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -52,7 +52,7 @@ class SatelliteScreen(OneWorkspace, ListScreen):
     """
     SPEC = SATELLITE_TASKS
     ACTIONS = ACTIONS
-    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
+    BINDINGS = [
         *action_bindings(ACTIONS),
         Binding("v", "validate", "Validate"),
         Binding("A", "toggle_archived", "Archived"),

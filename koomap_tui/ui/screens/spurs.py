@@ -89,7 +89,7 @@ class SpursScreen(OfTask, ListScreen):
     CSS = "SpursScreen #summary { max-height: 14; }"  # DEFAULT_CSS yields to the app's 2
     SPECS = (SPURS, IMAGES, POINTS)
     KEYS: ClassVar[list[Binding]] = []
-    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
+    BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("o", "open_image", "Image"),
         Binding("f", "forget_image", "Forget image", show=False),

@@ -10,7 +10,7 @@ the published API has no such operation.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any
 
 from rich.text import Text
 from textual.binding import Binding
@@ -54,7 +54,7 @@ class SubtasksScreen(OfTask, ListScreen):
         Kind.SUBTASK, "subtasks", "subtask_id subtask_name subtask_status", empty_text="loading…"
     )
     ACTIONS = ACTIONS
-    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
+    BINDINGS = [
         *action_bindings(ACTIONS),
         Binding("c", "copy_path", "Copy path"),
     ]

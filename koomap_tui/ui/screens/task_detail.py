@@ -141,7 +141,7 @@ class OfTask(ListMixin):
 class TaskDetailScreen(TaskMixin):
     BREADCRUMB = "task"
     ACTIONS = TASK_ACTIONS
-    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
+    BINDINGS = [
         Binding("escape", "back", "Back"),
         *action_bindings(TASK_ACTIONS),
         Binding("w", "watch", "Watch"),

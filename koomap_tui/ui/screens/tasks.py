@@ -107,7 +107,7 @@ class TaskTable(TaskMixin, ListScreen):
     MANY: ClassVar[bool] = True
     FLAGS_FIRST = True
     ACTIONS = TASK_ACTIONS
-    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
+    BINDINGS = [
         *action_bindings(TASK_ACTIONS),
         Binding("w", "watch", "Watch"),
         Binding("f", "failure", "Failure reason"),
@@ -190,7 +190,7 @@ class TasksScreen(OneWorkspace, TaskTable):
     VIEW = "tasks"
     MANY = False
     SPEC = TASKS
-    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
+    BINDINGS = [
         Binding("0", "all_workspaces", "All workspaces", show=False),
         Binding("A", "toggle_archived", "Show / hide archived", show=False),
     ]
@@ -238,7 +238,7 @@ class WatchScreen(TaskTable):
     BREADCRUMB = "watched"
     view_key = "watch"
     SPEC = WATCHED
-    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
+    BINDINGS = [
         Binding("w", "watch", "Unwatch"),
     ]
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable
-from typing import Any, ClassVar
+from typing import Any
 
 from rich.text import Text
-from textual.binding import Binding
 from textual.widget import Widget
 
 from koomap_tui.services.poller import PollUpdate
@@ -55,7 +54,7 @@ class UsageScreen(ListScreen):
         empty_text="(loading usage…)",
         filter_hint="filter by service, type, measure (Enter keeps, Esc clears)",
     )
-    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = []
+    BINDINGS = []
 
     def __init__(self) -> None:
         super().__init__()

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any
 
 from rich.text import Text
 from textual import on
-from textual.binding import Binding
 
 from koomap_tui.api.models import Workspace
 from koomap_tui.domain.catalog import Action, actions_for
@@ -58,9 +57,7 @@ class WorkspacesScreen(ListScreen):
         filter_hint="filter by name, id or description (Enter keeps, Esc clears)",
     )
     ACTIONS = ACTIONS
-    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
-        *action_bindings(ACTIONS)
-    ]
+    BINDINGS = [*action_bindings(ACTIONS)]
 
     def __init__(self) -> None:
         super().__init__()
