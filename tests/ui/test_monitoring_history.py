@@ -210,3 +210,17 @@ async def test_history_view_without_history_says_off(make_app: Any) -> None:
         await pilot.press("e")
         await pilot.pause()
         assert not isinstance(app.screen, ExportDialog)
+
+
+async def test_history_view_shows_the_global_keys_like_the_audit_at_80x24(make_app: Any) -> None:
+    # Neither records view has a freshness line (they read a local file), so neither had the
+    # "? help  : command  q quit" every other view shows on it; the audit added its own line.
+    app = make_app(**QUIET)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_workspace(pilot, "survey_east_2024")
+        for view in ("history", "audit"):
+            await command(pilot, view)
+            name = f"{view}screen"
+            await wait_for(pilot, lambda n=name: type(app.screen).__name__.lower() == n)
+            await wait_for(pilot, lambda: "? help" in screen_text(pilot))
+            assert "esc back" in screen_text(pilot)

@@ -3,13 +3,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual.widget import Widget
-from textual.widgets import Static
 
 from koomap_tui.services.audit import AuditLog, AuditRecord
 from koomap_tui.services.audit_names import session_names
@@ -19,7 +16,6 @@ from koomap_tui.services.sources.audit import TAIL_INTERVAL, AuditRow, AuditSour
 from koomap_tui.ui.format import inert
 from koomap_tui.ui.screens.listview import Panel, ResourceSpec
 from koomap_tui.ui.screens.records import RecordsScreen
-from koomap_tui.ui.widgets.freshness import HINTS
 from koomap_tui.ui.widgets.virtual_table import Column
 
 OUTCOME_LOOK: dict[str, tuple[str, str]] = {
@@ -56,9 +52,6 @@ class AuditScreen(RecordsScreen):
         self.names: dict[str, str] = {}
         if task_id:  # opened from a task: its records only (Esc in the filter shows all)
             self._text_filter = task_id
-
-    def compose_extra(self) -> Iterable[Widget]:
-        yield Static(Text(f"esc back  {HINTS[0]}", style="dim", justify="right"), id="hint")
 
     def columns(self) -> list[Column]:
         return [

@@ -4,14 +4,18 @@ show, oldest first as the file is read, never overwriting a file without asking.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.widget import Widget
+from textual.widgets import Static
 
 from koomap_tui.ui.forms.export import ExportDialog, ask_export
 from koomap_tui.ui.screens.listview import ListScreen
+from koomap_tui.ui.widgets.freshness import HINTS
 
 
 class RecordsScreen(ListScreen):
@@ -23,6 +27,10 @@ class RecordsScreen(ListScreen):
     BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
         Binding("e", "export", "Export"),
     ]
+
+    def compose_extra(self) -> Iterable[Widget]:
+        # No freshness line (SHOW_FRESHNESS): the global keys every other view shows there.
+        yield Static(Text(f"esc back  {HINTS[0]}", style="dim", justify="right"), id="hint")
 
     # -- what a view provides --------------------------------------------------------------
     def log_path(self) -> Path | None:
