@@ -530,3 +530,17 @@ async def test_a_download_that_ends_after_its_view_was_left_is_still_told(
         transport.release.set()
         await wait_for(pilot, lambda: any("Download complete" in n for n in seen), timeout=20)
         assert screen.downloads.all()[0].state is DownloadState.DONE
+
+
+async def test_keys_that_do_nothing_on_a_tab_say_so_or_are_not_offered(dl_app: Any) -> None:
+    # `C` with no finished download cleared nothing and said nothing; Enter on an image set
+    # opens nothing (only products and images download on Enter), yet help offered "Open".
+    seen = record_notices(dl_app)
+    async with dl_app.run_test(size=(180, 45)) as pilot:
+        screen = await open_data(pilot, "folders")
+        await pilot.press("C")
+        await wait_for(pilot, lambda: any("no finished download" in n for n in seen))
+        assert "Open" not in {row.description for row in dl_app.help_rows()}
+        screen.action_tab("products")
+        await wait_for(pilot, lambda: screen.active_tab == "products")
+        assert "Open" in {row.description for row in dl_app.help_rows()}

@@ -289,6 +289,12 @@ class ImagesScreen(ListScreen):
         if self.active_tab != "folders":
             self.press("download", "Download")
 
+    def unoffered(self, node: Any) -> frozenset[str]:
+        # An image set cannot be downloaded: Enter opens nothing on that tab.
+        if isinstance(node, VirtualTable) and self.active_tab == "folders":
+            return frozenset({"select"})
+        return super().unoffered(node)
+
     # -- downloads -------------------------------------------------------------------------
     def locator(self) -> ObsLocator | None:
         ctx = self.kapp.ctx
@@ -356,5 +362,11 @@ class ImagesScreen(ListScreen):
 
     def action_clear_downloads(self) -> None:
         manager = self.downloads
+        before = len(manager.all())
         manager.forget_finished()
         self.query_one(DownloadsPanel).replace_all(manager.all())
+        cleared = before - len(manager.all())
+        if cleared:
+            self.notify(f"cleared {cleared} finished download(s)", timeout=3)
+        else:
+            self.notify("no finished download to clear", timeout=3)
