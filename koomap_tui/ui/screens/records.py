@@ -20,6 +20,7 @@ from koomap_tui.ui.widgets.freshness import HINTS
 
 class RecordsScreen(ListScreen):
     SHOW_FRESHNESS = False  # a local file: no API answer to be fresh or stale
+    FLAGS_FIRST = True  # the log's path fills a line at 80 columns: the filters before it
     NOUN: ClassVar[str]  # "record": what the summary and the export count
     NEWEST: ClassVar[str]  # the time column, sorted newest first when the view opens
     OFF: ClassVar[str]  # said when the file is off for this session
@@ -58,7 +59,11 @@ class RecordsScreen(ListScreen):
         if path is None:
             return [Text(self.OFF, style="yellow")]
         table = self.table
-        return [Text(f"{table.row_count} of {table.total_row_count} {self.NOUN}(s) · {path}")]
+        # Two items: the count beside the flags, the path (long) on a line of its own.
+        return [
+            Text(f"{table.row_count} of {table.total_row_count} {self.NOUN}(s)"),
+            Text(str(path), style="dim"),
+        ]
 
     def shown_rows(self) -> list[Any]:
         """What the filters let through, in the file's order (what an export writes, whatever
