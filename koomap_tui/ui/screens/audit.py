@@ -55,7 +55,7 @@ class AuditScreen(RecordsScreen):
 
     def columns(self) -> list[Column]:
         return [
-            Column("time", "Time (UTC)", 23, render=lambda r: Text(inert(r.rec.time)), sort_key=lambda r: (r.rec.time, r.seq)),
+            Column("time", "Time (UTC)", 24, render=lambda r: Text(inert(r.rec.time)), sort_key=lambda r: (r.rec.time, r.seq)),
             Column("profile", "Profile", 10, priority=4, render=lambda r: Text(inert(r.rec.profile))),
             Column("operator", "Operator", 12, priority=5, render=lambda r: Text(inert(r.rec.operator))),
             Column("operation", "Operation", 30, min_width=16, render=lambda r: Text(inert(r.rec.operation)), sort_key=lambda r: r.rec.operation),
