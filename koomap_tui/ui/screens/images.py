@@ -256,6 +256,8 @@ class ImagesScreen(ListScreen):
         else:
             noun = "image sets" if tab == "folders" else "products and refined products"
             text.append(f"{self.table.total_row_count} {noun}")
+        if self.table.row_count < self.table.total_row_count:  # a filter hides some
+            text.append(f" · {self.table.row_count} shown")
         # Its own item: where the line breaks, it breaks between the two, not inside a path.
         return [text, Text(f"download to {download_dir(self.kapp.ctx.download_dir)}", style="dim")]
 
