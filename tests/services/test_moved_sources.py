@@ -190,3 +190,29 @@ async def test_subtask_source_carries_the_refined_products_states_read_when_subt
     unnamed = SubTaskSource(client, task.workspace_id, task_id, None)
     by_id = await fetch_counted(client, unnamed)
     assert by_id.meta["refine_states"] == listed and by_id.requests == 1 + len(named)
+
+
+async def test_subtask_source_reads_a_preparing_refined_product_again_until_it_settles(
+    client: KooMapClient, sim: SimServer
+) -> None:
+    """A refined product is prepared after its subtask ended: the subtasks no longer change,
+    yet the product's state does ("preparing" -> "available"), so it is read on every cycle
+    while one is preparing, and no more once all have settled."""
+    products = store(sim).refine_products
+    task_id, subtasks = next(
+        (k, v)
+        for k, v in store(sim).subtasks.items()
+        if any(s.refine_product_id in products for s in v.values())
+    )
+    task = store(sim).tasks[task_id]
+    pid = next(s.refine_product_id for s in subtasks.values() if s.refine_product_id in products)
+    products[pid].status = "preparing"
+    source = SubTaskSource(client, task.workspace_id, task_id, task.name)
+    first = await fetch_counted(client, source)
+    assert first.meta["refine_states"][pid] == "preparing"
+    products[pid].status = "available"  # the subtasks stay as they were
+    again = await fetch_counted(client, source, first.items)
+    assert again.items == first.items
+    assert again.meta["refine_states"][pid] == "available"
+    settled = await fetch_counted(client, source, again.items)
+    assert settled.requests == 1  # nothing preparing any more: the products are not read

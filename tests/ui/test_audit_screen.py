@@ -207,3 +207,14 @@ async def test_an_unreadable_log_is_reported_once_and_r_reads_it_when_it_is_back
         await pilot.press("r")
         await wait_for(pilot, lambda: screen.table.total_row_count == 1)
         assert [r.rec.operation for r in screen.shown_rows()] == ["BackAgain"]
+
+
+async def test_the_time_is_shown_whole_at_80_columns(make_app: Any) -> None:
+    # "2026-12-06T18:05:55.913Z" is 24 cells; its column had 23 and always ended in "…".
+    app = make_app()
+    seed(app.ctx.audit)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_audit(pilot)
+        first = screen.table.get_row(screen.table.keys_in_order()[0])
+        assert len(first.rec.time) == 24
+        await wait_for(pilot, lambda: first.rec.time in screen_text(pilot))

@@ -530,3 +530,35 @@ async def test_a_download_that_ends_after_its_view_was_left_is_still_told(
         transport.release.set()
         await wait_for(pilot, lambda: any("Download complete" in n for n in seen), timeout=20)
         assert screen.downloads.all()[0].state is DownloadState.DONE
+
+
+async def test_keys_that_do_nothing_on_a_tab_say_so_or_are_not_offered(dl_app: Any) -> None:
+    # `C` with no finished download cleared nothing and said nothing; Enter on an image set
+    # opens nothing (only products and images download on Enter), yet help offered "Open".
+    seen = record_notices(dl_app)
+    async with dl_app.run_test(size=(180, 45)) as pilot:
+        screen = await open_data(pilot, "folders")
+        await pilot.press("C")
+        await wait_for(pilot, lambda: any("no finished download" in n for n in seen))
+        assert "Open" not in {row.description for row in dl_app.help_rows()}
+        screen.action_tab("products")
+        await wait_for(pilot, lambda: screen.active_tab == "products")
+        assert "Open" in {row.description for row in dl_app.help_rows()}
+
+
+async def test_a_filtered_tab_says_how_many_of_its_rows_it_shows(dl_app: Any) -> None:
+    # "12 products and refined products  [/east]" over 2 rows read as 12 on screen.
+    async with dl_app.run_test(size=(180, 45)) as pilot:
+        screen = await open_data(pilot, "products")
+        total = screen.table.total_row_count
+        await pilot.press("slash", *"east", "enter")
+        await wait_for(pilot, lambda: 0 < screen.table.row_count < total)
+        shown = screen.table.row_count
+        await wait_for(
+            pilot,
+            lambda: f"{total} products and refined products · {shown} shown" in screen_text(pilot),
+        )
+        screen.action_tab("images")
+        await wait_for(pilot, lambda: screen.active_tab == "images")
+        await wait_for(pilot, lambda: screen.table.total_row_count > 0)
+        assert " shown" not in screen_text(pilot).splitlines()[1]  # its own filter is empty

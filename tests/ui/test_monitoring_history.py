@@ -210,3 +210,40 @@ async def test_history_view_without_history_says_off(make_app: Any) -> None:
         await pilot.press("e")
         await pilot.pause()
         assert not isinstance(app.screen, ExportDialog)
+
+
+async def test_history_view_shows_the_global_keys_like_the_audit_at_80x24(make_app: Any) -> None:
+    # Neither records view has a freshness line (they read a local file), so neither had the
+    # "? help  : command  q quit" every other view shows on it; the audit added its own line.
+    app = make_app(**QUIET)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_workspace(pilot, "survey_east_2024")
+        for view in ("history", "audit"):
+            await command(pilot, view)
+            name = f"{view}screen"
+            await wait_for(pilot, lambda n=name: type(app.screen).__name__.lower() == n)
+            await wait_for(pilot, lambda: "? help" in screen_text(pilot))
+            assert "esc back" in screen_text(pilot)
+
+
+def summary(pilot: Any) -> list[str]:
+    """The summary's two lines as the screen shows them."""
+    return screen_text(pilot).splitlines()[1:3]
+
+
+async def test_the_records_views_keep_their_filters_on_screen_at_80x24(
+    make_app: Any, tmp_path: Path
+) -> None:
+    # "N of M transition(s) · <path>" took both summary lines at 80 columns: the filters said
+    # after it ("[to state: failed · /sat]") were cut off.
+    store = HistoryStore(tmp_path / "a-folder-name-long-enough-to-fill-a-line" / "h.sqlite3")
+    app = make_app(history=store, **QUIET)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_workspace(pilot, "survey_east_2024")
+        for view, quick in (("history", "failed"), ("audit", "ok")):
+            await command(pilot, view)
+            name = f"{view}screen"
+            await wait_for(pilot, lambda n=name: type(app.screen).__name__.lower() == n)
+            await pilot.press("2", "slash", *"zz", "enter")
+            await wait_for(pilot, lambda q=quick: f"{q} · /zz]" in " ".join(summary(pilot)))
+            assert any("0 of " in line for line in summary(pilot)), summary(pilot)

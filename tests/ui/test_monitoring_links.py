@@ -8,6 +8,7 @@ from typing import Any
 
 from koomap_tui.domain.policy import Kind
 from koomap_tui.services.sources.data import product_key
+from koomap_tui.ui.render.task_card import state_words
 from koomap_tui.ui.screens.images import ImagesScreen
 from koomap_tui.ui.screens.task_detail import TaskDetailScreen
 from tests.ui.helpers import notices, open_workspace, screen_text, select, wait_for
@@ -97,3 +98,11 @@ async def test_a_part_that_cannot_be_read_says_why_and_r_reads_it_again(
         sim.faults.clear()
         await pilot.press("r")
         await wait_for(pilot, lambda: detail.links_error is None)
+
+
+def test_a_link_says_the_api_state_word_and_what_it_means_once() -> None:
+    # "老城区_nerf · available Available" read as a stutter: a label that is the API's word
+    # (but for its capital) is not repeated.
+    assert state_words(Kind.PRODUCT, "available") == "available"
+    assert state_words(Kind.PRODUCT, "preparing") == "preparing"
+    assert state_words(Kind.FOLDER, "1") == "1 Done"

@@ -120,3 +120,25 @@ async def test_an_unreadable_row_is_counted_so_the_rows_still_add_up(
         await wait_for(pilot, lambda: "⚠ unreadable 1" in " ".join(summary_lines(pilot)))
         shown, of, parts = row_total(pilot)
         assert shown == parts == table(pilot).row_count and of is None
+
+
+async def test_satellite_and_subtask_flags_stay_on_screen_at_80x24(make_app: Any) -> None:
+    # Their counts fill the summary's two lines at 80 columns: a filter, marks and the archived
+    # toggle, said after them, were cut off, so what hid rows or would be acted on was unseen.
+    from tests.ui.test_subtasks_screen import NERF_A, push_subtasks
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_satellite(pilot)
+        await pilot.press("slash", *"L2", "enter", "space")
+        await wait_for(pilot, lambda: table(pilot).marked_keys != frozenset())
+        await wait_for(pilot, lambda: "/L2" in " ".join(summary_lines(pilot)))
+        shown = " ".join(summary_lines(pilot))
+        assert "archived hidden (A)" in shown and "1 marked" in shown, shown
+        await pilot.press("escape")  # the filter's Esc clears it; the next leaves the view
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "WorkspacesScreen")
+        await push_subtasks(pilot, "城市更新_一期", NERF_A)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: table(pilot).marked_keys != frozenset())
+        await wait_for(pilot, lambda: "1 marked" in " ".join(summary_lines(pilot)))

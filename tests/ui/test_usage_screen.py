@@ -85,3 +85,18 @@ def test_chart_helpers() -> None:
     assert "12 / 100 次 (12%)" in lines[0]
     assert "50 GP (pay-per-use)" in lines[1] and lines[1].count("█") == 30  # the largest GP
     assert lines[2].count("█") == 15  # half of the largest item of the same unit
+
+
+async def test_a_filtered_usage_list_says_how_many_items_it_shows(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(180, 50)) as pilot:
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "WorkspacesScreen")
+        assert navigate(app, "usage")
+        await wait_for(pilot, lambda: _screen_ready(app))
+        screen = app.screen
+        assert isinstance(screen, UsageScreen)
+        total = screen.table.total_row_count
+        await pilot.press("slash", *"Satellite", "enter")
+        await wait_for(pilot, lambda: 0 < screen.table.row_count < total)
+        shown = screen.table.row_count
+        await wait_for(pilot, lambda: f"{total} usage items · {shown} shown" in screen_text(pilot))

@@ -245,6 +245,22 @@ async def test_filter_hides_rows_and_keeps_cursor_when_possible() -> None:
         assert table.row_count == 100
 
 
+async def test_a_filter_that_hides_every_row_says_so_not_that_there_are_none() -> None:
+    # The audit with "3 error only" on a log of ok records read "(no recorded actions)".
+    table = VirtualTable(COLUMNS, empty_text="(no recorded actions)")
+    async with TableApp(table).run_test(size=(80, 24)) as pilot:
+        table.set_rows(make_tasks(4))
+        table.set_filter(lambda task: False)
+        await pilot.pause()
+        assert "(the filter hides all 4 rows)" in painted(table)[1]
+        table.set_rows(make_tasks(1))
+        await pilot.pause()
+        assert "(the filter hides the only row)" in painted(table)[1]
+        table.set_rows([])
+        await pilot.pause()
+        assert "(no recorded actions)" in painted(table)[1]
+
+
 async def test_marks_toggle_with_space_show_a_glyph_and_post_messages() -> None:
     table = VirtualTable(COLUMNS)
     app = TableApp(table)

@@ -144,7 +144,8 @@ class SubTaskSource:
     """Refinement subtasks of one Real3D task (at most 10: one request), and in the meta the
     state of the refined products they name ("refine_states": product id -> state word) or why
     it could not be read ("refine_error"). A refined product is made, remade and deleted with its
-    subtask: the products are read again only when the subtasks changed, or on `force_full`."""
+    subtask: the products are read again when the subtasks changed, while one of them is still
+    being prepared (or deleted), or on `force_full`."""
 
     def __init__(
         self, client: KooMapClient, workspace_id: str, task_id: str, task_name: str | None = None
@@ -174,7 +175,7 @@ class SubTaskSource:
             page = await subtasks
         items = {s.subtask_id: s for s in page.subtasks}
         wanted = {s.refine_product_id for s in items.values() if s.refine_product_id}
-        if read is None and (refresh or items != previous):
+        if read is None and (refresh or items != previous or self._settling(wanted)):
             read = await self._states(calls, wanted) if wanted else {}
         if isinstance(read, str):  # a failed read keeps the states read before
             self._refined = {**self._refined, "refine_error": read}
@@ -184,6 +185,15 @@ class SubTaskSource:
         self.force_full = False
         meta = {"bad_rows": list(page.bad_rows), **self._refined}
         return FetchResult(items, 1 + calls.requests, meta)
+
+    def _settling(self, wanted: set[str]) -> bool:
+        """A product named by a subtask was last read in a state that changes by itself
+        ("preparing", "deleting"): it is prepared after its subtask ended, when the subtasks no
+        longer change, so it is read again each cycle until it settles."""
+        states: Mapping[str, str] = self._refined["refine_states"]
+        return any(
+            pid in states and not is_terminal(Kind.REFINE_PRODUCT, states[pid]) for pid in wanted
+        )
 
     async def _states(self, calls: CountedCalls, ids: Iterable[str]) -> dict[str, str] | str:
         """Product id -> state word of the task's refined products (by the task's name, one

@@ -33,7 +33,7 @@ def state_words(kind: Kind, state: object) -> str:
     """ "2 ready": the API's own value and what it means."""
     key = state_key(state)
     label = state_info(kind, key).label_en
-    return key if label == key else f"{key} {label}"
+    return key if label.lower() == key.lower() else f"{key} {label}"
 
 
 def _bar(value: float | None) -> Text:

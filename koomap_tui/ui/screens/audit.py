@@ -3,13 +3,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual.widget import Widget
-from textual.widgets import Static
 
 from koomap_tui.services.audit import AuditLog, AuditRecord
 from koomap_tui.services.audit_names import session_names
@@ -19,7 +16,6 @@ from koomap_tui.services.sources.audit import TAIL_INTERVAL, AuditRow, AuditSour
 from koomap_tui.ui.format import inert
 from koomap_tui.ui.screens.listview import Panel, ResourceSpec
 from koomap_tui.ui.screens.records import RecordsScreen
-from koomap_tui.ui.widgets.freshness import HINTS
 from koomap_tui.ui.widgets.virtual_table import Column
 
 OUTCOME_LOOK: dict[str, tuple[str, str]] = {
@@ -57,12 +53,9 @@ class AuditScreen(RecordsScreen):
         if task_id:  # opened from a task: its records only (Esc in the filter shows all)
             self._text_filter = task_id
 
-    def compose_extra(self) -> Iterable[Widget]:
-        yield Static(Text(f"esc back  {HINTS[0]}", style="dim", justify="right"), id="hint")
-
     def columns(self) -> list[Column]:
         return [
-            Column("time", "Time (UTC)", 23, render=lambda r: Text(inert(r.rec.time)), sort_key=lambda r: (r.rec.time, r.seq)),
+            Column("time", "Time (UTC)", 24, render=lambda r: Text(inert(r.rec.time)), sort_key=lambda r: (r.rec.time, r.seq)),
             Column("profile", "Profile", 10, priority=4, render=lambda r: Text(inert(r.rec.profile))),
             Column("operator", "Operator", 12, priority=5, render=lambda r: Text(inert(r.rec.operator))),
             Column("operation", "Operation", 30, min_width=16, render=lambda r: Text(inert(r.rec.operation)), sort_key=lambda r: r.rec.operation),

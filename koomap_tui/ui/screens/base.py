@@ -381,12 +381,17 @@ class ConsoleScreen(Screen[None]):
         """The focused widget's keys (a table's movement, mark and open keys)."""
         return [] if self.focused is None else self._binding_rows(self.focused)
 
+    def unoffered(self, node: Any) -> frozenset[str]:
+        """Actions of `node`'s bindings that do nothing on this screen (left out of help)."""
+        return frozenset()
+
     def _binding_rows(self, node: Any) -> list[HelpRow]:
         keys: dict[str, list[str]] = {}
         described: dict[str, Binding] = {}
+        skipped = TEXTUAL_ACTIONS | self.unoffered(node)
         for bindings in node._bindings.key_to_bindings.values():
             for binding in bindings:
-                if binding.description and binding.action not in TEXTUAL_ACTIONS:
+                if binding.description and binding.action not in skipped:
                     keys.setdefault(binding.action, []).append(self.app.get_key_display(binding))
                     described.setdefault(binding.action, binding)
         rows: list[HelpRow] = []

@@ -237,6 +237,8 @@ class ImagesScreen(ListScreen):
         else:
             noun = "image sets" if tab == "folders" else "products and refined products"
             text.append(f"{self.table.total_row_count} {noun}")
+        if self.table.row_count < self.table.total_row_count:  # a filter hides some
+            text.append(f" · {self.table.row_count} shown")
         # Its own item: where the line breaks, it breaks between the two, not inside a path.
         return [text, Text(f"download to {download_dir(self.kapp.ctx.download_dir)}", style="dim")]
 
@@ -269,6 +271,12 @@ class ImagesScreen(ListScreen):
         """Enter on a product or an image downloads it (through the same gate as `D`)."""
         if self.active_tab != "folders":
             self.press("download", "Download")
+
+    def unoffered(self, node: Any) -> frozenset[str]:
+        # An image set cannot be downloaded: Enter opens nothing on that tab.
+        if isinstance(node, VirtualTable) and self.active_tab == "folders":
+            return frozenset({"select"})
+        return super().unoffered(node)
 
     # -- downloads -------------------------------------------------------------------------
     def locator(self) -> ObsLocator | None:
@@ -337,5 +345,11 @@ class ImagesScreen(ListScreen):
 
     def action_clear_downloads(self) -> None:
         manager = self.downloads
+        before = len(manager.all())
         manager.forget_finished()
         self.query_one(DownloadsPanel).replace_all(manager.all())
+        cleared = before - len(manager.all())
+        if cleared:
+            self.notify(f"cleared {cleared} finished download(s)", timeout=3)
+        else:
+            self.notify("no finished download to clear", timeout=3)

@@ -244,6 +244,12 @@ class ListScreen(ConsoleScreen):
     def open_row(self, row: Any) -> None:
         """Enter on a row."""
 
+    def unoffered(self, node: Any) -> frozenset[str]:
+        # A view that opens nothing does not list the table's Enter ("Open") in help.
+        if isinstance(node, VirtualTable) and type(self).open_row is ListScreen.open_row:
+            return frozenset({"select"})
+        return frozenset()
+
     def mounted(self) -> None:
         """After the list view has mounted (a view's own `on_mount` would run before it)."""
 

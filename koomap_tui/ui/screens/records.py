@@ -4,18 +4,23 @@ show, oldest first as the file is read, never overwriting a file without asking.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.widget import Widget
+from textual.widgets import Static
 
 from koomap_tui.ui.forms.export import ExportDialog, ask_export
 from koomap_tui.ui.screens.listview import ListScreen
+from koomap_tui.ui.widgets.freshness import HINTS
 
 
 class RecordsScreen(ListScreen):
     SHOW_FRESHNESS = False  # a local file: no API answer to be fresh or stale
+    FLAGS_FIRST = True  # the log's path fills a line at 80 columns: the filters before it
     NOUN: ClassVar[str]  # "record": what the summary and the export count
     NEWEST: ClassVar[str]  # the time column, sorted newest first when the view opens
     OFF: ClassVar[str]  # said when the file is off for this session
@@ -23,6 +28,10 @@ class RecordsScreen(ListScreen):
     BINDINGS = [
         Binding("e", "export", "Export"),
     ]
+
+    def compose_extra(self) -> Iterable[Widget]:
+        # No freshness line (SHOW_FRESHNESS): the global keys every other view shows there.
+        yield Static(Text(f"esc back  {HINTS[0]}", style="dim", justify="right"), id="hint")
 
     # -- what a view provides --------------------------------------------------------------
     def log_path(self) -> Path | None:
@@ -50,7 +59,11 @@ class RecordsScreen(ListScreen):
         if path is None:
             return [Text(self.OFF, style="yellow")]
         table = self.table
-        return [Text(f"{table.row_count} of {table.total_row_count} {self.NOUN}(s) · {path}")]
+        # Two items: the count beside the flags, the path (long) on a line of its own.
+        return [
+            Text(f"{table.row_count} of {table.total_row_count} {self.NOUN}(s)"),
+            Text(str(path), style="dim"),
+        ]
 
     def shown_rows(self) -> list[Any]:
         """What the filters let through, in the file's order (what an export writes, whatever

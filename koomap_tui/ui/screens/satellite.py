@@ -47,6 +47,7 @@ SATELLITE_TASKS = ResourceSpec.of(
 class SatelliteScreen(OneWorkspace, ListScreen):
     BREADCRUMB = "satellite"
     VIEW = "sat"
+    FLAGS_FIRST = True  # the server's counts fill both summary lines at 80 columns
     DEFAULT_CSS = """
     SatelliteScreen #detail { height: auto; max-height: 4; padding: 0 1; background: $panel; }
     """
@@ -90,8 +91,11 @@ class SatelliteScreen(OneWorkspace, ListScreen):
         self.counts = update.meta.get("counts", self.counts)
 
     def summary_items(self) -> list[Text]:
-        """The server's counts, labelled as such, then the rows' own, in buckets that add up."""
+        """The rows' own counts, in buckets that add up, then the server's, labelled as such
+        (the rows first, as on the task table: at 80 columns the server's are cut off)."""
         items: list[Text] = []
+        if self.loaded:
+            items.append(Text(row_buckets(self.state_counts())))
         ov, c = self.overview, self.counts
         if ov is not None:
             rest = (ov.total or 0) - (ov.finished or 0) - (ov.unfinished or 0)
@@ -101,8 +105,6 @@ class SatelliteScreen(OneWorkspace, ListScreen):
             names = ("running", "success", "failed", "archived")
             nums = (c.running_num, c.success_num, c.failed_num, c.archived_num)
             items.append(server_said(zip(names, nums, strict=True), " · "))
-        if self.loaded:
-            items.append(Text(row_buckets(self.state_counts())))
         return items
 
     def summary_flags(self) -> list[str]:

@@ -312,6 +312,7 @@ class SpursScreen(OfTask, ListScreen):
 
     def _filter_spurs(self) -> None:
         code = self.selected_image()
+        self.spurs_table.say_filtered = False  # "no spurs" on this image, not "hidden"
         self.spurs_table.set_filter(lambda s: s.image_code == code)
         title = f"Spurs on image {inert(code)}" if code else "Spurs (open an image with o)"
         self.query_one("#spurs-title", Label).update(Text(title))

@@ -50,6 +50,7 @@ def _short(value: str | None) -> str:
 class SubtasksScreen(OfTask, ListScreen):
     BREADCRUMB = "subtasks"
     HEADING = "Refinement subtasks"
+    FLAGS_FIRST = True  # the task line and the create gate fill both summary lines at 80 columns
     SPEC = ResourceSpec.of(
         Kind.SUBTASK, "subtasks", "subtask_id subtask_name subtask_status", empty_text="loading…"
     )

@@ -97,8 +97,11 @@ class UsageScreen(ListScreen):
 
     def summary_items(self) -> list[Text]:
         rows = self.rows()
-        text = Text(
-            f"{len(rows)} usage items · Real3D {sum(r.service == 'Real3D' for r in rows)}"
+        text = Text(f"{len(rows)} usage items")
+        if self.table.row_count < self.table.total_row_count:  # a filter hides some
+            text.append(f" · {self.table.row_count} shown")
+        text.append(
+            f" · Real3D {sum(r.service == 'Real3D' for r in rows)}"
             f" · satellite {sum(r.service == 'Satellite' for r in rows)}"
         )
         near = [r for r in rows if (r.fraction or 0) >= 0.9]

@@ -270,6 +270,9 @@ class VirtualTable(ScrollView, can_focus=True):
         self._row_style = row_style
         self.flash_seconds = flash_seconds
         self.empty_text = empty_text
+        #: An empty view whose rows a filter hides says so (off where the filter is the view's
+        #: own choice, not one the operator set: spurs shown for the selected image).
+        self.say_filtered = True
         self._cursor_key: str | None = None
         self._cursor_row = 0
         self._marks: set[str] = set()
@@ -668,13 +671,21 @@ class VirtualTable(ScrollView, can_focus=True):
             row = scroll_y + y - HEADER_HEIGHT
             if row >= len(view):
                 if not view and y == HEADER_HEIGHT:
-                    text = fit_plain(" " * GUTTER + self.empty_text, width, "left")
+                    text = fit_plain(" " * GUTTER + self._empty_line(), width, "left")
                     return Strip([Segment(text, base + self._styles["empty"])], width)
                 return Strip.blank(width, base)
             strip = self._row_strip(view[row])
         if scroll_x == 0 and strip.cell_length == width:
             return strip  # the common case: no crop, no copy
         return strip.crop_extend(scroll_x, scroll_x + width, base)
+
+    def _empty_line(self) -> str:
+        """What an empty view says: the view's own words, unless rows are there but a filter
+        hides them all (then "none" would be untrue)."""
+        hidden = self.total_row_count
+        if not hidden or not self.say_filtered:
+            return self.empty_text
+        return f"(the filter hides {'the only row' if hidden == 1 else f'all {hidden} rows'})"
 
     def _row_strip(self, key: str) -> Strip:
         is_cursor = key == self._cursor_key
