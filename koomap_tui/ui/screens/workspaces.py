@@ -73,7 +73,7 @@ class WorkspacesScreen(ListScreen):
         return [
             Column("star", "★", 2, render=lambda w: Text("★" if w.star else " "), sort_key=pinned_first),
             Column("name", "Name", 26, min_width=20, max_width=40, render=lambda w: Text(inert(w.workspace_name)), sort_key=lambda w: (w.workspace_name or "").lower()),
-            Column("tasks", "Tasks (total/run/ok/fail/arch)", 30, render=self._render_counts),
+            Column("tasks", "Tasks (total/run/ok/fail/arch)", 32, max_width=40, render=self._render_counts),
             Column("description", "Description", 30, min_width=16, max_width=60, priority=1, render=lambda w: Text(inert(w.workspace_description))),
             Column("created", "Created", 16, priority=2, render=lambda w: Text(fmt_time(w.create_time)), sort_key=lambda w: w.create_time.timestamp() if w.create_time else 0),
             Column("id", "Id", 32, priority=3, render=lambda w: Text(w.workspace_id)),
