@@ -143,6 +143,18 @@ async def test_the_summary_keeps_its_count_and_the_download_folder_apart_at_80_c
         assert any(line.strip().startswith("download to ") for line in lines), lines[:4]
 
 
+async def test_the_image_sets_tab_offers_no_download_cancel(dl_app: Any) -> None:
+    async with dl_app.run_test(size=(180, 45)) as pilot:
+        screen = await open_data(pilot, "folders")
+        await pilot.pause(0.1)
+        footer = screen_text(pilot).splitlines()[-1]
+        assert "Cancel dl" not in footer
+        assert "Cancel dl" not in [row.description for row in screen.help_rows()]
+        await pilot.press("2")
+        await wait_for(pilot, lambda: "Cancel dl" in screen_text(pilot).splitlines()[-1])
+        assert "Cancel dl" in [row.description for row in screen.help_rows()]
+
+
 def shown_tab(pilot: Pilot[Any], screen: ImagesScreen) -> str:
     """The tab the operator sees: the one table on screen, its title marked on the strip."""
     shown = [tab for tab in screen.TABS if screen.table_for(tab).display]

@@ -117,7 +117,7 @@ class ImagesScreen(ListScreen):
     def _folder_columns(self) -> list[Column]:
         return [
             Column("name", "Name", 24, min_width=16, max_width=40, render=lambda f: Text(inert(f.folder_name)), sort_key=lambda f: (f.folder_name or "").lower()),
-            Column("state", "State", 24, render=lambda f: self.state_words(Kind.FOLDER, f.folder_code, f.status, codes=True), sort_key=lambda f: state_key(f.status)),
+            Column("state", "State", 24, max_width=30, render=lambda f: self.state_words(Kind.FOLDER, f.folder_code, f.status, codes=True), sort_key=lambda f: state_key(f.status)),
             Column("alias", "Alias", 16, priority=2, render=lambda f: Text(inert(f.folder_alias))),
             Column("obs", "OBS path", 30, min_width=16, max_width=60, priority=3, render=lambda f: Text(inert(f.obs_path))),
             Column("created", "Created", 16, priority=4, render=lambda f: Text(fmt_time(f.create_time)), sort_key=lambda f: f.create_time.timestamp() if f.create_time else 0),
@@ -273,10 +273,15 @@ class ImagesScreen(ListScreen):
             self.press("download", "Download")
 
     def unoffered(self, node: Any) -> frozenset[str]:
-        # An image set cannot be downloaded: Enter opens nothing on that tab.
-        if isinstance(node, VirtualTable) and self.active_tab == "folders":
-            return frozenset({"select"})
+        # An image set cannot be downloaded: on that tab Enter opens nothing, `c` cancels nothing.
+        if self.active_tab == "folders":
+            return frozenset({"select" if isinstance(node, VirtualTable) else "cancel_download"})
         return super().unoffered(node)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.unoffered(self):
+            return False  # not in the footer either
+        return super().check_action(action, parameters)
 
     # -- downloads -------------------------------------------------------------------------
     def locator(self) -> ObsLocator | None:

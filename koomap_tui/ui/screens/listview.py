@@ -313,6 +313,7 @@ class ListScreen(ConsoleScreen):
             titles.append(f"[{style} @click=screen.tab('{table_id}')]{mark}{n} {title} [/]")
         self.query_one("#tab-strip", Static).update(" ".join(titles))
         self.table.focus()
+        self.refresh_bindings()  # a tab may offer other keys (the footer follows at once)
 
     def focus_row(self, key: str, table_id: str | None = None) -> None:
         """Put the cursor on the row `key` (of the tab `table_id`) as soon as it is listed: a
