@@ -663,3 +663,21 @@ def test_response_models_share_their_fields_set_without_sharing_changes() -> Non
     assert c.model_fields_set == {"image_id", "image_status"}
     assert c.model_dump(exclude_unset=True) == {"image_id": "c", "image_status": "0"}
     assert a == ImageInfo.model_validate({"image_id": "a", "image_status": "2", "image_name": "x"})
+
+
+async def test_space_and_enter_on_an_empty_table_say_why_nothing_happens() -> None:
+    table = VirtualTable(COLUMNS, id="t")
+    app = TableApp(table)
+    async with app.run_test(size=(60, 10)) as pilot:
+        await pilot.press("space", "enter")
+        await pilot.pause()
+        said = [n.message for n in app._notifications]
+        assert said == ["nothing to mark: the list is empty", "nothing to open: the list is empty"]
+        assert not app.messages  # nothing was selected
+        table.set_rows(make_tasks(3))
+        table.set_filter(lambda task: False)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert [n.message for n in app._notifications][-1] == (
+            "nothing to open: the filter hides every row"
+        )

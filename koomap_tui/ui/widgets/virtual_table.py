@@ -528,6 +528,7 @@ class VirtualTable(ScrollView, can_focus=True):
     def action_toggle_mark(self) -> None:
         key = self._cursor_key
         if key is None:
+            self._say_no_row("mark")
             return
         marks = set(self._marks)
         marks.symmetric_difference_update((key,))
@@ -536,6 +537,13 @@ class VirtualTable(ScrollView, can_focus=True):
     def action_select(self) -> None:
         if self._cursor_key is not None:
             self.post_message(self.Selected(self, self._cursor_key))
+        else:
+            self._say_no_row("open")
+
+    def _say_no_row(self, verb: str) -> None:
+        # Every key acts, asks or says why not: on an empty (or all filtered) table, say why.
+        why = "the filter hides every row" if self.total_row_count else "the list is empty"
+        self.notify(f"nothing to {verb}: {why}", severity="warning", timeout=3)
 
     # -- events --------------------------------------------------------------------------
 
