@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from koomap_tui.api.client import KooMapClient
+from koomap_tui.api.errors import KooMapError
 from koomap_tui.api.models import Real3DTask, Real3DTaskOverview, Workspace
 from koomap_tui.domain.states import state_key
 from koomap_tui.services.poller import FetchResult
@@ -391,7 +392,14 @@ class WorkspaceCountsSource(_SweptSource):
             hot = [ws_id for ws_id, s in spaces.items() if s.hot]
             looks = list(dict.fromkeys([*shown, *hot, *self.sweeper.pick(self.sweeper.budget)]))
         self._jumped = False
-        requests += sum(await asyncio.gather(*(self._look(ws_id) for ws_id in looks)))
+        looked = await asyncio.gather(*(self._look(w) for w in looks), return_exceptions=True)
+        failed = [r for r in looked if isinstance(r, BaseException)]
+        for error in failed:
+            if not isinstance(error, KooMapError) or len(failed) == len(looked):
+                raise error  # a bug, a cancel, or nothing read at all: the poll fails
+        # One workspace that cannot be read keeps its last counts, whose own age then shows
+        # (the view's counts_age); the others are not held back by it.
+        requests += len(looked)
         items = {k: v for k, v in self._counts.items() if k in spaces}
         self._counts = dict(items)
         self._answered = True

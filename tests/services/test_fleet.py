@@ -11,6 +11,7 @@ from pydantic import SecretStr
 
 from koomap_tui.api.auth import AkSkAuth
 from koomap_tui.api.client import KooMapClient
+from koomap_tui.api.errors import KooMapError
 from koomap_tui.api.models import Real3DTaskCreate
 from koomap_tui.services.fleet import FleetSource, WorkspaceCountsSource
 from koomap_tui.sim.server import SimServer
@@ -243,3 +244,25 @@ async def test_workspace_counts_read_the_rows_on_screen_the_sweep_has_not_reache
     counts, requests = await cycle(client, source, counts)
     assert all(counts[k].fetched_at > before[k] for k in shown[:2])
     assert not source.set_view(shown[:2])
+
+
+async def test_one_workspace_whose_counts_fail_does_not_hold_back_the_others(
+    sim: SimServer,
+) -> None:
+    auth = AkSkAuth(DEMO_AK, SecretStr(DEMO_SK), project_id=DEMO_PROJECT_ID)
+    async with KooMapClient(sim.base_url, auth, qps=20.0, max_retries=0) as client:
+        mono = Mono()
+        source = WorkspaceCountsSource(client, clock=mono, now=sim.core.now, sweep_every=60)
+        first, _ = await cycle(client, source, None)
+        bad = sorted(first)[0]
+        sim.faults.set(error_rates={500: 1.0}, path_prefix=f"/v1/real3d/{bad}/tasks/overview")
+        sim.advance(90)
+        mono.t += 90  # every workspace is due again
+        counts, requests = await cycle(client, source, first)
+        assert requests >= 12  # every overview was asked, the failing one too
+        assert counts[bad] == first[bad]  # kept, with its own (growing) age
+        assert all(counts[k].fetched_at > first[k].fetched_at for k in first if k != bad)
+        sim.faults.set(path_prefix="/v1/real3d/")  # no workspace can be read: the poll fails
+        mono.t += 90
+        with pytest.raises(KooMapError):
+            await source.fetch(counts)
