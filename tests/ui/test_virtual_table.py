@@ -681,3 +681,7 @@ async def test_space_and_enter_on_an_empty_table_say_why_nothing_happens() -> No
         assert [n.message for n in app._notifications][-1] == (
             "nothing to open: the filter hides every row"
         )
+        table.say_filtered = False  # a filter the view chose (spurs of the selected image)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert [n.message for n in app._notifications][-1] == "nothing to open: the list is empty"

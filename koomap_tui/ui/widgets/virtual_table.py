@@ -542,7 +542,8 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def _say_no_row(self, verb: str) -> None:
         # Every key acts, asks or says why not: on an empty (or all filtered) table, say why.
-        why = "the filter hides every row" if self.total_row_count else "the list is empty"
+        hidden = self.total_row_count and self.say_filtered  # else the view's own choice hides
+        why = "the filter hides every row" if hidden else "the list is empty"
         self.notify(f"nothing to {verb}: {why}", severity="warning", timeout=3)
 
     # -- events --------------------------------------------------------------------------
