@@ -86,7 +86,7 @@ async def test_a_large_download_asks_first_also_on_enter(make_app: Any, tmp_path
             key=lambda r: r.size or 0,
         )
         assert (big.size or 0) > ASK_BEFORE_DOWNLOAD_BYTES
-        from koomap_tui.ui.screens.images import product_key
+        from koomap_tui.services.sources.data import product_key
 
         for key in ("enter", "D"):
             products.focus()

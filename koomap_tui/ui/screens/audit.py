@@ -14,10 +14,12 @@ from koomap_tui.services.audit_tail import detail_text, record_text
 from koomap_tui.services.poller import PollUpdate
 from koomap_tui.services.sources.audit import TAIL_INTERVAL, AuditRow, AuditSource
 from koomap_tui.ui.format import inert
-from koomap_tui.ui.screens.listview import Panel, ResourceSpec
+from koomap_tui.ui.screens.listview import Panel
 from koomap_tui.ui.screens.records import RecordsScreen
+from koomap_tui.ui.specs import AUDIT
 from koomap_tui.ui.widgets.virtual_table import Column
 
+#: How each of `AUDIT_OUTCOMES` looks (its glyph says it without colour).
 OUTCOME_LOOK: dict[str, tuple[str, str]] = {
     "ok": ("✓", "green"),
     "error": ("✗", "bold red"),
@@ -33,18 +35,7 @@ class AuditScreen(RecordsScreen):
     POLL_ERROR_TITLE = "Audit log unreadable"
     NOUN, NEWEST, EXPORT_STEM = "record", "time", "koomap-audit"
     OFF = "The audit log is off for this session (no audit file)."
-    SPEC = ResourceSpec(
-        kind=None,
-        table_id="audit",
-        key=lambda r: str(r.seq),
-        label=lambda r: r.rec.operation,
-        search=lambda r: record_text(r.rec),
-        state=lambda r: r.rec.outcome,
-        quick={"1": ("all", None)}
-        | {str(n): (word, frozenset({word})) for n, word in enumerate(OUTCOME_LOOK, 2)},
-        empty_text="(no recorded actions)",
-        filter_hint="filter (Enter keeps, Esc clears)",
-    )
+    SPEC = AUDIT
 
     def __init__(self, *, export_dir: Path | None = None, task_id: str | None = None) -> None:
         super().__init__()

@@ -9,40 +9,17 @@ from pathlib import Path
 from rich.text import Text
 
 from koomap_tui.services.history import HistoryStore, Transition, export_text
-from koomap_tui.services.sources.history import TransitionSource, transition_key
+from koomap_tui.services.sources.history import TransitionSource
 from koomap_tui.ui.format import fmt_epoch, fmt_percent, inert
-from koomap_tui.ui.screens.listview import ResourceSpec
 from koomap_tui.ui.screens.records import RecordsScreen
+from koomap_tui.ui.specs import FAILED, HISTORY
 from koomap_tui.ui.widgets.virtual_table import Column
 
 KIND_WORD = {"real3d_task": "task", "subtask": "subtask", "satellite_task": "satellite"}
-# Failure and end states of Real3D tasks, subtasks and satellite tasks (states.json).
-FAILED = frozenset({"FAILED", "START_FAILED", "UPLOAD_FAILED", "STOP_FAILED"})
-FINISHED = frozenset({"SUCCESS", "STOP_SUCCESS", "BUNDLE_SUCCESS", "UPLOAD_SUCCESS"})
 
 
 def _stage(t: Transition) -> str:
     return f"{t.stage}/{t.total_stage}" if t.total_stage else "—"
-
-
-HISTORY = ResourceSpec(
-    kind=None,
-    table_id="history",
-    key=transition_key,
-    label=lambda t: t.name or t.item_id,
-    search=lambda t: " ".join(
-        str(x or "")
-        for x in (t.name, t.item_id, t.workspace_id, t.from_state, t.to_state, t.fail_message)
-    ),
-    state=lambda t: t.to_state,
-    quick={
-        "1": ("all", None),
-        "2": ("failed", FAILED),
-        "3": ("finished", FINISHED),
-    },
-    empty_text="(no transition observed yet)",
-    filter_hint="filter by name, id, state or failure (Enter keeps, Esc clears)",
-)
 
 
 class HistoryScreen(RecordsScreen):

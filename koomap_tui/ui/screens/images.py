@@ -26,7 +26,6 @@ from koomap_tui.services.data_items import (
     image_row_changes,
     image_rows,
     obs_locator,
-    search_text,
     target_of,
 )
 from koomap_tui.services.downloads import (
@@ -43,12 +42,11 @@ from koomap_tui.services.sources.data import (
     ProductRow,
     ProductSource,
     SatelliteImageSource,
-    position_key,
-    product_key,
 )
 from koomap_tui.ui.format import fmt_bytes, fmt_time, inert
 from koomap_tui.ui.screens.base import action_bindings
-from koomap_tui.ui.screens.listview import ListScreen, Panel, ResourceSpec
+from koomap_tui.ui.screens.listview import ListScreen, Panel
+from koomap_tui.ui.specs import FOLDERS, PRODUCTS, SATELLITE_IMAGES
 from koomap_tui.ui.widgets.dialogs import ConfirmDialog
 from koomap_tui.ui.widgets.downloads_panel import DownloadsPanel
 from koomap_tui.ui.widgets.virtual_table import Column, VirtualTable
@@ -61,35 +59,10 @@ TAB_KINDS = {
 ACTIONS = actions_for(Kind.PRODUCT, Kind.REFINE_PRODUCT, Kind.SATELLITE_IMAGE)
 
 
-def _spec(kind: Kind, tab: str, **kw: Any) -> ResourceSpec:
-    """A data tab's table: its rows are told apart, searched and acted on as data_items says."""
-    kw.setdefault("to_target", target_of)
-    return ResourceSpec(
-        kind, tab, label=str, search=search_text,
-        empty_text="(no rows)", filter_hint="filter by name, id or alias (Enter keeps, Esc clears)",
-        **kw,
-    )  # fmt: skip
-
-
-def _product_ident(key: str) -> tuple[Kind, str]:
-    return (Kind.PRODUCT if key.startswith("p:") else Kind.REFINE_PRODUCT), key[2:]
-
-
-FOLDERS = _spec(Kind.FOLDER, "folders", key=lambda f: f.folder_code, state=lambda f: f.status)
-PRODUCTS = _spec(
-    Kind.PRODUCT, "products", key=lambda r: product_key(r.kind, r.id), state=lambda r: r.state,
-    ident=_product_ident, row_key=product_key,
-)  # fmt: skip
-IMAGES = _spec(
-    Kind.SATELLITE_IMAGE, "images", key=lambda r: position_key(r.position),
-    to_target=lambda r: target_of(r.image if isinstance(r, ImageRow) else r),
-)  # fmt: skip
-
-
 class ImagesScreen(ListScreen):
     BREADCRUMB = "data"
     view_key = "images"
-    SPECS = (FOLDERS, PRODUCTS, IMAGES)
+    SPECS = (FOLDERS, PRODUCTS, SATELLITE_IMAGES)
     TABS = {"folders": "Image sets 倾斜影像", "products": "Products 成果",
             "images": "Satellite images 卫星影像"}  # fmt: skip
     BINDINGS = [
@@ -101,7 +74,7 @@ class ImagesScreen(ListScreen):
 
     # -- layout ----------------------------------------------------------------------------
     def make_table(self, panel: Panel, **kw: Any) -> VirtualTable:
-        if panel.spec is IMAGES:  # rows fill in page by page: no flash for each
+        if panel.spec is SATELLITE_IMAGES:  # rows fill in page by page: no flash for each
             kw["flash_seconds"] = 0
         return super().make_table(panel, **kw)
 
@@ -200,7 +173,7 @@ class ImagesScreen(ListScreen):
 
     # -- polling ---------------------------------------------------------------------------
     def apply_update(self, panel: Panel, update: PollUpdate[Any], replace: bool) -> None:
-        if panel.spec is IMAGES:
+        if panel.spec is SATELLITE_IMAGES:
             self._apply_images(update)
         else:
             super().apply_update(panel, update, replace)

@@ -1,4 +1,5 @@
-"""The one list view: live tables of resources, each described by a `ResourceSpec`.
+"""The one list view: live tables of resources, each described by a `ResourceSpec`
+(ui/specs.py, the registry of kinds).
 
 It owns what every table of the console does alike: the layout (header, summary line, tables,
 filter box, freshness bar, footer), poll handling, the `/` filter, the `1`-`5` quick filters,
@@ -16,7 +17,7 @@ to it; see "Adding a view" in docs/architecture.md.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -38,6 +39,7 @@ from koomap_tui.ui.format import inert
 from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.render.unreadable import UnreadableRow, tolerant_columns
 from koomap_tui.ui.screens.base import ConsoleScreen, Gate
+from koomap_tui.ui.specs import QuickFilters, ResourceSpec
 from koomap_tui.ui.tablekit import all_rows, refresh_rows, row_or_none
 from koomap_tui.ui.themes import state_style, theme_style
 from koomap_tui.ui.widgets.console_footer import ConsoleFooter
@@ -46,58 +48,6 @@ from koomap_tui.ui.widgets.header_bar import HeaderBar
 from koomap_tui.ui.widgets.state_text import pending_cell
 from koomap_tui.ui.widgets.summary_line import SummaryLine
 from koomap_tui.ui.widgets.virtual_table import Column, VirtualTable
-
-QuickFilters = Mapping[str, tuple[str, frozenset[str] | None]]
-
-
-@dataclass(frozen=True)
-class ResourceSpec:
-    """What the list view needs to know about one kind of row."""
-
-    kind: Kind | None  # None: rows that are not acted on (usage)
-    table_id: str
-    key: Callable[[Any], str]
-    label: Callable[[Any], str]
-    search: Callable[[Any], str]  # the text `/` matches (lower-cased here)
-    state: Callable[[Any], object] | None = None
-    attrs: Callable[[Any], Mapping[str, str]] = lambda row: {}
-    quick: QuickFilters = field(default_factory=dict)
-    empty_text: str = "(none)"
-    filter_hint: str = "filter by name or id (Enter keeps, Esc clears)"
-    #: A table of several kinds keys its rows by kind and id ("p:…", "r:…"): the runner's
-    #: (kind, id) of a table key, and back; kind None: rows the runner does not track.
-    ident: Callable[[str], tuple[Kind | None, str]] | None = None
-    row_key: Callable[[Kind, str], str] = lambda kind, item_id: item_id
-    #: The action target of a row, when it is not made of the fields above (None: no target).
-    to_target: Callable[[Any], Target | None] | None = None
-
-    @classmethod
-    def of(cls, kind: Kind, table_id: str, fields: str, **kw: Any) -> ResourceSpec:
-        """A spec from the model's field names, "id name status": keyed by id, labelled by
-        name (else id), searched by both, stateful by status."""
-        id_, name, status = fields.split()
-
-        def label(row: Any) -> str:
-            return str(getattr(row, name) or getattr(row, id_))
-
-        kw.setdefault("state", lambda row: getattr(row, status))
-        kw.setdefault("search", lambda row: f"{getattr(row, name) or ''} {getattr(row, id_)}")
-        return cls(
-            kind=kind, table_id=table_id, key=lambda row: str(getattr(row, id_)), label=label, **kw
-        )
-
-    def target(self, row: Any) -> Target:
-        assert self.kind is not None
-        state = state_key(self.state(row)) if self.state is not None else ""
-        return Target(self.kind, self.key(row), state, self.label(row), self.attrs(row))
-
-    def target_of(self, row: Any) -> Target | None:
-        if self.to_target is not None:
-            return self.to_target(row)
-        return None if self.kind is None else self.target(row)
-
-    def identify(self, key: str) -> tuple[Kind | None, str]:
-        return self.ident(key) if self.ident is not None else (self.kind, key)
 
 
 @dataclass(eq=False)

@@ -30,18 +30,13 @@ from koomap_tui.ui.forms.satellite import SatelliteCreateForm, ValidateDialog
 from koomap_tui.ui.render.satellite_cells import data_cell, detail_text, flag
 from koomap_tui.ui.render.task_cells import server_said
 from koomap_tui.ui.screens.base import action_bindings
-from koomap_tui.ui.screens.listview import ListScreen, ResourceSpec
+from koomap_tui.ui.screens.listview import ListScreen
 from koomap_tui.ui.screens.tasks import OneWorkspace
+from koomap_tui.ui.specs import SATELLITE_TASKS
 from koomap_tui.ui.widgets.progress import progress_cell
 from koomap_tui.ui.widgets.virtual_table import Column, VirtualTable
 
 ACTIONS = (row(Kind.WORKSPACE, Op.CREATE_TASK), *actions_for(Kind.SATELLITE_TASK))
-SATELLITE_TASKS = ResourceSpec.of(
-    Kind.SATELLITE_TASK,
-    "sat-tasks",
-    "task_id task_name task_status",
-    empty_text="(no satellite tasks)",
-)
 
 
 class SatelliteScreen(OneWorkspace, ListScreen):

@@ -43,8 +43,9 @@ from koomap_tui.ui.format import inert
 from koomap_tui.ui.forms.base import PromptDialog
 from koomap_tui.ui.forms.real3d import SpurForm
 from koomap_tui.ui.screens.base import action_bindings
-from koomap_tui.ui.screens.listview import ListScreen, Panel, ResourceSpec
-from koomap_tui.ui.screens.task_detail import TASKS, OfTask
+from koomap_tui.ui.screens.listview import ListScreen, Panel
+from koomap_tui.ui.screens.task_detail import OfTask
+from koomap_tui.ui.specs import SPUR_IMAGES, SPUR_POINTS, SPURS, TASKS
 from koomap_tui.ui.tablekit import all_rows, refresh_rows, row_or_none
 from koomap_tui.ui.themes import theme_style
 from koomap_tui.ui.widgets.state_text import pending_cell
@@ -64,19 +65,6 @@ class ImageRow:
     error: str | None = None
 
 
-def _pane(table_id: str, empty_text: str, kind: Kind | None = None) -> ResourceSpec:
-    # Spurs are acted on as edits of their task (`selection`), and have no state to watch.
-    return ResourceSpec(
-        kind, table_id, key=str, label=str, search=str, empty_text=empty_text,
-        ident=lambda key: (None, key),
-    )  # fmt: skip
-
-
-SPURS = _pane("spurs", "no spurs", Kind.REAL3D_TASK)
-IMAGES = _pane("images", "no images")  # the image codes known here, not polled
-POINTS = _pane("points", "none")  # the imported control points, not polled
-
-
 class SpursScreen(OfTask, ListScreen):
     BREADCRUMB = "spurs"
     HEADING = "Spurs"
@@ -87,7 +75,7 @@ class SpursScreen(OfTask, ListScreen):
     SpursScreen .pane-title { text-style: bold; padding: 0 1; }
     """
     CSS = "SpursScreen #summary { max-height: 14; }"  # DEFAULT_CSS yields to the app's 2
-    SPECS = (SPURS, IMAGES, POINTS)
+    SPECS = (SPURS, SPUR_IMAGES, SPUR_POINTS)
     KEYS: ClassVar[list[Binding]] = []
     BINDINGS = [
         Binding("escape", "back", "Back"),

@@ -26,8 +26,9 @@ from koomap_tui.ui.format import duration_between, fmt_duration, fmt_time, inert
 from koomap_tui.ui.forms.real3d import SubtaskNameForm, UploadMarkDialog
 from koomap_tui.ui.render.subtask_card import subtask_card
 from koomap_tui.ui.screens.base import action_bindings
-from koomap_tui.ui.screens.listview import ListScreen, ResourceSpec
-from koomap_tui.ui.screens.task_detail import TASKS, OfTask
+from koomap_tui.ui.screens.listview import ListScreen
+from koomap_tui.ui.screens.task_detail import OfTask
+from koomap_tui.ui.specs import SUBTASKS, TASKS
 from koomap_tui.ui.tablekit import refresh_rows
 from koomap_tui.ui.themes import theme_style
 from koomap_tui.ui.widgets.progress import progress_cell
@@ -51,9 +52,7 @@ class SubtasksScreen(OfTask, ListScreen):
     BREADCRUMB = "subtasks"
     HEADING = "Refinement subtasks"
     FLAGS_FIRST = True  # the task line and the create gate fill both summary lines at 80 columns
-    SPEC = ResourceSpec.of(
-        Kind.SUBTASK, "subtasks", "subtask_id subtask_name subtask_status", empty_text="loading…"
-    )
+    SPEC = SUBTASKS
     ACTIONS = ACTIONS
     BINDINGS = [
         *action_bindings(ACTIONS),

@@ -1,7 +1,7 @@
 """Task detail: every field of one Real3D task, its subtasks summary, and the table's actions.
 
-Also what the task table and the detail share (the task spec and the task actions), and the base
-of the lists of one task (its subtasks, its spurs).
+Also what the task table and the detail share, and the base of the lists of one task (its
+subtasks, its spurs).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from textual.widgets import Static
 
 from koomap_tui.api.errors import KooMapError
 from koomap_tui.api.models import Real3DTask, Real3DTaskUpdate
-from koomap_tui.domain.catalog import Action, actions_for
-from koomap_tui.domain.policy import ATTR_MODELING_TYPE, ATTR_TASK_TYPE, Kind, Op
+from koomap_tui.domain.catalog import Action
+from koomap_tui.domain.policy import Kind, Op
 from koomap_tui.domain.states import state_key
 from koomap_tui.services.actions import Outcome, Target
 from koomap_tui.services.history import TimelineEntry
@@ -35,32 +35,12 @@ from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.render.task_card import links_text, task_card, timeline_table
 from koomap_tui.ui.screens.audit import AuditScreen
 from koomap_tui.ui.screens.base import ConsoleScreen, action_bindings
-from koomap_tui.ui.screens.listview import ListMixin, ResourceSpec
+from koomap_tui.ui.screens.listview import ListMixin
+from koomap_tui.ui.specs import TASK_ACTIONS, TASKS
 from koomap_tui.ui.widgets.console_footer import ConsoleFooter
 from koomap_tui.ui.widgets.failure import show_failure
 from koomap_tui.ui.widgets.freshness import FreshnessBar
 from koomap_tui.ui.widgets.header_bar import HeaderBar
-
-
-def task_attrs(t: Real3DTask) -> dict[str, str]:
-    return {ATTR_TASK_TYPE: state_key(t.task_type), ATTR_MODELING_TYPE: state_key(t.modeling_type)}
-
-
-TASKS = ResourceSpec.of(
-    Kind.REAL3D_TASK,
-    "tasks",
-    "task_id task_name task_status",
-    attrs=task_attrs,
-    quick={
-        "1": ("all", None),
-        "2": ("active", frozenset({"PENDING", "STARTING", "RUNNING", "STOPPING"})),
-        "3": ("failed", frozenset({"START_FAILED", "FAILED"})),
-        "4": ("finished", frozenset({"SUCCESS", "STOP_SUCCESS", "BUNDLE_SUCCESS", "ARCHIVED"})),
-        "5": ("idle", frozenset({"INIT", "STOP_SUCCESS", "BUNDLE_SUCCESS"})),
-    },
-)
-_TASK_OPS = (Op.START, Op.START_AT_ONLY, Op.STOP, Op.UPDATE, Op.DELETE, Op.ARCHIVE, Op.UNARCHIVE)
-TASK_ACTIONS = tuple(a for a in actions_for(Kind.REAL3D_TASK) if a.op in _TASK_OPS)
 
 
 class TaskMixin(ConsoleScreen):

@@ -13,7 +13,6 @@ workspaces. Enter opens the task's detail in its workspace.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections import Counter
 from typing import Any, ClassVar
@@ -34,39 +33,16 @@ from koomap_tui.ui.render.task_cells import history_flag, server_counts, state_c
 from koomap_tui.ui.render.unreadable import UnreadableRow
 from koomap_tui.ui.screens.base import action_bindings
 from koomap_tui.ui.screens.listview import ListMixin, ListScreen
-from koomap_tui.ui.screens.task_detail import (
-    TASK_ACTIONS,
-    TASKS,
-    TaskDetailScreen,
-    TaskMixin,
-    task_attrs,
-)
+from koomap_tui.ui.screens.task_detail import TaskDetailScreen, TaskMixin
+from koomap_tui.ui.specs import ATTR_WORKSPACE, FLEET, TASK_ACTIONS, TASKS, WATCHED, workspace_of
 from koomap_tui.ui.tablekit import refresh_rows, row_or_none
 from koomap_tui.ui.widgets.failure import show_failure
 from koomap_tui.ui.widgets.virtual_table import Column
-
-ATTR_WORKSPACE = "workspace_id"
 
 
 def wall_clock() -> float:
     """What "the last 24 h" is measured from (tests set it to the simulator's clock)."""
     return time.time()
-
-
-def workspace_of(row: Any) -> str:
-    return str(getattr(row, "workspace_id", None) or "")
-
-
-FLEET = dataclasses.replace(
-    TASKS,
-    table_id="fleet",
-    empty_text="(no task active, failed or finished in the last 24 h)",
-    attrs=lambda row: {**task_attrs(row), ATTR_WORKSPACE: workspace_of(row)},
-    search=lambda t: f"{t.task_name or ''} {t.task_id} {getattr(t, 'workspace_name', '')}",
-)
-WATCHED = dataclasses.replace(
-    TASKS, table_id="watched", empty_text="(nothing watched: w on a task watches it)"
-)
 
 
 class OneWorkspace(ListMixin):

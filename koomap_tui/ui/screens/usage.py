@@ -18,7 +18,8 @@ from textual.widget import Widget
 from koomap_tui.services.poller import PollUpdate
 from koomap_tui.services.sources.usage import UsageRow, UsageSource
 from koomap_tui.ui.format import fmt_percent, fmt_time, inert
-from koomap_tui.ui.screens.listview import ListScreen, ResourceSpec
+from koomap_tui.ui.screens.listview import ListScreen
+from koomap_tui.ui.specs import USAGE
 from koomap_tui.ui.widgets.chart import BarChart, BarItem, fmt_number, sparkline
 from koomap_tui.ui.widgets.virtual_table import Column
 
@@ -45,15 +46,7 @@ class UsageScreen(ListScreen):
     UsageScreen #usage { height: auto; max-height: 60%; }
     UsageScreen #chart { margin-top: 1; }
     """
-    SPEC = ResourceSpec(
-        kind=None,
-        table_id="usage",
-        key=lambda r: r.key,
-        label=lambda r: r.measure,
-        search=lambda r: f"{r.service} {r.usage_type} {r.measure} {r.subtype}",
-        empty_text="(loading usage…)",
-        filter_hint="filter by service, type, measure (Enter keeps, Esc clears)",
-    )
+    SPEC = USAGE
     BINDINGS = []
 
     def __init__(self) -> None:

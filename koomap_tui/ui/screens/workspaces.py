@@ -26,8 +26,9 @@ from koomap_tui.services.sources import WorkspaceSource
 from koomap_tui.ui.format import fmt_time, inert
 from koomap_tui.ui.forms.workspace import WorkspaceForm
 from koomap_tui.ui.screens.base import action_bindings
-from koomap_tui.ui.screens.listview import ListScreen, ResourceSpec
+from koomap_tui.ui.screens.listview import ListScreen
 from koomap_tui.ui.screens.tasks import TasksScreen
+from koomap_tui.ui.specs import WORKSPACES
 from koomap_tui.ui.tablekit import refresh_rows
 from koomap_tui.ui.widgets.freshness import format_age
 from koomap_tui.ui.widgets.virtual_table import Column, VirtualTable
@@ -46,16 +47,7 @@ def pinned_first(ws: Workspace) -> tuple[int, float]:
 class WorkspacesScreen(ListScreen):
     BREADCRUMB = "workspaces"
     view_key = "ws"
-    SPEC = ResourceSpec(
-        kind=Kind.WORKSPACE,
-        table_id="workspaces",
-        key=lambda w: w.workspace_id,
-        label=lambda w: w.workspace_name or w.workspace_id,
-        search=lambda w: (
-            f"{w.workspace_name or ''} {w.workspace_id} {w.workspace_description or ''}"
-        ),
-        filter_hint="filter by name, id or description (Enter keeps, Esc clears)",
-    )
+    SPEC = WORKSPACES
     ACTIONS = ACTIONS
     BINDINGS = [*action_bindings(ACTIONS)]
 
