@@ -93,7 +93,7 @@ async def test_images_spurs_points_and_marker_file(make_app: Any, sim: Any, tmp_
         assert screen.selected_image() == "17900000000000000XX"
         await pilot.press("f")
         await pilot.pause()
-        assert screen.source is not None and screen.source.images == [IMAGE]
+        assert screen.workbench.images == [IMAGE]
         assert any("forgotten" in n for n in notices(pilot))
     assert ("CreateMarkerInfo", "ok") in audit_ops(tmp_path)
 
@@ -227,5 +227,5 @@ async def test_gcp_import_refuses_bad_rows_then_imports_and_remembers(
         await pilot.press("escape")
         again = await push_spurs(pilot, EAST, CTRL)  # a new screen reads the workbench file
         assert again is not screen
-        assert [p.name for p in again.source.points] == ["GCP1", "新点"]  # type: ignore[union-attr]
-        assert again.source.images == [IMAGE]  # type: ignore[union-attr]
+        assert [p.name for p in again.workbench.points] == ["GCP1", "新点"]
+        assert again.workbench.images == [IMAGE]

@@ -9,10 +9,10 @@ import pytest
 
 from koomap_tui.api.models import SpurInfoDetail
 from koomap_tui.domain.gcp_import import ControlPoint, GcpImportError
+from koomap_tui.services.spur_points import point_rows
 from koomap_tui.services.spur_workbench import (
     import_error_lines,
     load_workbench,
-    point_rows,
     read_gcp_file,
     save_workbench,
     workbench_path,
