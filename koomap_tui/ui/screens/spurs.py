@@ -196,11 +196,9 @@ class SpursScreen(OfTask, ListScreen):
     # -- the task's image codes and control points ----------------------------------------
     @property
     def workbench(self) -> Workbench:
-        """The task's image codes and points: the source's (the poll hub may hand this view the
-        source of another view of the task, whose lists are the ones polled)."""
-        assert self.source is not None
-        workbench: Workbench = self.source.workbench
-        return workbench
+        """The source's: the poll hub may give this view the source another view of the task
+        made, and the lists it polls are the ones to change."""
+        return self.source.workbench  # type: ignore[no-any-return]
 
     def _warn_unsaved(self, warning: str | None) -> None:
         if warning is not None:
