@@ -2,17 +2,17 @@
 
 The API can list neither a task's images nor its control points (SPEC §5.7), so the console
 remembers the image codes the operator has worked on and the points imported from the survey
-file, per task, in a small JSON file (docs/spurs-and-subtasks.md).
+file, per task, in a small JSON file (docs/spurs-and-subtasks.md). `Workbench` holds both lists
+and that file; the poll source reads the lists from it and the view changes them through it.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from koomap_tui.api.models import SpurInfoDetail
 from koomap_tui.domain.gcp_import import (
     ControlPoint,
     GcpImportError,
@@ -21,7 +21,6 @@ from koomap_tui.domain.gcp_import import (
     workbench_from_json,
     workbench_to_json,
 )
-from koomap_tui.services.sources.spurs import GroupKey, point_key, spur_key
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 MAX_SHOWN_ERRORS = 8
@@ -77,57 +76,85 @@ def import_error_lines(exc: GcpImportError, limit: int = MAX_SHOWN_ERRORS) -> li
 
 
 @dataclass(frozen=True)
-class PointRow:
-    """A control point: spurred somewhere (grouped by coordinates) and/or imported."""
+class Change:
+    """What a change of the image codes did."""
 
-    key: GroupKey
-    name: str | None
-    longitude: str
-    latitude: str
-    height: str
-    accuracy: str
-    count: int | None  # ShowSpurCount: images of the whole task spurred with it
-    known: int  # spurs of it on the images this screen knows
-    imported: bool
-
-    @property
-    def row_id(self) -> str:
-        return "|".join(str(v) for v in self.key)
+    changed: bool
+    unsaved: str | None = None  # changed here, but the file could not be written: why
 
 
-def point_rows(
-    points: list[ControlPoint],
-    groups: Mapping[GroupKey, Mapping[str, str]],
-    counts: Mapping[GroupKey, int],
-    spurs: Iterable[SpurInfoDetail],
-) -> list[PointRow]:
-    """Imported points first, in file order; then the points only known from spurs."""
-    names = {point_key(p): p for p in points}
-    known: dict[GroupKey, int] = {}
-    for spur in spurs:
-        key = spur_key(spur)
-        if key is not None:
-            known[key] = known.get(key, 0) + 1
-    coords: dict[GroupKey, Mapping[str, str]] = {
-        key: {"longitude": p.x, "latitude": p.y, "height": p.height, "accuracy": p.accuracy}
-        for key, p in names.items()
-    }
-    for key, c in groups.items():
-        coords.setdefault(key, c)
-    rows = []
-    for key, c in coords.items():
-        imported = names.get(key)
-        rows.append(
-            PointRow(
-                key=key,
-                name=imported.name if imported else None,
-                longitude=c["longitude"],
-                latitude=c["latitude"],
-                height=c["height"],
-                accuracy=c["accuracy"],
-                count=counts.get(key),
-                known=known.get(key, 0),
-                imported=imported is not None,
-            )
-        )
-    return rows
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did. The list changed only when `unreadable` and `refused` are empty."""
+
+    imported: int = 0  # points in the list now
+    replaced: int = 0  # points the import replaced
+    unreadable: str | None = None  # the file could not be read: why
+    refused: tuple[str, ...] = ()  # the bad rows, at most MAX_SHOWN_ERRORS and "… and N more"
+    problems: int = 0  # bad rows in all
+    unsaved: str | None = None  # imported, but the workbench file could not be written: why
+
+
+class Workbench:
+    """The image codes and control points of one task, and the file that keeps them.
+
+    The one owner of both lists. Every change is saved at once; the file failing never raises
+    here (the lists stay usable for the session), the methods return what to warn about.
+    """
+
+    def __init__(
+        self,
+        path: Path | None,
+        points: Iterable[ControlPoint] = (),
+        images: Iterable[str] = (),
+    ) -> None:
+        self.path = path  # None: nothing is kept (the demo)
+        self.points = list(points)
+        self.images = list(dict.fromkeys(images))
+
+    def load(self) -> str | None:
+        """Read the saved lists; for a file that cannot be read back, empty lists and why."""
+        if self.path is None:
+            return None
+        try:
+            self.points, self.images = load_workbench(self.path)
+        except (OSError, GcpImportError) as exc:
+            self.points, self.images = [], []
+            return f"{self.path}: {exc}"
+        return None
+
+    def save(self) -> str | None:
+        """Write both lists; why the file could not be written, or None."""
+        if self.path is None:
+            return None
+        try:
+            save_workbench(self.path, self.points, self.images)
+        except OSError as exc:
+            return f"{self.path}: {exc}"
+        return None
+
+    def remember(self, code: str) -> Change:
+        """Add an image code at the end, unless it is known already."""
+        if code in self.images:
+            return Change(False)
+        self.images.append(code)
+        return Change(True, self.save())
+
+    def forget(self, code: str) -> Change:
+        """Drop an image code (a typo); nothing changes in the cloud."""
+        if code not in self.images:
+            return Change(False)
+        self.images.remove(code)
+        return Change(True, self.save())
+
+    def import_file(self, path: Path) -> ImportResult:
+        """Replace the control points with a survey file's, all or nothing."""
+        try:
+            points = read_gcp_file(path)
+        except OSError as exc:
+            return ImportResult(unreadable=str(exc.strerror or exc))
+        except GcpImportError as exc:
+            return ImportResult(refused=tuple(import_error_lines(exc)), problems=exc.total)
+        replaced = len(self.points)
+        self.points = points
+        return ImportResult(imported=len(points), replaced=replaced, unsaved=self.save())

@@ -22,6 +22,7 @@ from koomap_tui.services.sources import (
     WatchedTasksSource,
     WorkspaceSource,
 )
+from koomap_tui.services.spur_workbench import Workbench
 from koomap_tui.sim.server import SimServer
 from tests.services.conftest import fetch_counted, open_client
 
@@ -84,11 +85,10 @@ async def test_spur_source_pages_spurs_and_caps_count_queries(
         for i in range(105)
     ]
     await asyncio.gather(*(client.add_spur_point(b) for b in bodies))
-    source = SpurSource(client, task_id)
-    source.images = ["555", IMAGE]
-    source.points = [
+    points = [
         ControlPoint(f"P{i}", "101", str(i), "1", "0.5") for i in range(MAX_COUNT_QUERIES + 5)
     ]
+    source = SpurSource(client, task_id, Workbench(None, points, ["555", IMAGE]))
     before = sim.request_log.count(operation="ListSpurPoints")
     result = await fetch_counted(client, source)
     assert sim.request_log.count(operation="ListSpurPoints") - before == 3  # 2 pages + 1

@@ -93,7 +93,7 @@ async def test_images_spurs_points_and_marker_file(make_app: Any, sim: Any, tmp_
         assert screen.selected_image() == "17900000000000000XX"
         await pilot.press("f")
         await pilot.pause()
-        assert screen.source is not None and screen.source.images == [IMAGE]
+        assert screen.workbench.images == [IMAGE]
         assert any("forgotten" in n for n in notices(pilot))
     assert ("CreateMarkerInfo", "ok") in audit_ops(tmp_path)
 
@@ -227,5 +227,33 @@ async def test_gcp_import_refuses_bad_rows_then_imports_and_remembers(
         await pilot.press("escape")
         again = await push_spurs(pilot, EAST, CTRL)  # a new screen reads the workbench file
         assert again is not screen
-        assert [p.name for p in again.source.points] == ["GCP1", "新点"]  # type: ignore[union-attr]
-        assert again.source.images == [IMAGE]  # type: ignore[union-attr]
+        assert [p.name for p in again.workbench.points] == ["GCP1", "新点"]
+        assert again.workbench.images == [IMAGE]
+
+
+async def test_a_workbench_file_that_cannot_be_read_or_written_is_a_notice(
+    make_app: Any, tmp_path: Path
+) -> None:
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    app = make_app(gcp_dir=damaged)
+    async with app.run_test(size=(160, 44)) as pilot:
+        task_id = (await push_spurs(pilot, EAST, CTRL)).task_obj.task_id
+        await pilot.press("escape")
+        saved = damaged / f"{task_id}.json"
+        saved.write_text("{not json", encoding="utf-8")
+        screen = await push_spurs(pilot, EAST, CTRL)
+        ignored = f"Saved control points ignored: {saved}: nothing imported: "
+        assert any(n.startswith(ignored) for n in notices(pilot))
+        assert screen.workbench.images == [] and "No image known yet" in screen_text(pilot)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")  # the directory to write in is a file
+    app = make_app(gcp_dir=blocker)
+    async with app.run_test(size=(160, 44)) as pilot:
+        screen = await push_spurs(pilot, EAST, CTRL)
+        assert not any("control points" in n for n in notices(pilot))
+        await answer_prompt(pilot, "o", IMAGE)
+        await wait_for(pilot, lambda: screen.known_spur_total() == 1)
+        unsaved = f"Could not save control points: {blocker / task_id}.json: "
+        assert any(n.startswith(unsaved) for n in notices(pilot))
+        assert screen.workbench.images == [IMAGE]  # kept for the session all the same

@@ -4,46 +4,28 @@ each control point (the API cannot list a task's images or its control points, S
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
-from typing import Any
 
 from koomap_tui.api.client import KooMapClient
 from koomap_tui.api.errors import InvalidParameterError, NotFoundError
 from koomap_tui.api.models import SpurCountQuery, SpurInfoDetail
 from koomap_tui.api.paging import CountedCalls
-from koomap_tui.domain.gcp_import import ControlPoint
 from koomap_tui.services.poller import FetchResult
+from koomap_tui.services.spur_points import GroupKey, point_key, spur_key
+from koomap_tui.services.spur_workbench import Workbench
 
 # ShowSpurCount is one request per control point; past this many a cycle leaves the rest "…".
 MAX_COUNT_QUERIES = 50
-
-GroupKey = tuple[Decimal, Decimal, Decimal, Decimal]
-
-
-def _dec(value: Any) -> Decimal:
-    return value if isinstance(value, Decimal) else Decimal(str(value))
-
-
-def spur_key(spur: SpurInfoDetail) -> GroupKey | None:
-    values = (spur.longitude, spur.latitude, spur.height, spur.accuracy)
-    if any(v is None for v in values):
-        return None
-    return tuple(_dec(v) for v in values)  # type: ignore[return-value]
-
-
-def point_key(point: ControlPoint) -> GroupKey:
-    return (_dec(point.x), _dec(point.y), _dec(point.height), _dec(point.accuracy))
 
 
 class SpurSource:
     """Spurs of a task on the known images, and the spur count of each control point."""
 
-    def __init__(self, client: KooMapClient, task_id: str) -> None:
+    def __init__(self, client: KooMapClient, task_id: str, workbench: Workbench) -> None:
         self.client = client
         self.task_id = task_id
         self.key = f"spurs:{task_id}"
-        self.images: list[str] = []
-        self.points: list[ControlPoint] = []
+        # The view changes the image codes and points there; each cycle reads them anew.
+        self.workbench = workbench
 
     def is_active(self, item: SpurInfoDetail) -> bool:
         return False
@@ -55,7 +37,7 @@ class SpurSource:
         per_image: dict[str, int] = {}
         image_errors: dict[str, str] = {}
         requests = 0
-        for code in list(self.images):
+        for code in list(self.workbench.images):
             calls = CountedCalls(self.client.list_spur_points)
             try:
                 async for spur in self.client.paginate(calls, self.task_id, code):
@@ -76,7 +58,7 @@ class SpurSource:
                     "height": str(spur.height),
                     "accuracy": str(spur.accuracy),
                 }
-        for point in self.points:
+        for point in self.workbench.points:
             groups.setdefault(
                 point_key(point),
                 {

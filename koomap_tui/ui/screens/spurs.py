@@ -25,20 +25,12 @@ from textual.widgets import Label
 
 from koomap_tui.api.models import Real3DTask, SpurInfo, SpurInfoDetail
 from koomap_tui.domain.catalog import Action, actions_for
-from koomap_tui.domain.gcp_import import GcpImportError
 from koomap_tui.domain.policy import Kind, Op
 from koomap_tui.services.actions import Outcome, Target
 from koomap_tui.services.poller import PollUpdate
-from koomap_tui.services.sources.spurs import GroupKey, SpurSource
-from koomap_tui.services.spur_workbench import (
-    PointRow,
-    import_error_lines,
-    load_workbench,
-    point_rows,
-    read_gcp_file,
-    save_workbench,
-    workbench_path,
-)
+from koomap_tui.services.sources.spurs import SpurSource
+from koomap_tui.services.spur_points import GroupKey, PointRow, point_rows
+from koomap_tui.services.spur_workbench import Workbench, workbench_path
 from koomap_tui.ui.format import inert
 from koomap_tui.ui.forms.base import PromptDialog
 from koomap_tui.ui.forms.real3d import SpurForm
@@ -177,37 +169,28 @@ class SpursScreen(OfTask, ListScreen):
         return self.table_of(self.panels["points"])
 
     def make_source(self) -> SpurSource:
-        source = SpurSource(self.kapp.ctx.client, self.task_obj.task_id)
-        self._load_workbench(source)
-        return source
+        ctx = self.kapp.ctx
+        workbench = Workbench(workbench_path(self.task_obj.task_id, ctx.gcp_dir, ctx.demo))
+        warning = workbench.load()
+        if warning is not None:
+            self.notify(warning, title="Saved control points ignored", severity="warning")
+        return SpurSource(ctx.client, self.task_obj.task_id, workbench)
 
     def mounted(self) -> None:
         self._show_images()
         self._show_points()
         self.images_table.focus()
 
-    # -- the per-task workbench file ---------------------------------------------------------
-    def workbench_path(self) -> Path | None:
-        ctx = self.kapp.ctx
-        return workbench_path(self.task_obj.task_id, ctx.gcp_dir, ctx.demo)
+    # -- the task's image codes and control points ----------------------------------------
+    @property
+    def workbench(self) -> Workbench:
+        """The source's: the poll hub may give this view the source another view of the task
+        made, and the lists it polls are the ones to change."""
+        return self.source.workbench  # type: ignore[no-any-return]
 
-    def _load_workbench(self, source: SpurSource) -> None:
-        path = self.workbench_path()
-        if path is None:
-            return
-        try:
-            source.points, source.images = load_workbench(path)
-        except (OSError, GcpImportError) as exc:
-            self.notify(f"{path}: {exc}", title="Saved control points ignored", severity="warning")
-
-    def _save_workbench(self) -> None:
-        path = self.workbench_path()
-        if path is None or self.source is None:
-            return
-        try:
-            save_workbench(path, self.source.points, self.source.images)
-        except OSError as exc:
-            self.notify(f"{path}: {exc}", title="Could not save control points", severity="warning")
+    def _warn_unsaved(self, warning: str | None) -> None:
+        if warning is not None:
+            self.notify(warning, title="Could not save control points", severity="warning")
 
     # -- targets and gating ------------------------------------------------------------------
     def task_target(self, item_id: str | None = None, label: str | None = None) -> Target:
@@ -288,14 +271,16 @@ class SpursScreen(OfTask, ListScreen):
             return
         rows = [
             (code, ImageRow(code, self.per_image.get(code), self.image_errors.get(code)))
-            for code in self.source.images
+            for code in self.workbench.images
         ]
         self.images_table.set_rows(rows)
 
     def _show_points(self) -> None:
         if self.source is None:
             return
-        rows = point_rows(self.source.points, self.groups, self.counts, all_rows(self.spurs_table))
+        rows = point_rows(
+            self.workbench.points, self.groups, self.counts, all_rows(self.spurs_table)
+        )
         self.points_table.set_rows((row.row_id, row) for row in rows)
 
     def _filter_spurs(self) -> None:
@@ -322,7 +307,7 @@ class SpursScreen(OfTask, ListScreen):
         else:
             items.append(Text(decision.reason or "", style=theme_style(variables, "warning")))
         # An item of several lines stays whole, on lines of its own (each fits 80 columns).
-        if self.source is not None and not self.source.images:
+        if self.source is not None and not self.workbench.images:
             items.append(
                 Text(
                     "No image known yet (the API cannot list a task's images):\n"
@@ -339,12 +324,13 @@ class SpursScreen(OfTask, ListScreen):
 
     # -- actions ---------------------------------------------------------------------------
     def remember_image(self, code: str) -> bool:
-        if self.source is None or code in self.source.images:
+        if self.source is None:
             return False
-        self.source.images.append(code)
-        self._save_workbench()
-        self._show_images()
-        return True
+        change = self.workbench.remember(code)
+        if change.changed:
+            self._warn_unsaved(change.unsaved)
+            self._show_images()
+        return change.changed
 
     def action_open_image(self) -> None:
         self.ask(
@@ -371,8 +357,7 @@ class SpursScreen(OfTask, ListScreen):
         if code is None or self.source is None:
             self.notify("no image selected", severity="warning")
             return
-        self.source.images.remove(code)
-        self._save_workbench()
+        self._warn_unsaved(self.workbench.forget(code).unsaved)
         self._show_images()
         self._filter_spurs()
         self.poller.refresh_now()
@@ -414,31 +399,26 @@ class SpursScreen(OfTask, ListScreen):
 
     def import_points(self, path_text: str) -> None:
         path = Path(path_text).expanduser()
-        try:
-            points = read_gcp_file(path)
-        except OSError as exc:
-            self.notify(f"{inert(path)}: {inert(exc.strerror or exc)}", title="Import failed",
+        result = self.workbench.import_file(path)
+        if result.unreadable is not None:
+            self.notify(f"{inert(path)}: {inert(result.unreadable)}", title="Import failed",
                         severity="error")  # fmt: skip
             return
-        except GcpImportError as exc:
-            self.import_errors = [inert(line) for line in import_error_lines(exc)]
+        self.import_errors = [inert(line) for line in result.refused]
+        if result.refused:
             self.notify(
                 "\n".join(self.import_errors),
-                title=f"Import refused: nothing imported ({exc.total} problems)",
+                title=f"Import refused: nothing imported ({result.problems} problems)",
                 severity="error",
                 timeout=15,
             )
             self.update_summary()
             return
-        assert self.source is not None
-        previous = len(self.source.points)
-        self.source.points = points
-        self.import_errors = []
-        self._save_workbench()
+        self._warn_unsaved(result.unsaved)
         self._show_points()
         self.update_summary()
-        replaced = f" (replacing {previous})" if previous else ""
-        self.notify(f"imported {len(points)} control points{replaced}", timeout=5)
+        replaced = f" (replacing {result.replaced})" if result.replaced else ""
+        self.notify(f"imported {result.imported} control points{replaced}", timeout=5)
         self.poller.refresh_now()
 
     # -- outcomes ------------------------------------------------------------------------
