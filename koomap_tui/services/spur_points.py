@@ -8,7 +8,7 @@ control point when their four numbers are equal (ShowSpurCount asks by the same 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -88,3 +88,33 @@ def point_rows(
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class ImageRow:
+    """An image code known here, and how many spurs it has (None: not read yet, or the read
+    failed and `error` says why)."""
+
+    code: str
+    spurs: int | None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class SpurReading:
+    """What a cycle of the spurs source read besides the spurs: the spurs per image (or why an
+    image could not be read), the coordinates of each control point spurred or imported, and
+    ShowSpurCount's count of each."""
+
+    per_image: Mapping[str, int] = field(default_factory=dict)
+    image_errors: Mapping[str, str] = field(default_factory=dict)
+    groups: Mapping[GroupKey, Mapping[str, str]] = field(default_factory=dict)
+    counts: Mapping[GroupKey, int] = field(default_factory=dict)
+
+    def image_rows(self, codes: Iterable[str]) -> list[ImageRow]:
+        return [ImageRow(c, self.per_image.get(c), self.image_errors.get(c)) for c in codes]
+
+    def point_rows(
+        self, points: list[ControlPoint], spurs: Iterable[SpurInfoDetail]
+    ) -> list[PointRow]:
+        return point_rows(points, self.groups, self.counts, spurs)

@@ -93,8 +93,8 @@ async def test_spur_source_pages_spurs_and_caps_count_queries(
     result = await fetch_counted(client, source)
     assert sim.request_log.count(operation="ListSpurPoints") - before == 3  # 2 pages + 1
     assert len(result.items) == 106
-    assert result.meta["per_image"] == {"555": 105, IMAGE: 1}
-    counts = result.meta["counts"]
+    assert result.meta["reading"].per_image == {"555": 105, IMAGE: 1}
+    counts = result.meta["reading"].counts
     assert len(counts) == MAX_COUNT_QUERIES  # the rest wait for their turn ("…")
     spurred = (Decimal("100"), Decimal("20"), Decimal("5"), Decimal("0.5"))
     assert counts[spurred] == 1  # 105 spurs, all on the same image

@@ -10,7 +10,7 @@ from koomap_tui.api.errors import InvalidParameterError, NotFoundError
 from koomap_tui.api.models import SpurCountQuery, SpurInfoDetail
 from koomap_tui.api.paging import CountedCalls
 from koomap_tui.services.poller import FetchResult
-from koomap_tui.services.spur_points import GroupKey, point_key, spur_key
+from koomap_tui.services.spur_points import GroupKey, SpurReading, point_key, spur_key
 from koomap_tui.services.spur_workbench import Workbench
 
 # ShowSpurCount is one request per control point; past this many a cycle leaves the rest "…".
@@ -74,10 +74,5 @@ class SpurSource:
             result = await self.client.show_spur_count(query)
             requests += 1
             counts[key] = result.count
-        meta = {
-            "per_image": per_image,
-            "image_errors": image_errors,
-            "groups": groups,
-            "counts": counts,
-        }
-        return FetchResult(items, requests, meta)
+        reading = SpurReading(per_image, image_errors, groups, counts)
+        return FetchResult(items, requests, {"reading": reading})

@@ -12,7 +12,7 @@ here or not). Both lists are kept per task in a small JSON file, see docs/spurs-
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -29,7 +29,7 @@ from koomap_tui.domain.policy import Kind, Op
 from koomap_tui.services.actions import Outcome, Target
 from koomap_tui.services.poller import PollUpdate
 from koomap_tui.services.sources.spurs import SpurSource
-from koomap_tui.services.spur_points import GroupKey, PointRow, point_rows
+from koomap_tui.services.spur_points import ImageRow, PointRow, SpurReading
 from koomap_tui.services.spur_workbench import Workbench, workbench_path
 from koomap_tui.ui.format import inert
 from koomap_tui.ui.forms.base import PromptDialog
@@ -48,13 +48,6 @@ ACTIONS = tuple(a for a in actions_for(Kind.REAL3D_TASK) if a.op is Op.EDIT_SPUR
 
 def _text(value: Any) -> str:
     return "—" if value is None else inert(value)
-
-
-@dataclass(frozen=True)
-class ImageRow:
-    code: str
-    spurs: int | None  # None: not read yet, or the read failed
-    error: str | None = None
 
 
 class SpursScreen(OfTask, ListScreen):
@@ -81,10 +74,7 @@ class SpursScreen(OfTask, ListScreen):
 
     def __init__(self, workspace_id: str, task: Real3DTask) -> None:
         super().__init__(workspace_id, task)
-        self.per_image: dict[str, int] = {}
-        self.image_errors: dict[str, str] = {}
-        self.counts: dict[GroupKey, int] = {}
-        self.groups: dict[GroupKey, dict[str, str]] = {}
+        self.reading = SpurReading()
         self.deleting: set[str] = set()
         self.import_errors: list[str] = []
 
@@ -238,7 +228,7 @@ class SpursScreen(OfTask, ListScreen):
         if action.name == "marker":
             if not self.loaded:
                 return "wait until the spurs have loaded"
-            if self.known_spur_total() == 0 and not any(self.counts.values()):
+            if self.known_spur_total() == 0 and not any(self.reading.counts.values()):
                 return (
                     "cannot generate the marker file: the task has no spurs on the known "
                     "images and no control point is spurred; add spurs first"
@@ -253,11 +243,7 @@ class SpursScreen(OfTask, ListScreen):
 
     # -- polling ---------------------------------------------------------------------------
     def apply_update(self, panel: Panel, update: PollUpdate[Any], replace: bool) -> None:
-        meta = update.meta
-        self.per_image = dict(meta.get("per_image", {}))
-        self.image_errors = dict(meta.get("image_errors", {}))
-        self.groups = dict(meta.get("groups", {}))
-        self.counts = dict(meta.get("counts", {}))
+        self.reading = update.meta.get("reading") or SpurReading()
         self.deleting &= set(update.items)
         super().apply_update(panel, update, replace)
 
@@ -269,18 +255,13 @@ class SpursScreen(OfTask, ListScreen):
     def _show_images(self) -> None:
         if self.source is None:
             return
-        rows = [
-            (code, ImageRow(code, self.per_image.get(code), self.image_errors.get(code)))
-            for code in self.workbench.images
-        ]
-        self.images_table.set_rows(rows)
+        rows = self.reading.image_rows(self.workbench.images)
+        self.images_table.set_rows((row.code, row) for row in rows)
 
     def _show_points(self) -> None:
         if self.source is None:
             return
-        rows = point_rows(
-            self.workbench.points, self.groups, self.counts, all_rows(self.spurs_table)
-        )
+        rows = self.reading.point_rows(self.workbench.points, all_rows(self.spurs_table))
         self.points_table.set_rows((row.row_id, row) for row in rows)
 
     def _filter_spurs(self) -> None:
@@ -314,7 +295,7 @@ class SpursScreen(OfTask, ListScreen):
                     "press o and type an image code, or add a spur with a."
                 )
             )
-        for code, message in list(self.image_errors.items())[:3]:
+        for code, message in list(self.reading.image_errors.items())[:3]:
             items.append(Text(f"image {inert(code)} (f forgets it): {inert(message)}", error))
         if self.import_errors:
             lines = Text("Last import refused, nothing imported:", style="bold")
