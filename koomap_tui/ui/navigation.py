@@ -26,7 +26,7 @@ from koomap_tui.ui.screens.task_detail import TaskDetailScreen
 from koomap_tui.ui.screens.tasks import FleetScreen, TasksScreen, WatchScreen
 from koomap_tui.ui.screens.usage import UsageScreen
 from koomap_tui.ui.screens.workspaces import WorkspacesScreen
-from koomap_tui.ui.tablekit import row_or_none
+from koomap_tui.ui.tablekit import cursor_row
 
 if TYPE_CHECKING:
     from koomap_tui.ui.app import KooMapApp
@@ -49,7 +49,7 @@ def _current_task(app: KooMapApp) -> Any:
         if isinstance(screen, TaskDetailScreen):
             return screen.task_obj
         if isinstance(screen, TasksScreen):
-            return row_or_none(screen.table, screen.table.cursor_key)
+            return cursor_row(screen.table)
     return None
 
 

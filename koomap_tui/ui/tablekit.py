@@ -14,6 +14,11 @@ def row_or_none(table: VirtualTable, key: str | None) -> Any:
     return table.get_row(key)
 
 
+def cursor_row(table: VirtualTable) -> Any:
+    """The row under the cursor; None on an empty table, or where the filter hides it."""
+    return row_or_none(table, table.cursor_key)
+
+
 def all_rows(table: VirtualTable) -> list[Any]:
     """Every row object, filtered out or not."""
     return table.all_rows()

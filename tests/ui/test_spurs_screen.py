@@ -162,12 +162,12 @@ async def test_add_spur_validates_then_adds_and_delete_asks_first(
         form.query_one("#accuracy").value = "0.5"  # type: ignore[attr-defined]
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: screen.known_spur_total() == 1)
-        spur = all_rows(screen.spurs_table)[0]
+        spur = all_rows(screen.table_for("spurs"))[0]
         assert spur.image_code == "1790000000000000099" and str(spur.point_width) == "512"
         assert screen.selected_image() == "1790000000000000099"  # remembered and selected
         await wait_for(pilot, lambda: "1 image" in screen_text(pilot))
 
-        screen.spurs_table.focus()
+        screen.table_for("spurs").focus()
         await pilot.press("d")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("n")
@@ -207,14 +207,14 @@ async def test_gcp_import_refuses_bad_rows_then_imports_and_remembers(
         assert "line 3: accuracy 120 is out of range (0, 100)" in screen.import_errors
         assert "line 4: x 'abc' is not a number" in screen.import_errors
         assert any("nothing imported" in n for n in notices(pilot))
-        assert all_rows(screen.points_table) == []  # all or nothing
+        assert all_rows(screen.table_for("points")) == []  # all or nothing
         assert "line 3: accuracy 120" in screen_text(pilot)
 
         await answer_prompt(pilot, "i", str(tmp_path / "missing.csv"))
         assert any("Import failed" in n for n in notices(pilot))
 
         await answer_prompt(pilot, "i", str(good))
-        await wait_for(pilot, lambda: len(all_rows(screen.points_table)) == 2)
+        await wait_for(pilot, lambda: len(all_rows(screen.table_for("points"))) == 2)
         assert screen.import_errors == []
         await wait_for(pilot, lambda: "3 images" in screen_text(pilot))
         text = screen_text(pilot)

@@ -168,9 +168,6 @@ class ImagesScreen(ListScreen):
     def remembered_as(self) -> None:
         return None  # the tabs' sort and filters are not kept across restarts
 
-    def table_for(self, tab: str) -> VirtualTable:
-        return self.table_of(self.panels[tab])
-
     # -- polling ---------------------------------------------------------------------------
     def apply_update(self, panel: Panel, update: PollUpdate[Any], replace: bool) -> None:
         if panel.spec is SATELLITE_IMAGES:

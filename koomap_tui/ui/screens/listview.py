@@ -40,7 +40,7 @@ from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.render.unreadable import UnreadableRow, tolerant_columns
 from koomap_tui.ui.screens.base import ConsoleScreen, Gate
 from koomap_tui.ui.specs import QuickFilters, ResourceSpec
-from koomap_tui.ui.tablekit import all_rows, refresh_rows, row_or_none
+from koomap_tui.ui.tablekit import all_rows, cursor_row, refresh_rows, row_or_none
 from koomap_tui.ui.themes import state_style, theme_style
 from koomap_tui.ui.widgets.console_footer import ConsoleFooter
 from koomap_tui.ui.widgets.freshness import FreshnessBar
@@ -324,6 +324,9 @@ class ListScreen(ConsoleScreen):
         table: VirtualTable = self.query_one(f"#{panel.spec.table_id}", VirtualTable)
         return table
 
+    def table_for(self, table_id: str) -> VirtualTable:
+        return self.table_of(self.panels[table_id])
+
     def rows(self) -> list[Any]:
         """The rows read well (an unreadable row has no fields to count or act on)."""
         rows = all_rows(self.table)
@@ -516,7 +519,7 @@ class ListScreen(ConsoleScreen):
         return target.id if target is not None else None if row is None else spec.key(row)
 
     def current(self) -> Any:
-        return row_or_none(self.table, self.table.cursor_key)
+        return cursor_row(self.table)
 
     def hidden_ids(self) -> set[str]:
         table = self.table

@@ -38,7 +38,7 @@ from koomap_tui.ui.screens.base import action_bindings
 from koomap_tui.ui.screens.listview import ListScreen, Panel
 from koomap_tui.ui.screens.task_detail import OfTask
 from koomap_tui.ui.specs import SPUR_IMAGES, SPUR_POINTS, SPURS, TASKS
-from koomap_tui.ui.tablekit import all_rows, refresh_rows, row_or_none
+from koomap_tui.ui.tablekit import all_rows, cursor_row, refresh_rows
 from koomap_tui.ui.themes import theme_style
 from koomap_tui.ui.widgets.state_text import pending_cell
 from koomap_tui.ui.widgets.virtual_table import Column, VirtualTable
@@ -146,18 +146,6 @@ class SpursScreen(OfTask, ListScreen):
             return Text("imported, spurred")
         return Text("imported" if point.imported else "spurred")
 
-    @property
-    def images_table(self) -> VirtualTable:
-        return self.table_of(self.panels["images"])
-
-    @property
-    def spurs_table(self) -> VirtualTable:
-        return self.table
-
-    @property
-    def points_table(self) -> VirtualTable:
-        return self.table_of(self.panels["points"])
-
     def make_source(self) -> SpurSource:
         ctx = self.kapp.ctx
         workbench = Workbench(workbench_path(self.task_obj.task_id, ctx.gcp_dir, ctx.demo))
@@ -169,7 +157,7 @@ class SpursScreen(OfTask, ListScreen):
     def mounted(self) -> None:
         self._show_images()
         self._show_points()
-        self.images_table.focus()
+        self.table_for("images").focus()
 
     # -- the task's image codes and control points ----------------------------------------
     @property
@@ -189,19 +177,19 @@ class SpursScreen(OfTask, ListScreen):
         return replace(task, id=item_id or task.id, label=label or task.label)
 
     def selected_spur(self) -> SpurInfoDetail | None:
-        table = self.spurs_table
-        spur = row_or_none(table, table.cursor_key)
+        spur: SpurInfoDetail | None = cursor_row(self.table_for("spurs"))
         # The cursor may rest on a row the image filter now hides.
         if spur is None or spur.image_code != self.selected_image():
             return None
-        return spur  # type: ignore[no-any-return]
+        return spur
 
     def selected_image(self) -> str | None:
-        row = row_or_none(self.images_table, self.images_table.cursor_key)
+        row = cursor_row(self.table_for("images"))
         return None if row is None else str(row.code)
 
     def selected_point(self) -> PointRow | None:
-        return row_or_none(self.points_table, self.points_table.cursor_key)  # type: ignore[no-any-return]
+        point: PointRow | None = cursor_row(self.table_for("points"))
+        return point
 
     def selection(self) -> list[Target]:
         spur = self.selected_spur()
@@ -220,7 +208,7 @@ class SpursScreen(OfTask, ListScreen):
         return "select a spur on an image first (o opens an image by its code)"
 
     def known_spur_total(self) -> int:
-        return len(all_rows(self.spurs_table))
+        return len(all_rows(self.table_for("spurs")))
 
     def extra_denial(self, action: Action, targets: list[Target]) -> str | None:
         if action.name == "delete" and targets[0].id in self.deleting:
@@ -256,18 +244,18 @@ class SpursScreen(OfTask, ListScreen):
         if self.source is None:
             return
         rows = self.reading.image_rows(self.workbench.images)
-        self.images_table.set_rows((row.code, row) for row in rows)
+        self.table_for("images").set_rows((row.code, row) for row in rows)
 
     def _show_points(self) -> None:
         if self.source is None:
             return
-        rows = self.reading.point_rows(self.workbench.points, all_rows(self.spurs_table))
-        self.points_table.set_rows((row.row_id, row) for row in rows)
+        rows = self.reading.point_rows(self.workbench.points, all_rows(self.table_for("spurs")))
+        self.table_for("points").set_rows((row.row_id, row) for row in rows)
 
     def _filter_spurs(self) -> None:
         code = self.selected_image()
-        self.spurs_table.say_filtered = False  # "no spurs" on this image, not "hidden"
-        self.spurs_table.set_filter(lambda s: s.image_code == code)
+        self.table_for("spurs").say_filtered = False  # "no spurs" on this image, not "hidden"
+        self.table_for("spurs").set_filter(lambda s: s.image_code == code)
         title = f"Spurs on image {inert(code)}" if code else "Spurs (open an image with o)"
         self.query_one("#spurs-title", Label).update(Text(title))
 
@@ -326,7 +314,7 @@ class SpursScreen(OfTask, ListScreen):
 
     def open_image(self, code: str) -> None:
         added = self.remember_image(code)
-        self.images_table.move_cursor_to_key(code)
+        self.table_for("images").move_cursor_to_key(code)
         self._filter_spurs()
         if added:
             self.poller.refresh_now()
@@ -408,15 +396,15 @@ class SpursScreen(OfTask, ListScreen):
     ) -> list[Outcome]:
         ids = {t.id for t in targets} if action.name == "delete" else set()
         self.deleting |= ids
-        refresh_rows(self.spurs_table, ids)
+        refresh_rows(self.table_for("spurs"), ids)
         outcomes = await super().perform(action, targets, params)
         failed = {o.target.id for o in outcomes if not o.ok and o.status != "unknown"}
         self.deleting -= ids & failed
-        refresh_rows(self.spurs_table, ids)
+        refresh_rows(self.table_for("spurs"), ids)
         return outcomes
 
     def after_action(self, action: Action, outcomes: list[Outcome], params: Any) -> None:
         body = params.get("body")
         if action.name == "add" and body is not None and any(o.ok for o in outcomes):
             self.remember_image(body.image_code)
-            self.images_table.move_cursor_to_key(body.image_code)
+            self.table_for("images").move_cursor_to_key(body.image_code)
