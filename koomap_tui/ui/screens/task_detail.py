@@ -35,7 +35,7 @@ from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.render.task_card import links_text, task_card, timeline_table
 from koomap_tui.ui.screens.audit import AuditScreen
 from koomap_tui.ui.screens.base import ConsoleScreen, action_bindings
-from koomap_tui.ui.screens.listview import ListMixin, ResourceSpec
+from koomap_tui.ui.screens.listview import ListMixin, ListScreen, ResourceSpec
 from koomap_tui.ui.widgets.console_footer import ConsoleFooter
 from koomap_tui.ui.widgets.failure import show_failure
 from koomap_tui.ui.widgets.freshness import FreshnessBar
@@ -328,9 +328,9 @@ class TaskDetailScreen(TaskMixin):
     def show_in_images(self, tab: str, key: str) -> None:
         """`:images` on `tab`, with the cursor on `key` once it is listed."""
         self.kapp.navigate("images")
-        focus = getattr(self.app.screen, "focus_row", None)
-        if callable(focus):
-            focus(key, tab)
+        screen = self.app.screen
+        if isinstance(screen, ListScreen):
+            screen.focus_row(key, tab)
 
     def action_image_set(self) -> None:
         if not self.task_obj.folder_code:
