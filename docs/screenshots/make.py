@@ -90,16 +90,31 @@ async def press_down_to(pilot: Pilot[Any], name: str) -> None:
     raise LookupError(name)
 
 
+COUNTS = re.compile(r"\d+ / \d+ / \d+ / \d+ / \d+")  # a workspace's task counts, once read
+
+
+def every_count_shown(shown: str) -> bool:
+    """Every workspace the summary counts shows its task counts. (Not "no … on screen": a
+    narrow terminal cuts descriptions with one.)"""
+    total = re.search(r"(\d+) workspaces", shown)
+    return total is not None and len(COUNTS.findall(shown)) == int(total[1])
+
+
 async def workspaces(pilot: Pilot[Any]) -> None:
     await wait_for(pilot, lambda: screen_is(pilot, "WorkspacesScreen"))
-    await wait_for(pilot, lambda: "river_corridor" in text(pilot) and "…" not in text(pilot))
+    await wait_for(
+        pilot, lambda: "river_corridor" in text(pilot) and every_count_shown(text(pilot))
+    )
 
 
 async def task_table(pilot: Pilot[Any]) -> None:
     await workspaces(pilot)
     await press_down_to(pilot, "城市更新_一期")
     await pilot.press("enter")
-    await wait_for(pilot, lambda: screen_is(pilot, "TasksScreen") and "total 9" in text(pilot))
+    await wait_for(pilot, lambda: screen_is(pilot, "TasksScreen") and "rows 9:" in text(pilot))
+    # The server's own counts end the summary, which a narrow terminal cuts: ask the screen.
+    screen: Any = pilot.app.screen
+    await wait_for(pilot, lambda: screen.overview is not None)
     await press_down_to(pilot, "西区_停止中")
 
 
@@ -147,10 +162,12 @@ def timeline(sim: SimServer) -> Step:
         table.move_cursor_to_key(queued)  # above the cursor: no key moves there in one press
         await pilot.press("enter")
         await wait_for(pilot, lambda: screen_is(pilot, "TaskDetailScreen"))
-        await wait_for(
-            pilot, lambda: "From (UTC)" in text(pilot) and "Products   …" not in text(pilot)
-        )
+        # Both are below the fold of a short terminal until `t` scrolls: ask the screen.
+        detail: Any = pilot.app.screen
+        await wait_for(pilot, lambda: bool(detail.timeline.value))
+        await wait_for(pilot, lambda: detail.links.value is not None or detail.links.error)
         await pilot.press("t")
+        await wait_for(pilot, lambda: "From (UTC)" in text(pilot))
         await pilot.pause(0.3)
 
     return step

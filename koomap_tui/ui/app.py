@@ -23,6 +23,7 @@ from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.theme import Theme
 
 from koomap_tui.domain.states import state_key
 from koomap_tui.services.downloads import DownloadState
@@ -33,7 +34,10 @@ from koomap_tui.ui.context import ConsoleContext
 from koomap_tui.ui.format import inert
 from koomap_tui.ui.keyboard import KeyRouter
 from koomap_tui.ui.polling import PollerHub, PollUpdated
+from koomap_tui.ui.screens.base import ConsoleScreen
+from koomap_tui.ui.screens.listview import ListScreen
 from koomap_tui.ui.widgets.downloads_panel import DownloadProgressed
+from koomap_tui.ui.widgets.header_bar import HeaderBar
 
 if TYPE_CHECKING:
     from koomap_tui.services.history import AwayChange
@@ -264,9 +268,8 @@ class KooMapApp(App[None]):
             self.notify(inert(p.error), title="Download failed", severity="error", timeout=10)
         else:
             self.notify(f"{inert(p.label)}: cancelled (start it again to resume)")
-        refresh_gates = getattr(self.screen, "refresh_gates", None)
-        if callable(refresh_gates):
-            refresh_gates()
+        if isinstance(self.screen, ConsoleScreen):
+            self.screen.refresh_gates()
 
     # -- remembered state ------------------------------------------------------------------
     @property
@@ -280,24 +283,25 @@ class KooMapApp(App[None]):
         if value is not None and self.ctx.remember is not None:
             self.ctx.remember.update(workspace_id=value[0], workspace_name=value[1])
 
-    def _recolour(self, _theme: Any) -> None:
+    def _recolour(self, _theme: Theme) -> None:
         """Summary lines hold Text coloured when they were built: rebuild them in the new
         theme's colours now, not at the next poll."""
         from textual.css.query import NoMatches
 
         for screen in self.screen_stack:
-            update = getattr(screen, "update_summary", None)
-            if update is not None and screen.is_mounted:
+            if isinstance(screen, ListScreen) and screen.is_mounted:
                 with contextlib.suppress(NoMatches):
-                    update()
+                    screen.update_summary()
 
-    def _remember_theme(self, theme: Any) -> None:
+    def _remember_theme(self, theme: Theme) -> None:
         if self.ctx.remember is not None:
-            self.ctx.remember.update(theme=getattr(theme, "name", None) or self.theme)
+            self.ctx.remember.update(theme=theme.name or self.theme)
 
     def _remember_view(self, screen: Screen[Any]) -> None:
         """A view came to the top (by `:name`, Enter or Esc): remember which. Views say what
         they show in `view_key` ("tasks:<id>", "usage"); dialogs and help have none."""
+        # By name: `view_key` is an attribute of the views that can be reopened by name, on no
+        # base class (the task detail sets it per task, a list of one workspace per workspace).
         key = getattr(screen, "view_key", None)
         if not isinstance(key, str) or self.ctx.remember is None:
             return
@@ -351,6 +355,7 @@ class KooMapApp(App[None]):
 
         for screen in self.screen_stack:
             for footer in screen.query(Footer).results():
+                # By name: Textual's private watcher table, set by `setattr` under this name.
                 for watchers in getattr(footer, "__watchers", {}).values():
                     watchers[:] = [
                         (node, callback)
@@ -378,6 +383,8 @@ class KooMapApp(App[None]):
         import termios
 
         driver = self._driver
+        # By name: only Textual's two Linux drivers (no common base holding them) have these;
+        # the headless driver of the tests has not.
         attrs = getattr(driver, "attrs_before", None)
         fileno = getattr(driver, "fileno", None)
         if attrs is None or not isinstance(fileno, int):
@@ -391,7 +398,6 @@ class KooMapApp(App[None]):
         (a table's movement, mark and open keys: the least looked for).
 
         Any other screen (a form, the command line) lists its active bindings."""
-        from koomap_tui.ui.screens.base import ConsoleScreen
         from koomap_tui.ui.screens.help import HelpRow, rows_from_screen
 
         screen = self.screen
@@ -427,12 +433,12 @@ class KooMapApp(App[None]):
 
     def action_copy_id(self) -> None:
         """`y`: the selected item's id to the clipboard (OSC 52: works over SSH too)."""
-        getter = getattr(self.screen, "selected_id", None)
-        if not callable(getter):
+        screen = self.screen
+        if not isinstance(screen, ConsoleScreen):
             self.notify("nothing to copy here", severity="warning")
             return
         try:
-            item_id = getter()
+            item_id = screen.selected_id()
         except Exception:  # a screen's selection code must not end the console
             log.exception("selected_id failed")
             item_id = None
@@ -457,11 +463,10 @@ class KooMapApp(App[None]):
                 severity="error",
             )
         for screen in self.screen_stack:
-            for header in screen.query("HeaderBar"):
-                header.audit_error = runner.audit_error  # type: ignore[attr-defined]
-            refresh = getattr(screen, "refresh_gates", None)
-            if refresh is not None:
-                refresh()
+            for header in screen.query(HeaderBar):
+                header.audit_error = runner.audit_error
+            if isinstance(screen, ConsoleScreen):
+                screen.refresh_gates()
 
     def action_cycle_theme(self) -> None:
         from koomap_tui.ui.themes import state_themes

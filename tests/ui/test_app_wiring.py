@@ -18,6 +18,7 @@ from koomap_tui.services.history import HistoryStore
 from koomap_tui.services.on_change import OnChangeRunner
 from koomap_tui.services.remember import RememberStore, default_path
 from koomap_tui.ui.app import KooMapApp
+from koomap_tui.ui.screens.base import ConsoleScreen
 from tests.ui.conftest import make_context
 from tests.ui.helpers import notices, open_workspace, select, table, wait_for
 
@@ -230,7 +231,7 @@ async def test_a_remembered_view_that_needs_a_task_is_not_restored(
 
 
 # -- y: copy the selected id -----------------------------------------------------------------
-class PickScreen(Screen[None]):
+class PickScreen(ConsoleScreen):
     def __init__(self, chosen: str | None) -> None:
         super().__init__()
         self.chosen = chosen

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -45,11 +47,19 @@ async def open_audit(pilot: Pilot[Any]) -> AuditScreen:
     return screen
 
 
-async def test_records_are_listed_newest_first(make_app: Any) -> None:
-    app = make_app()
+@asynccontextmanager
+async def seeded_audit(
+    make_app: Any, size: tuple[int, int] = (220, 40), **options: Any
+) -> AsyncIterator[tuple[Pilot[Any], AuditScreen]]:
+    """A console whose audit log holds the `seed` records, on the audit view."""
+    app = make_app(**options)
     seed(app.ctx.audit)
-    async with app.run_test(size=(220, 40)) as pilot:
-        screen = await open_audit(pilot)
+    async with app.run_test(size=size) as pilot:
+        yield pilot, await open_audit(pilot)
+
+
+async def test_records_are_listed_newest_first(make_app: Any) -> None:
+    async with seeded_audit(make_app) as (pilot, screen):
         await pilot.pause()
         text = screen_text(pilot)
         for word in ("StartTask", "✗ error", "KMP.0409", "req-0002", "⊘ denied", "? unknown"):
@@ -61,10 +71,7 @@ async def test_records_are_listed_newest_first(make_app: Any) -> None:
 
 
 async def test_text_and_outcome_filters(make_app: Any) -> None:
-    app = make_app()
-    seed(app.ctx.audit)
-    async with app.run_test(size=(220, 40)) as pilot:
-        screen = await open_audit(pilot)
+    async with seeded_audit(make_app) as (pilot, screen):
         await pilot.press("3")  # errors only
         await pilot.pause()
         assert [r.rec.operation for r in screen.shown_rows()] == ["StopTask"]
@@ -85,11 +92,9 @@ async def test_text_and_outcome_filters(make_app: Any) -> None:
 async def test_export_csv_and_jsonl_never_overwrites_without_asking(
     make_app: Any, tmp_path: Path
 ) -> None:
-    app = make_app()
-    seed(app.ctx.audit)
     out = tmp_path / "export.csv"
-    async with app.run_test(size=(220, 40)) as pilot:
-        screen = await open_audit(pilot)
+    async with seeded_audit(make_app) as (pilot, screen):
+        app = screen.kapp
         screen.export_dir = tmp_path
         await pilot.press("slash", *"alice", "enter")
         await pilot.pause()
@@ -132,10 +137,9 @@ async def test_export_csv_and_jsonl_never_overwrites_without_asking(
 
 
 async def test_new_records_appear_while_shown(make_app: Any) -> None:
-    app = make_app(fast_interval=60, slow_interval=120)  # the API's cadence, not the tail's
-    seed(app.ctx.audit)
-    async with app.run_test(size=(220, 40)) as pilot:
-        screen = await open_audit(pilot)
+    # The API's cadence, not the tail's:
+    async with seeded_audit(make_app, fast_interval=60, slow_interval=120) as (pilot, screen):
+        app = screen.kapp
         assert screen.table.total_row_count == 4
         app.ctx.audit.record("prod", "carol", "ArchiveSomething", [T1], "ok")
         await wait_for(pilot, lambda: screen.table.total_row_count == 5, timeout=5)
@@ -166,11 +170,8 @@ def test_tail_reads_only_whole_new_lines_and_restarts_after_truncation(tmp_path:
 async def test_a_rotated_log_is_shown_whole_and_r_reads_it_all_again(
     make_app: Any, tmp_path: Path
 ) -> None:
-    app = make_app()
-    seed(app.ctx.audit)
-    path = app.ctx.audit.path
-    async with app.run_test(size=(220, 40)) as pilot:
-        screen = await open_audit(pilot)
+    async with seeded_audit(make_app) as (pilot, screen):
+        path = screen.kapp.ctx.audit.path
         assert screen.table.total_row_count == 4
         rotated = AuditLog(tmp_path / "next.jsonl")
         rotated.record("prod", "carol", "AfterRotation", [T1], "ok")
@@ -186,11 +187,8 @@ async def test_a_rotated_log_is_shown_whole_and_r_reads_it_all_again(
 async def test_an_unreadable_log_is_reported_once_and_r_reads_it_when_it_is_back(
     make_app: Any,
 ) -> None:
-    app = make_app()
-    seed(app.ctx.audit)
-    path = app.ctx.audit.path
-    async with app.run_test(size=(220, 40)) as pilot:
-        screen = await open_audit(pilot)
+    async with seeded_audit(make_app) as (pilot, screen):
+        path = screen.kapp.ctx.audit.path
         path.unlink()
         path.mkdir()  # stat works, the read fails: unreadable
         said = "Audit log unreadable"
@@ -211,10 +209,7 @@ async def test_an_unreadable_log_is_reported_once_and_r_reads_it_when_it_is_back
 
 async def test_the_time_is_shown_whole_at_80_columns(make_app: Any) -> None:
     # "2026-12-06T18:05:55.913Z" is 24 cells; its column had 23 and always ended in "…".
-    app = make_app()
-    seed(app.ctx.audit)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_audit(pilot)
+    async with seeded_audit(make_app, size=(80, 24)) as (pilot, screen):
         first = screen.table.get_row(screen.table.keys_in_order()[0])
         assert len(first.rec.time) == 24
         await wait_for(pilot, lambda: first.rec.time in screen_text(pilot))

@@ -247,6 +247,16 @@ async def press_download(pilot: Pilot[Any], row: Any) -> None:
         await pilot.press("y")
 
 
+async def start_a_download(pilot: Pilot[Any]) -> tuple[ImagesScreen, ProductRow]:
+    """On the products tab, `D` on an available product, until its transfer is listed."""
+    screen = await open_data(pilot, "products")
+    row = put_cursor(screen, "products", product_in("available"))
+    await pilot.pause()
+    await press_download(pilot, row)
+    await wait_for(pilot, lambda: bool(screen.downloads.all()))
+    return screen, row
+
+
 async def test_download_and_delete_refused_with_reasons(dl_app: Any, tmp_path: Path) -> None:
     seen = record_notices(dl_app)
     async with dl_app.run_test(size=(180, 45)) as pilot:
@@ -303,11 +313,7 @@ async def test_allowed_download_completes_asks_before_overwriting_and_survives_l
 ) -> None:
     seen = record_notices(dl_app)
     async with dl_app.run_test(size=(180, 45)) as pilot:
-        screen = await open_data(pilot, "products")
-        row = put_cursor(screen, "products", product_in("available"))
-        await pilot.pause()
-        await press_download(pilot, row)
-        await wait_for(pilot, lambda: bool(screen.downloads.all()))
+        screen, row = await start_a_download(pilot)
         manager = screen.downloads
         job = manager.all()[0]
         await wait_for(pilot, lambda: manager.get(job.id).state.finished, timeout=20)  # type: ignore[union-attr]
@@ -433,10 +439,7 @@ async def test_cancel_stops_the_selected_items_download(make_app: Any, tmp_path:
         downloads=build_downloads(read_only=False, max_rate=64 * 1024),
     )
     async with app.run_test(size=(180, 45)) as pilot:
-        screen = await open_data(pilot, "products")
-        row = put_cursor(screen, "products", product_in("available"))
-        await pilot.pause()
-        await press_download(pilot, row)
+        screen, _ = await start_a_download(pilot)
         manager = screen.downloads
         await wait_for(pilot, lambda: any(p.done > 0 for p in manager.all()))
         assert screen.check_action("download", ()) is None  # already being downloaded
@@ -530,11 +533,7 @@ async def test_a_download_that_ends_after_its_view_was_left_is_still_told(
     app = make_app(download_dir=tmp_path / "dl", downloads=DownloadManager(transport=transport))
     seen = record_notices(app)
     async with app.run_test(size=(180, 45)) as pilot:
-        screen = await open_data(pilot, "products")
-        row = put_cursor(screen, "products", product_in("available"))
-        await pilot.pause()
-        await press_download(pilot, row)
-        await wait_for(pilot, lambda: bool(screen.downloads.all()))
+        screen, _ = await start_a_download(pilot)
         await pilot.press("escape")
         await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "WorkspacesScreen")
         # The view's panel stopped listening as it went; the app's own listener remains.

@@ -19,7 +19,7 @@ async def _detail_of(pilot: Any, name: str) -> TaskDetailScreen:
     await pilot.press("enter")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, TaskDetailScreen))
     screen = pilot.app.screen
-    await wait_for(pilot, lambda: screen.links is not None or screen.links_error is not None)
+    await wait_for(pilot, lambda: screen.links.value is not None or screen.links.error is not None)
     return screen  # type: ignore[return-value]
 
 
@@ -53,8 +53,8 @@ async def test_detail_lists_its_products_and_p_shows_the_first(make_app: Any) ->
             if p.task_info and p.task_info.task_id == detail.task_obj.task_id
         ]
         assert made, "the demo gives this finished task a product"
-        assert detail.links is not None
-        assert [p.id for p in detail.links.products] == [p.id for p in made]
+        assert detail.links.value is not None
+        assert [p.id for p in detail.links.value.products] == [p.id for p in made]
         assert made[0].name in screen_text(pilot)
         await pilot.press("P")
         await wait_for(pilot, lambda: isinstance(app.screen, ImagesScreen))
@@ -69,7 +69,7 @@ async def test_products_key_says_when_there_is_none(make_app: Any) -> None:
     async with app.run_test(size=(160, 40)) as pilot:
         await open_workspace(pilot, "城市更新_一期")
         detail = await _detail_of(pilot, "西区_排队中")  # PENDING: nothing made yet
-        assert detail.links is not None and detail.links.products == []
+        assert detail.links.value is not None and detail.links.value.products == []
         assert "Products   none yet" in screen_text(pilot)
         await pilot.press("P")
         await pilot.pause()
@@ -87,17 +87,17 @@ async def test_a_part_that_cannot_be_read_says_why_and_r_reads_it_again(
         ws = app.current_workspace[0]
         sim.faults.set(error_rates={500: 1.0}, path_prefix=f"/v1/real3d/{ws}/tasks/{task_id}/sub")
         detail = await _detail_of(pilot, "老城区_nerf")
-        await wait_for(pilot, lambda: detail.subtask_summary_error is not None)
+        await wait_for(pilot, lambda: detail.subtask_summary.error is not None)
         assert re.search(r"Subtasks +unavailable \(GATEWAY", screen_text(pilot))
-        assert detail.links is not None  # the other parts are read all the same
+        assert detail.links.value is not None  # the other parts are read all the same
         sim.faults.set(path_prefix="/v1/real3d/products")  # now the links fail, not the subtasks
         await pilot.press("r")
-        await wait_for(pilot, lambda: detail.links_error is not None)
+        await wait_for(pilot, lambda: detail.links.error is not None)
         await wait_for(pilot, lambda: "6 of 10" in screen_text(pilot))
-        assert detail.links is not None  # a failed re-read keeps the last answer on screen
+        assert detail.links.value is not None  # a failed re-read keeps the last answer on screen
         sim.faults.clear()
         await pilot.press("r")
-        await wait_for(pilot, lambda: detail.links_error is None)
+        await wait_for(pilot, lambda: detail.links.error is None)
 
 
 def test_a_link_says_the_api_state_word_and_what_it_means_once() -> None:

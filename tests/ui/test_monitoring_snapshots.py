@@ -102,8 +102,8 @@ def make_timeline(sim: SimServer) -> Callable[[Pilot[Any]], Any]:
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, TaskDetailScreen))
         detail = pilot.app.screen
-        await wait_for(pilot, lambda: detail.timeline and detail.links is not None)  # type: ignore[attr-defined]
-        await wait_for(pilot, lambda: detail.subtask_summary != "…")  # type: ignore[attr-defined]
+        await wait_for(pilot, lambda: detail.timeline.value and detail.links.value is not None)  # type: ignore[attr-defined]
+        await wait_for(pilot, lambda: detail.subtask_summary.value != "…")  # type: ignore[attr-defined]
         await pilot.press("t")
         await pilot.pause(0.2)
         await _freeze(pilot)

@@ -127,7 +127,7 @@ async def _task_detail(pilot: Pilot[Any]) -> None:
     await wait_for(pilot, lambda: " of 10" in screen_text(pilot))
     detail: Any = pilot.app.screen
     # The image set and products are read after the detail opens: wait for both answers.
-    await wait_for(pilot, lambda: detail.links_error is not None or detail.links is not None)
+    await wait_for(pilot, lambda: detail.links.error is not None or detail.links.value is not None)
 
 
 async def _workspaces(pilot: Pilot[Any]) -> None:

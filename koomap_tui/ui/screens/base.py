@@ -258,6 +258,8 @@ class ConsoleScreen(Screen[None]):
             self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.unoffered(self):
+            return False  # does nothing here: neither the footer nor the key offers it
         name = self._gated_name(action, parameters)
         if name is None:
             return True
@@ -382,7 +384,8 @@ class ConsoleScreen(Screen[None]):
         return [] if self.focused is None else self._binding_rows(self.focused)
 
     def unoffered(self, node: Any) -> frozenset[str]:
-        """Actions of `node`'s bindings that do nothing on this screen (left out of help)."""
+        """Actions of `node`'s bindings that do nothing on this screen: left out of help, and
+        (the screen's own) refused by `check_action`, so neither footer nor key offers them."""
         return frozenset()
 
     def _binding_rows(self, node: Any) -> list[HelpRow]:

@@ -248,11 +248,6 @@ class ImagesScreen(ListScreen):
             return frozenset({"select" if isinstance(node, VirtualTable) else "cancel_download"})
         return super().unoffered(node)
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in self.unoffered(self):
-            return False  # not in the footer either
-        return super().check_action(action, parameters)
-
     # -- downloads -------------------------------------------------------------------------
     def locator(self) -> ObsLocator | None:
         ctx = self.kapp.ctx

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from rich.console import Group
 from rich.text import Text
@@ -35,7 +35,8 @@ from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.render.task_card import links_text, task_card, timeline_table
 from koomap_tui.ui.screens.audit import AuditScreen
 from koomap_tui.ui.screens.base import ConsoleScreen, action_bindings
-from koomap_tui.ui.screens.listview import ListMixin
+from koomap_tui.ui.screens.detail_part import Part
+from koomap_tui.ui.screens.listview import ListMixin, ListScreen
 from koomap_tui.ui.specs import TASK_ACTIONS, TASKS
 from koomap_tui.ui.widgets.console_footer import ConsoleFooter
 from koomap_tui.ui.widgets.failure import show_failure
@@ -118,6 +119,9 @@ class OfTask(ListMixin):
         )
 
 
+_T = TypeVar("_T")
+
+
 class TaskDetailScreen(TaskMixin):
     BREADCRUMB = "task"
     ACTIONS = TASK_ACTIONS
@@ -142,13 +146,11 @@ class TaskDetailScreen(TaskMixin):
         self.workspace_id = workspace_id
         self.task_obj = task
         self.source = source
-        self.subtask_summary: str = "…"
-        self.subtask_summary_error: str | None = None
+        self.subtask_summary = Part[str]("subtask_summary", "…")
         self.gone = False
-        self.timeline: list[TimelineEntry] | None = None  # None: not read yet
-        self.timeline_error: str | None = None  # why it cannot be read ("history off")
-        self.links: TaskLinks | None = None  # None: not read yet
-        self.links_error: str | None = None
+        # None: not read yet; the error also says why it cannot be read at all ("history off")
+        self.timeline = Part[list[TimelineEntry] | None]("timeline", None)
+        self.links = Part[TaskLinks | None]("links", None)  # None: not read yet
 
     def crumb(self) -> str:
         return f"tasks › {inert(self.task_obj.task_name)}"
@@ -212,29 +214,28 @@ class TaskDetailScreen(TaskMixin):
         self.render_detail()
         self.refresh_gates()
 
-    def read_part(self, part: str, read: Callable[[], Awaitable[Any]]) -> None:
-        """Read one part of the detail in a worker of its own: `self.<part>` gets the answer and
-        `self.<part>_error` None, or the error says why it could not be read (the last answer
-        stays); then the detail is drawn again."""
+    def read_part(self, part: Part[_T], read: Callable[[], Awaitable[_T]]) -> None:
+        """Read one part of the detail in a worker of its own: the part gets the answer and no
+        error, or the error says why it could not be read (the last answer stays); then the
+        detail is drawn again."""
 
         async def run() -> None:
             try:
                 value = await read()
             except Exception as exc:  # a part that fails says so in its place, not as a traceback
                 code = exc.code if isinstance(exc, KooMapError) else type(exc).__name__
-                setattr(self, f"{part}_error", f"unavailable ({code})")
+                part.error = f"unavailable ({code})"
             else:
-                setattr(self, part, value)
-                setattr(self, f"{part}_error", None)
+                part.value, part.error = value, None
             self.render_detail()
 
-        self.run_worker(run(), group=part, exclusive=True, exit_on_error=False)
+        self.run_worker(run(), group=part.name, exclusive=True, exit_on_error=False)
 
     def load_subtasks(self) -> None:
         if state_key(self.task_obj.modeling_type) != "Nerf":
-            self.subtask_summary = "— (refinement subtasks exist only for Nerf tasks)"
+            self.subtask_summary.value = "— (refinement subtasks exist only for Nerf tasks)"
         else:
-            self.read_part("subtask_summary", self.read_subtask_summary)
+            self.read_part(self.subtask_summary, self.read_subtask_summary)
 
     async def read_subtask_summary(self) -> str:
         page = await self.kapp.ctx.client.list_real3d_subtasks(
@@ -249,7 +250,8 @@ class TaskDetailScreen(TaskMixin):
         saw a moment after the poll, so a timeline read at once may lack it (read again)."""
         if self.kapp.ctx.history is None:
             return False
-        last = self.timeline[-1] if self.timeline else None
+        timeline = self.timeline.value
+        last = timeline[-1] if timeline else None
         now = (state_key(self.task_obj.task_status), self.task_obj.complete_stage)
         return last is None or (last.state, last.stage) != now
 
@@ -257,16 +259,17 @@ class TaskDetailScreen(TaskMixin):
         """The task's timeline from the local history, read off the event loop."""
         history = self.kapp.ctx.history
         if history is None:
-            self.timeline_error = "history off"
+            self.timeline.error = "history off"
             return
         task_id = self.task_obj.task_id
         self.read_part(
-            "timeline", lambda: asyncio.to_thread(history.timeline, Kind.REAL3D_TASK.value, task_id)
+            self.timeline,
+            lambda: asyncio.to_thread(history.timeline, Kind.REAL3D_TASK.value, task_id),
         )
 
     def load_links(self) -> None:
         """The task's image set (name and state) and the products made from it."""
-        self.read_part("links", lambda: task_links(self.kapp.ctx.client, self.task_obj))
+        self.read_part(self.links, lambda: task_links(self.kapp.ctx.client, self.task_obj))
 
     def render_detail(self) -> None:
         variables = self.app.theme_variables
@@ -276,10 +279,10 @@ class TaskDetailScreen(TaskMixin):
             variables,
             pending=None if pending is None else pending.verb,
             gone=self.gone,
-            subtasks=self.subtask_summary_error or self.subtask_summary,
+            subtasks=self.subtask_summary.error or self.subtask_summary.value,
         )
-        links = links_text(self.task_obj, self.links, self.links_error)
-        timeline = timeline_table(self.timeline, self.timeline_error, variables)
+        links = links_text(self.task_obj, self.links.value, self.links.error)
+        timeline = timeline_table(self.timeline.value, self.timeline.error, variables)
         self.query_one("#detail", Static).update(Group(card, Text(""), links, Text(""), timeline))
 
     # -- actions ---------------------------------------------------------------------------
@@ -308,9 +311,9 @@ class TaskDetailScreen(TaskMixin):
     def show_in_images(self, tab: str, key: str) -> None:
         """`:images` on `tab`, with the cursor on `key` once it is listed."""
         self.kapp.navigate("images")
-        focus = getattr(self.app.screen, "focus_row", None)
-        if callable(focus):
-            focus(key, tab)
+        screen = self.app.screen
+        if isinstance(screen, ListScreen):
+            screen.focus_row(key, tab)
 
     def action_image_set(self) -> None:
         if not self.task_obj.folder_code:
@@ -319,10 +322,11 @@ class TaskDetailScreen(TaskMixin):
         self.show_in_images("folders", self.task_obj.folder_code)
 
     def action_products(self) -> None:
-        if self.links is None or not self.links.products:
+        links = self.links.value
+        if links is None or not links.products:
             self.notify("this task has no product yet", severity="warning")
             return
-        self.show_in_images("products", product_key(Kind.PRODUCT, self.links.products[0].id))
+        self.show_in_images("products", product_key(Kind.PRODUCT, links.products[0].id))
 
     def action_subtasks(self) -> None:
         self.kapp.navigate("sub")
