@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from typing import Any, ClassVar, TypeVar
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, TypeVar
 
 from rich.console import Group
 from rich.text import Text
@@ -35,7 +36,6 @@ from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.render.task_card import links_text, task_card, timeline_table
 from koomap_tui.ui.screens.audit import AuditScreen
 from koomap_tui.ui.screens.base import ConsoleScreen, action_bindings
-from koomap_tui.ui.screens.detail_part import Part
 from koomap_tui.ui.screens.listview import ListMixin, ListScreen
 from koomap_tui.ui.specs import TASK_ACTIONS, TASKS
 from koomap_tui.ui.widgets.console_footer import ConsoleFooter
@@ -120,6 +120,17 @@ class OfTask(ListMixin):
 
 
 _T = TypeVar("_T")
+
+
+@dataclass
+class Part(Generic[_T]):
+    """One part of the detail read on its own (the subtasks, the timeline, the links): the last
+    answer read (`value`) and why the latest read failed (`error`, None when it did not). A
+    failed re-read keeps the last answer: the error shows in its place only while there is none."""
+
+    name: str  # the worker group of its reads: a new read replaces one still running
+    value: _T
+    error: str | None = None
 
 
 class TaskDetailScreen(TaskMixin):
