@@ -6,6 +6,7 @@ from typing import Any
 
 from koomap_tui.domain.policy import Kind
 from koomap_tui.sim.server import SimServer
+from koomap_tui.ui.screens.task_detail import TaskDetailScreen
 from koomap_tui.ui.widgets.dialogs import ConfirmDialog
 from tests.ui.helpers import notices, open_workspace, screen_text, select, table, wait_for
 
@@ -51,3 +52,29 @@ async def test_dropped_stop_then_unchanged_poll_shows_the_truth_and_allows_stop_
         await wait_for(pilot, lambda: sim.request_log.count(path, method="POST") == 2)
         await wait_for(pilot, lambda: "stop may not" not in _cell(pilot, key), timeout=10)
         assert table(pilot).total_row_count > 0
+
+
+async def test_a_dropped_stop_from_the_task_detail_says_it_may_not_have_reached_koomap(
+    make_app: Any, sim: SimServer
+) -> None:
+    """The detail tells what the table tells: the true state with a warning, and a notice."""
+    app = make_app()
+    async with app.run_test(size=(200, 50)) as pilot:
+        await open_workspace(pilot, EAST)
+        key = await select(pilot, TASK)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, TaskDetailScreen))
+        path = f"/v1/real3d/{app.screen.workspace_id}/tasks/{key}/stop"
+        sim.faults.set(drop_rate=1.0, path_prefix=path)
+        await _stop(pilot)
+        await wait_for(pilot, lambda: any("outcome unknown" in n for n in notices(pilot)))
+        sim.faults.clear()
+        await wait_for(
+            pilot, lambda: app.ctx.runner.doubt_for(Kind.REAL3D_TASK, key) is not None, timeout=10
+        )
+        # The state the poll shows, with the warning beside it, in the card's State row.
+        await wait_for(
+            pilot, lambda: "Running ⚠ stop may not have reached KooMap" in screen_text(pilot)
+        )
+        assert any("stop may not have reached KooMap" in n for n in notices(pilot))
+        assert app.screen.check_action("stop", ()) is True  # it may be tried again

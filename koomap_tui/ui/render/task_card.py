@@ -41,9 +41,16 @@ def _bar(value: float | None) -> Text:
 
 
 def task_card(
-    t: Real3DTask, variables: Variables, *, pending: str | None, gone: bool, subtasks: str
+    t: Real3DTask,
+    variables: Variables,
+    *,
+    pending: str | None,
+    gone: bool,
+    subtasks: str,
+    doubt: str | None = None,
 ) -> Table:
-    """Every field of the task, a row each; `pending` is the verb of an action in flight."""
+    """Every field of the task, a row each; `pending` is the verb of an action in flight,
+    `doubt` the warning of one whose outcome is unknown and which changed nothing seen."""
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column()
@@ -54,6 +61,8 @@ def task_card(
     state = state_cell(Kind.REAL3D_TASK, state_key(t.task_status), variables)
     if pending is not None:
         state.append(f"   ⏳ {pending}", style="bold")
+    if doubt is not None:
+        state.append(f" ⚠ {doubt}", style=theme_style(variables, "warning", bold=True))
     if gone:
         state = Text("deleted (no longer listed)", style=theme_style(variables, "error"))
     row("Name", t.task_name)

@@ -194,6 +194,20 @@ class ConsoleScreen(Screen[None]):
     def targets_changed(self, targets: Iterable[Target]) -> None:
         """Repaint the rows of `targets` (their pending mark came or went)."""
 
+    def observe(self, kind: Kind, item_id: str, state: str | None) -> None:
+        """A poll saw the item (`state` None: it is gone): its pending mark may clear, or turn
+        into a doubt, which is said at once, on whatever view saw it."""
+        runner = self.kapp.ctx.runner
+        was_pending = runner.pending_for(kind, item_id) is not None
+        runner.observe(kind, item_id, state)
+        doubt = runner.doubt_for(kind, item_id)
+        if was_pending and doubt is not None:
+            self.notify(
+                f"{item_id} is still {doubt.state}; the action may be tried again",
+                title=doubt.warning,
+                severity="warning",
+            )
+
     def refresh_data(self) -> None:
         if self.kapp.ctx.runner.audit_failing:  # the banner says "press r to retry"
             self.kapp.retry_audit()

@@ -381,20 +381,12 @@ class ListScreen(ConsoleScreen):
             kind, item_id = spec.identify(key)
             if kind is not None and runner.watching(kind, item_id):
                 # A pending mark or an unknown outcome's warning: repaint, it may have gone.
-                was_pending = runner.pending_for(kind, item_id) is not None
-                runner.observe(kind, item_id, state_key(spec.state(item) if spec.state else ""))
+                self.observe(kind, item_id, state_key(spec.state(item) if spec.state else ""))
                 changed[key] = item
-                doubt = runner.doubt_for(kind, item_id)
-                if was_pending and doubt is not None:
-                    self.notify(
-                        f"{item_id} is still {doubt.state}; the action may be tried again",
-                        title=doubt.warning,
-                        severity="warning",
-                    )
         for key in update.removed:
             kind, item_id = spec.identify(key)
             if kind is not None:
-                runner.observe(kind, item_id, None)
+                self.observe(kind, item_id, None)
         if replace:
             table.set_rows(update.items.items())
         else:

@@ -212,15 +212,15 @@ class TaskDetailScreen(TaskMixin):
         self.query_one(FreshnessBar).freshness = update.freshness
         if update.error is not None:
             return
-        runner, task_id = self.kapp.ctx.runner, self.task_obj.task_id
+        task_id = self.task_obj.task_id
         task = update.items.get(task_id)
         if task is not None:
-            runner.observe(Kind.REAL3D_TASK, task_id, state_key(task.task_status))
+            self.observe(Kind.REAL3D_TASK, task_id, state_key(task.task_status))
             moved, self.task_obj = task != self.task_obj, task
             if moved or self.timeline_behind():
                 self.load_timeline()
         elif task_id in update.removed:
-            runner.observe(Kind.REAL3D_TASK, task_id, None)
+            self.observe(Kind.REAL3D_TASK, task_id, None)
             self.gone = True
         self.render_detail()
         self.refresh_gates()
@@ -284,11 +284,14 @@ class TaskDetailScreen(TaskMixin):
 
     def render_detail(self) -> None:
         variables = self.app.theme_variables
-        pending = self.kapp.ctx.runner.pending_for(Kind.REAL3D_TASK, self.task_obj.task_id)
+        runner, task_id = self.kapp.ctx.runner, self.task_obj.task_id
+        pending = runner.pending_for(Kind.REAL3D_TASK, task_id)
+        doubt = runner.doubt_for(Kind.REAL3D_TASK, task_id)
         card = task_card(
             self.task_obj,
             variables,
             pending=None if pending is None else pending.verb,
+            doubt=None if doubt is None else doubt.warning,
             gone=self.gone,
             subtasks=self.subtask_summary.error or self.subtask_summary.value,
         )
