@@ -438,9 +438,9 @@ class KooMapApp(App[None]):
             self.notify("nothing to copy here", severity="warning")
             return
         try:
-            item_id = screen.selected_id()
+            item_id = screen.cursor_id()
         except Exception:  # a screen's selection code must not end the console
-            log.exception("selected_id failed")
+            log.exception("cursor_id failed")
             item_id = None
         if not item_id:
             self.notify("nothing selected to copy", severity="warning")

@@ -239,7 +239,7 @@ class PickScreen(ConsoleScreen):
     def compose(self) -> Any:
         yield Static("pick")
 
-    def selected_id(self) -> str | None:
+    def cursor_id(self) -> str | None:
         return self.chosen
 
 

@@ -8,7 +8,7 @@ from koomap_tui.ui.screens.task_detail import TaskDetailScreen
 from koomap_tui.ui.screens.tasks import WatchScreen
 from koomap_tui.ui.tablekit import all_rows
 from koomap_tui.ui.widgets.dialogs import ConfirmDialog
-from tests.ui.helpers import open_workspace, screen_text, select, table, wait_for
+from tests.ui.helpers import notices, open_workspace, screen_text, select, table, wait_for
 from tests.ui.test_navigation import command
 
 
@@ -57,3 +57,13 @@ async def test_watch_with_nothing_watched_says_how(make_app: Any) -> None:
         await command(pilot, "watch")
         await wait_for(pilot, lambda: isinstance(app.screen, WatchScreen))
         await wait_for(pilot, lambda: "nothing watched" in screen_text(pilot))
+
+
+async def test_w_on_an_empty_watch_list_says_no_task_is_selected(make_app: Any, sim: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await command(pilot, "watch")
+        await wait_for(pilot, lambda: isinstance(app.screen, WatchScreen))
+        await pilot.press("w")
+        await wait_for(pilot, lambda: any("no task selected" in n for n in notices(pilot)))
+        assert app.watches == {}

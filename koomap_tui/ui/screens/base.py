@@ -143,12 +143,9 @@ class ConsoleScreen(Screen[None]):
         return []
 
     def cursor_id(self) -> str | None:
-        """The id of the item under the cursor (a target that is not it is confirmed)."""
+        """The id of the item under the cursor: what `y` copies (a target that is not it is
+        confirmed)."""
         return None
-
-    def selected_id(self) -> str | None:
-        """What `y` copies: the id of the item under the cursor."""
-        return self.cursor_id()
 
     def parent_targets(self) -> list[Target]:
         """What parent-scoped actions (create…) apply to: the workspace, the task."""

@@ -68,11 +68,11 @@ class TaskMixin(ConsoleScreen):
     def task_of(self, task_id: str) -> Real3DTask | None:
         raise NotImplementedError
 
-    def watch_task(self, t: Real3DTask) -> None:
-        watched = self.kapp.toggle_watch(
-            self.workspace_id, t.task_id, t.task_name or t.task_id, state_key(t.task_status)
-        )
-        self.notify(("watching " if watched else "stopped watching ") + inert(t.task_name))
+    def watch_task(self, t: Real3DTask, workspace_id: str) -> None:
+        """`w`: watch the task (`:watch`, a notice when it ends), or stop watching it."""
+        name = t.task_name or t.task_id
+        watched = self.kapp.toggle_watch(workspace_id, t.task_id, name, state_key(t.task_status))
+        self.notify(("watching " if watched else "stopped watching ") + inert(name))
 
 
 class OfTask(ListMixin):
@@ -309,7 +309,7 @@ class TaskDetailScreen(TaskMixin):
         self.load_links()
 
     def action_watch(self) -> None:
-        self.watch_task(self.task_obj)
+        self.watch_task(self.task_obj, self.workspace_id)
 
     def action_failure(self) -> None:
         show_failure(self, self.task_obj)

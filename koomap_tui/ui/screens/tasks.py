@@ -28,7 +28,6 @@ from koomap_tui.services.fleet import FleetSource
 from koomap_tui.services.poller import PollUpdate
 from koomap_tui.services.sources import Real3DTaskSource
 from koomap_tui.services.sources.real3d import WatchedTasksSource
-from koomap_tui.ui.format import inert
 from koomap_tui.ui.render.task_cells import history_flag, server_counts, state_counts, task_columns
 from koomap_tui.ui.render.unreadable import UnreadableRow
 from koomap_tui.ui.screens.base import action_bindings
@@ -149,12 +148,9 @@ class TaskTable(TaskMixin, ListScreen):
     def action_watch(self) -> None:
         row = self.current()
         if row is None:
+            self.notify("no task selected", severity="warning")
             return
-        name = row.task_name or row.task_id
-        watched = self.kapp.toggle_watch(
-            self.row_workspace(row), row.task_id, name, state_key(row.task_status)
-        )
-        self.notify(("watching " if watched else "stopped watching ") + inert(row.task_name))
+        self.watch_task(self.base_task(row), self.row_workspace(row))
         refresh_rows(self.table, {row.task_id})
 
     def action_failure(self) -> None:
