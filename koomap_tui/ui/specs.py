@@ -1,8 +1,8 @@
 """The registry of what the list views show (k9s's registrar): one `ResourceSpec` per kind of
 row, saying what a row is: its key, its label, the text `/` matches, its state and quick filters,
-and how it becomes an action target. A view names its spec here and gives its columns, its poll
-source and what is its own (ui/screens); what may be done to a kind is the action catalogue's
-(domain/catalog.py).
+how it becomes an action target, and which rows of the action catalogue (domain/catalog.py) its
+list offers. A view names its spec here and gives its columns, its poll source and what is its
+own (ui/screens); the keys, their gating and the help rows follow from the spec's actions.
 
 Declarations only: this module imports neither Textual nor a screen (an import-linter contract
 holds it), so every kind can be read in one place, and a spec used by several views (the task
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from koomap_tui.api.models import Real3DTask
-from koomap_tui.domain.catalog import actions_for
+from koomap_tui.domain.catalog import Action, actions_for, row
 from koomap_tui.domain.policy import ATTR_MODELING_TYPE, ATTR_TASK_TYPE, Kind, Op
 from koomap_tui.domain.states import state_key
 from koomap_tui.services.actions import Target
@@ -49,6 +49,8 @@ class ResourceSpec:
     row_key: Callable[[Kind, str], str] = lambda kind, item_id: item_id
     #: The action target of a row, when it is not made of the fields above (None: no target).
     to_target: Callable[[Any], Target | None] | None = None
+    #: What the list offers: catalogue rows on its rows, and those on its parent (create).
+    actions: tuple[Action, ...] = ()
 
     @classmethod
     def of(cls, kind: Kind, table_id: str, fields: str, **kw: Any) -> ResourceSpec:
@@ -87,6 +89,8 @@ WORKSPACES = ResourceSpec(
     label=lambda w: w.workspace_name or w.workspace_id,
     search=lambda w: f"{w.workspace_name or ''} {w.workspace_id} {w.workspace_description or ''}",
     filter_hint="filter by name, id or description (Enter keeps, Esc clears)",
+    # A task is created from the task table (Real3D) or the satellite view, not here.
+    actions=tuple(a for a in actions_for(Kind.WORKSPACE) if a.op is not Op.CREATE_TASK),
 )
 
 # -- Real3D tasks, and the lists of one task -------------------------------------------------
@@ -101,11 +105,15 @@ def workspace_of(row: Any) -> str:
     return str(getattr(row, "workspace_id", None) or "")
 
 
+_TASK_OPS = (Op.START, Op.START_AT_ONLY, Op.STOP, Op.UPDATE, Op.DELETE, Op.ARCHIVE, Op.UNARCHIVE)
+#: What the task tables and the task detail offer on a task (the lists of one task, the rest).
+TASK_ACTIONS = tuple(a for a in actions_for(Kind.REAL3D_TASK) if a.op in _TASK_OPS)
 TASKS = ResourceSpec.of(
     Kind.REAL3D_TASK,
     "tasks",
     "task_id task_name task_status",
     attrs=task_attrs,
+    actions=TASK_ACTIONS,
     quick={
         "1": ("all", None),
         "2": ("active", frozenset({"PENDING", "STARTING", "RUNNING", "STOPPING"})),
@@ -114,9 +122,6 @@ TASKS = ResourceSpec.of(
         "5": ("idle", frozenset({"INIT", "STOP_SUCCESS", "BUNDLE_SUCCESS"})),
     },
 )
-_TASK_OPS = (Op.START, Op.START_AT_ONLY, Op.STOP, Op.UPDATE, Op.DELETE, Op.ARCHIVE, Op.UNARCHIVE)
-#: What the task table and the task detail offer on a task (the lists of one task offer the rest).
-TASK_ACTIONS = tuple(a for a in actions_for(Kind.REAL3D_TASK) if a.op in _TASK_OPS)
 #: `:all`: the rows say their workspace, and `/` matches its name too.
 FLEET = dataclasses.replace(
     TASKS,
@@ -129,20 +134,24 @@ WATCHED = dataclasses.replace(
     TASKS, table_id="watched", empty_text="(nothing watched: w on a task watches it)"
 )
 SUBTASKS = ResourceSpec.of(
-    Kind.SUBTASK, "subtasks", "subtask_id subtask_name subtask_status", empty_text="loading…"
-)
+    Kind.SUBTASK, "subtasks", "subtask_id subtask_name subtask_status", empty_text="loading…",
+    actions=(row(Kind.REAL3D_TASK, Op.CREATE_SUBTASK), *actions_for(Kind.SUBTASK)),
+)  # fmt: skip
 
 
-def _spur_pane(table_id: str, empty_text: str, kind: Kind | None = None) -> ResourceSpec:
+def _spur_pane(table_id: str, empty_text: str, kind: Kind | None = None, **kw: Any) -> ResourceSpec:
     # Spurs are acted on as edits of their task (the spurs view's `selection`), and have no
     # state to watch.
     return ResourceSpec(
         kind, table_id, key=str, label=str, search=str, empty_text=empty_text,
-        ident=lambda key: (None, key),
+        ident=lambda key: (None, key), **kw,
     )  # fmt: skip
 
 
-SPURS = _spur_pane("spurs", "no spurs", Kind.REAL3D_TASK)
+SPURS = _spur_pane(
+    "spurs", "no spurs", Kind.REAL3D_TASK,
+    actions=tuple(a for a in actions_for(Kind.REAL3D_TASK) if a.op is Op.EDIT_SPURS),
+)  # fmt: skip
 SPUR_IMAGES = _spur_pane("images", "no images")  # the image codes known here, not polled
 SPUR_POINTS = _spur_pane("points", "none")  # the imported control points, not polled
 
@@ -150,6 +159,7 @@ SPUR_POINTS = _spur_pane("points", "none")  # the imported control points, not p
 SATELLITE_TASKS = ResourceSpec.of(
     Kind.SATELLITE_TASK, "sat-tasks", "task_id task_name task_status",
     empty_text="(no satellite tasks)",
+    actions=(row(Kind.WORKSPACE, Op.CREATE_TASK), *actions_for(Kind.SATELLITE_TASK)),
 )  # fmt: skip
 
 
@@ -172,10 +182,12 @@ FOLDERS = _data(Kind.FOLDER, "folders", key=lambda f: f.folder_code, state=lambd
 PRODUCTS = _data(
     Kind.PRODUCT, "products", key=lambda r: product_key(r.kind, r.id), state=lambda r: r.state,
     ident=_product_ident, row_key=product_key,
+    actions=actions_for(Kind.PRODUCT, Kind.REFINE_PRODUCT),
 )  # fmt: skip
 SATELLITE_IMAGES = _data(
     Kind.SATELLITE_IMAGE, "images", key=lambda r: position_key(r.position),
     to_target=lambda r: target_of(r.image if isinstance(r, ImageRow) else r),
+    actions=actions_for(Kind.SATELLITE_IMAGE),
 )  # fmt: skip
 
 # -- rows that are not acted on: usage, and the local records ---------------------------------

@@ -16,7 +16,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 
-from koomap_tui.domain.catalog import ASK_BEFORE_DOWNLOAD_BYTES, Action, actions_for
+from koomap_tui.domain.catalog import ASK_BEFORE_DOWNLOAD_BYTES, Action
 from koomap_tui.domain.policy import Kind, Op
 from koomap_tui.domain.states import state_info, state_key
 from koomap_tui.services.actions import Target
@@ -44,19 +44,11 @@ from koomap_tui.services.sources.data import (
     SatelliteImageSource,
 )
 from koomap_tui.ui.format import fmt_bytes, fmt_time, inert
-from koomap_tui.ui.screens.base import action_bindings
 from koomap_tui.ui.screens.listview import ListScreen, Panel
 from koomap_tui.ui.specs import FOLDERS, PRODUCTS, SATELLITE_IMAGES
 from koomap_tui.ui.widgets.dialogs import ConfirmDialog
 from koomap_tui.ui.widgets.downloads_panel import DownloadsPanel
 from koomap_tui.ui.widgets.virtual_table import Column, VirtualTable
-
-TAB_KINDS = {
-    "folders": {Kind.FOLDER},
-    "products": {Kind.PRODUCT, Kind.REFINE_PRODUCT},
-    "images": {Kind.SATELLITE_IMAGE},
-}
-ACTIONS = actions_for(Kind.PRODUCT, Kind.REFINE_PRODUCT, Kind.SATELLITE_IMAGE)
 
 
 class ImagesScreen(ListScreen):
@@ -66,11 +58,9 @@ class ImagesScreen(ListScreen):
     TABS = {"folders": "Image sets 倾斜影像", "products": "Products 成果",
             "images": "Satellite images 卫星影像"}  # fmt: skip
     BINDINGS = [
-        *action_bindings(ACTIONS),
         Binding("c", "cancel_download", "Cancel dl"),
         Binding("C", "clear_downloads", "Clear done", show=False),
     ]
-    ACTIONS = ACTIONS
 
     # -- layout ----------------------------------------------------------------------------
     def make_table(self, panel: Panel, **kw: Any) -> VirtualTable:
@@ -216,9 +206,6 @@ class ImagesScreen(ListScreen):
     def current(self) -> Any:
         row = super().current()
         return row.image if isinstance(row, ImageRow) else row
-
-    def shown_kinds(self) -> set[Kind]:
-        return TAB_KINDS[self.active_tab]
 
     def no_target_reason(self, action: Action) -> str:
         loading = isinstance(super().current(), ImageRow)

@@ -38,7 +38,7 @@ from koomap_tui.services.poller import PollSource, PollUpdate
 from koomap_tui.ui.format import inert
 from koomap_tui.ui.polling import PollUpdated
 from koomap_tui.ui.render.unreadable import UnreadableRow, tolerant_columns
-from koomap_tui.ui.screens.base import ConsoleScreen, Gate
+from koomap_tui.ui.screens.base import ConsoleScreen, Gate, action_bindings
 from koomap_tui.ui.specs import QuickFilters, ResourceSpec
 from koomap_tui.ui.tablekit import all_rows, cursor_row, refresh_rows, row_or_none
 from koomap_tui.ui.themes import state_style, theme_style
@@ -118,8 +118,12 @@ class ListScreen(ConsoleScreen):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         if "SPEC" in cls.__dict__:
             cls.SPECS = (cls.SPEC,)
-        # Every list's own keys first (the footer reads left to right), then the common ones,
-        # then the quick filters.
+        acts = []
+        if "SPECS" in cls.__dict__:
+            cls.ACTIONS = tuple(dict.fromkeys(a for spec in cls.SPECS for a in spec.actions))
+            acts = action_bindings(cls.ACTIONS)
+        # The catalogue keys of its specs first (the footer reads left to right), then the
+        # list's own keys, then the common ones, then the quick filters.
         own = [
             b
             for b in cls.__dict__.get("BINDINGS", [])
@@ -130,7 +134,7 @@ class ListScreen(ConsoleScreen):
             Binding(str(n), f"tab('{table_id}')", title, show=False)
             for n, (table_id, title) in enumerate(cls.TABS.items(), 1)
         ]
-        cls.BINDINGS = [*own, *cls.KEYS, *quick, *tabs]
+        cls.BINDINGS = [*acts, *own, *cls.KEYS, *quick, *tabs]
         super().__init_subclass__(**kwargs)
 
     @property
@@ -193,6 +197,11 @@ class ListScreen(ConsoleScreen):
 
     def open_row(self, row: Any) -> None:
         """Enter on a row."""
+
+    def shown_kinds(self) -> set[Kind]:
+        # The active table's (a tab of image sets offers no product action).
+        spec = self.panel.spec
+        return {a.kind for a in spec.actions} | ({spec.kind} if spec.kind is not None else set())
 
     def unoffered(self, node: Any) -> frozenset[str]:
         # A view that opens nothing does not list the table's Enter ("Open") in help.

@@ -18,7 +18,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from koomap_tui.api.models import SatelliteTask, SatelliteTaskCreate
-from koomap_tui.domain.catalog import Action, actions_for, row
+from koomap_tui.domain.catalog import Action
 from koomap_tui.domain.policy import Kind, Op
 from koomap_tui.domain.satellite_buckets import row_buckets
 from koomap_tui.domain.states import state_key
@@ -29,14 +29,11 @@ from koomap_tui.ui.format import fmt_time, inert
 from koomap_tui.ui.forms.satellite import SatelliteCreateForm, ValidateDialog
 from koomap_tui.ui.render.satellite_cells import data_cell, detail_text, flag
 from koomap_tui.ui.render.task_cells import server_said
-from koomap_tui.ui.screens.base import action_bindings
 from koomap_tui.ui.screens.listview import ListScreen
 from koomap_tui.ui.screens.tasks import OneWorkspace
 from koomap_tui.ui.specs import SATELLITE_TASKS
 from koomap_tui.ui.widgets.progress import progress_cell
 from koomap_tui.ui.widgets.virtual_table import Column, VirtualTable
-
-ACTIONS = (row(Kind.WORKSPACE, Op.CREATE_TASK), *actions_for(Kind.SATELLITE_TASK))
 
 
 class SatelliteScreen(OneWorkspace, ListScreen):
@@ -47,9 +44,7 @@ class SatelliteScreen(OneWorkspace, ListScreen):
     SatelliteScreen #detail { height: auto; max-height: 4; padding: 0 1; background: $panel; }
     """
     SPEC = SATELLITE_TASKS
-    ACTIONS = ACTIONS
     BINDINGS = [
-        *action_bindings(ACTIONS),
         Binding("v", "validate", "Validate"),
         Binding("A", "toggle_archived", "Archived"),
     ]

@@ -24,8 +24,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Label
 
 from koomap_tui.api.models import Real3DTask, SpurInfo, SpurInfoDetail
-from koomap_tui.domain.catalog import Action, actions_for
-from koomap_tui.domain.policy import Kind, Op
+from koomap_tui.domain.catalog import Action
+from koomap_tui.domain.policy import Op
 from koomap_tui.services.actions import Outcome, Target
 from koomap_tui.services.poller import PollUpdate
 from koomap_tui.services.sources.spurs import SpurSource
@@ -34,7 +34,6 @@ from koomap_tui.services.spur_workbench import Workbench, workbench_path
 from koomap_tui.ui.format import inert
 from koomap_tui.ui.forms.base import PromptDialog
 from koomap_tui.ui.forms.real3d import SpurForm
-from koomap_tui.ui.screens.base import action_bindings
 from koomap_tui.ui.screens.listview import ListScreen, Panel
 from koomap_tui.ui.screens.task_detail import OfTask
 from koomap_tui.ui.specs import SPUR_IMAGES, SPUR_POINTS, SPURS, TASKS
@@ -42,8 +41,6 @@ from koomap_tui.ui.tablekit import all_rows, cursor_row, refresh_rows
 from koomap_tui.ui.themes import theme_style
 from koomap_tui.ui.widgets.state_text import pending_cell
 from koomap_tui.ui.widgets.virtual_table import Column, VirtualTable
-
-ACTIONS = tuple(a for a in actions_for(Kind.REAL3D_TASK) if a.op is Op.EDIT_SPURS)
 
 
 def _text(value: Any) -> str:
@@ -66,11 +63,9 @@ class SpursScreen(OfTask, ListScreen):
         Binding("escape", "back", "Back"),
         Binding("o", "open_image", "Image"),
         Binding("f", "forget_image", "Forget image", show=False),
-        *action_bindings(ACTIONS),
         Binding("i", "import_points", "Import GCPs"),
         Binding("r", "refresh", "Refresh"),
     ]
-    ACTIONS = ACTIONS
 
     def __init__(self, workspace_id: str, task: Real3DTask) -> None:
         super().__init__(workspace_id, task)

@@ -16,7 +16,7 @@ from rich.text import Text
 from textual.binding import Binding
 
 from koomap_tui.api.models import Real3DSubTask, Real3DSubTaskCreate, Real3DTask
-from koomap_tui.domain.catalog import Action, actions_for, row
+from koomap_tui.domain.catalog import Action
 from koomap_tui.domain.policy import ATTR_SUBTASK_COUNT, MAX_SUBTASKS_PER_TASK, Kind, Op
 from koomap_tui.domain.states import state_key
 from koomap_tui.services.actions import Target
@@ -25,7 +25,6 @@ from koomap_tui.services.sources import SubTaskSource
 from koomap_tui.ui.format import duration_between, fmt_duration, fmt_time, inert
 from koomap_tui.ui.forms.real3d import SubtaskNameForm, UploadMarkDialog
 from koomap_tui.ui.render.subtask_card import subtask_card
-from koomap_tui.ui.screens.base import action_bindings
 from koomap_tui.ui.screens.listview import ListScreen
 from koomap_tui.ui.screens.task_detail import OfTask
 from koomap_tui.ui.specs import SUBTASKS, TASKS
@@ -36,7 +35,6 @@ from koomap_tui.ui.widgets.read_dialog import ReadDialog
 from koomap_tui.ui.widgets.state_text import state_cell
 from koomap_tui.ui.widgets.virtual_table import Column
 
-ACTIONS = (row(Kind.REAL3D_TASK, Op.CREATE_SUBTASK), *actions_for(Kind.SUBTASK))
 UPLOAD_VERBS = {
     "UPLOADING": "marking upload started",
     "UPLOAD_SUCCESS": "marking upload finished",
@@ -53,11 +51,7 @@ class SubtasksScreen(OfTask, ListScreen):
     HEADING = "Refinement subtasks"
     FLAGS_FIRST = True  # the task line and the create gate fill both summary lines at 80 columns
     SPEC = SUBTASKS
-    ACTIONS = ACTIONS
-    BINDINGS = [
-        *action_bindings(ACTIONS),
-        Binding("c", "copy_path", "Copy path"),
-    ]
+    BINDINGS = [Binding("c", "copy_path", "Copy path")]
 
     def __init__(self, workspace_id: str, task: Real3DTask) -> None:
         super().__init__(workspace_id, task)

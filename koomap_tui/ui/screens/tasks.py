@@ -30,10 +30,9 @@ from koomap_tui.services.sources import Real3DTaskSource
 from koomap_tui.services.sources.real3d import WatchedTasksSource
 from koomap_tui.ui.render.task_cells import history_flag, server_counts, state_counts, task_columns
 from koomap_tui.ui.render.unreadable import UnreadableRow
-from koomap_tui.ui.screens.base import action_bindings
 from koomap_tui.ui.screens.listview import ListMixin, ListScreen
 from koomap_tui.ui.screens.task_detail import TaskDetailScreen, TaskMixin
-from koomap_tui.ui.specs import ATTR_WORKSPACE, FLEET, TASK_ACTIONS, TASKS, WATCHED, workspace_of
+from koomap_tui.ui.specs import ATTR_WORKSPACE, FLEET, TASKS, WATCHED, workspace_of
 from koomap_tui.ui.tablekit import refresh_rows, row_or_none
 from koomap_tui.ui.widgets.failure import show_failure
 from koomap_tui.ui.widgets.virtual_table import Column
@@ -81,9 +80,8 @@ class TaskTable(TaskMixin, ListScreen):
 
     MANY: ClassVar[bool] = True
     FLAGS_FIRST = True
-    ACTIONS = TASK_ACTIONS
+    SPEC = TASKS  # each table's own, of the same actions
     BINDINGS = [
-        *action_bindings(TASK_ACTIONS),
         Binding("w", "watch", "Watch"),
         Binding("f", "failure", "Failure reason"),
     ]

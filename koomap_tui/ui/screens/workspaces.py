@@ -10,7 +10,7 @@ from rich.text import Text
 from textual import on
 
 from koomap_tui.api.models import Workspace
-from koomap_tui.domain.catalog import Action, actions_for
+from koomap_tui.domain.catalog import Action
 from koomap_tui.domain.policy import (
     ATTR_PINNED_COUNT,
     ATTR_STAR,
@@ -25,7 +25,6 @@ from koomap_tui.services.poller import PollUpdate
 from koomap_tui.services.sources import WorkspaceSource
 from koomap_tui.ui.format import fmt_time, inert
 from koomap_tui.ui.forms.workspace import WorkspaceForm
-from koomap_tui.ui.screens.base import action_bindings
 from koomap_tui.ui.screens.listview import ListScreen
 from koomap_tui.ui.screens.tasks import TasksScreen
 from koomap_tui.ui.specs import WORKSPACES
@@ -36,7 +35,6 @@ from koomap_tui.ui.widgets.virtual_table import Column, VirtualTable
 #: Counts older than the table's last poll by more than this carry their own age ("40 s ago"):
 #: the freshness bar's "updated 3 s ago" speaks for the rows, not for counts swept slowly.
 COUNTS_AGE_SLACK = 10.0
-ACTIONS = tuple(a for a in actions_for(Kind.WORKSPACE) if a.op is not Op.CREATE_TASK)
 
 
 def pinned_first(ws: Workspace) -> tuple[int, float]:
@@ -48,8 +46,6 @@ class WorkspacesScreen(ListScreen):
     BREADCRUMB = "workspaces"
     view_key = "ws"
     SPEC = WORKSPACES
-    ACTIONS = ACTIONS
-    BINDINGS = [*action_bindings(ACTIONS)]
 
     def __init__(self) -> None:
         super().__init__()
