@@ -328,7 +328,7 @@ async def test_a_table_s_sort_and_filters_are_remembered_and_restored(
         await open_workspace(pilot, "survey_east_2024")
         await wait_for(pilot, lambda: table(pilot).total_row_count > 0)
         screen: Any = again.screen
-        assert table(pilot).sort_column == sorted_by and screen._sort_reverse
-        assert screen._quick == "2" and screen._text_filter == "east"
+        assert table(pilot).sort_column == sorted_by and screen.panel.sort_reverse
+        assert screen.panel.quick == "2" and screen.panel.text_filter == "east"
         summary = str(screen.query_one("#summary").render())
         assert "/east" in summary

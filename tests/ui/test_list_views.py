@@ -117,7 +117,7 @@ async def test_workspaces_filter_and_sort_like_every_table(make_app: Any) -> Non
         await wait_for(pilot, lambda: table(pilot).sort_column is not None)
         first = table(pilot).sort_column
         await pilot.press("O")
-        await wait_for(pilot, lambda: app.screen._sort_reverse)  # type: ignore[attr-defined]
+        await wait_for(pilot, lambda: app.screen.panel.sort_reverse)  # type: ignore[attr-defined]
         assert table(pilot).sort_column == first
 
 

@@ -42,7 +42,7 @@ class AuditScreen(RecordsScreen):
         self.export_dir = export_dir
         self.names: dict[str, str] = {}
         if task_id:  # opened from a task: its records only (Esc in the filter shows all)
-            self._text_filter = task_id
+            self.panel.text_filter = task_id
 
     def columns(self) -> list[Column]:
         return [
@@ -83,7 +83,7 @@ class AuditScreen(RecordsScreen):
 
     def mounted(self) -> None:
         super().mounted()
-        if self._text_filter:
+        if self.panel.text_filter:
             self.apply_filter()
         if self.poller is not None:  # the hub's cadence is for the API; a file is watched closer
             self.poller.set_intervals(TAIL_INTERVAL, TAIL_INTERVAL)

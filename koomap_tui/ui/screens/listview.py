@@ -66,11 +66,11 @@ class Panel:
     unreadable: dict[str, BadRow] = field(default_factory=dict)
 
 
-def _panel_field(name: str, panel: str = "main") -> Any:
-    """A screen attribute kept in its main (or active) panel."""
+def _main_field(name: str) -> Any:
+    """A screen attribute kept in its main panel."""
     return property(
-        lambda self: getattr(getattr(self, panel), name),
-        lambda self, value: setattr(getattr(self, panel), name, value),
+        lambda self: getattr(self.main, name),
+        lambda self, value: setattr(self.main, name, value),
     )
 
 
@@ -150,15 +150,10 @@ class ListScreen(ConsoleScreen):
         self.panel = self.main  # the table the keys act on
         self._wanted: tuple[str, str] | None = None  # (table id, row key) to put the cursor on
 
-    # The tables' state under the names the single-table views use: the main table's source,
-    # the active table's filters.
-    source = _panel_field("source")
-    poller = _panel_field("poller")
-    loaded = _panel_field("loaded")
-    unreadable = _panel_field("unreadable", "panel")
-    _quick = _panel_field("quick", "panel")
-    _text_filter = _panel_field("text_filter", "panel")
-    _sort_reverse = _panel_field("sort_reverse", "panel")
+    # The main table's source under the names the single-table views use.
+    source = _main_field("source")
+    poller = _main_field("poller")
+    loaded = _main_field("loaded")
 
     # -- what a view provides --------------------------------------------------------------
     def columns(self) -> list[Column]:
@@ -339,7 +334,7 @@ class ListScreen(ConsoleScreen):
     def rows(self) -> list[Any]:
         """The rows read well (an unreadable row has no fields to count or act on)."""
         rows = all_rows(self.table)
-        if not self.unreadable:
+        if not self.panel.unreadable:
             return rows
         return [r for r in rows if not isinstance(r, UnreadableRow)]
 
@@ -423,14 +418,14 @@ class ListScreen(ConsoleScreen):
     def unreadable_reason(self) -> str | None:
         """Why the selection cannot be acted on: one of its rows could not be read."""
         for target in self.selection():
-            bad = self.unreadable.get(target.id)
+            bad = self.panel.unreadable.get(target.id)
             if bad is not None:
                 return f"{inert(bad.key)} is unreadable ({inert(bad.describe())}): nothing is sent"
         return None
 
     def gate(self, name: str) -> Gate:
         gate = super().gate(name)
-        if gate.action is None or gate.action.scope is Scope.PARENT or not self.unreadable:
+        if gate.action is None or gate.action.scope is Scope.PARENT or not self.panel.unreadable:
             return gate
         reason = self.unreadable_reason()
         if reason is None:
