@@ -76,7 +76,7 @@ async def test_images_spurs_points_and_marker_file(make_app: Any, sim: Any, tmp_
         assert sim.request_log.count(operation="CreateMarkerInfo") == 0
 
         await answer_prompt(pilot, "o", IMAGE)
-        await wait_for(pilot, lambda: screen.known_spur_total() == 1)
+        await wait_for(pilot, lambda: len(all_rows(screen.table_for("spurs"))) == 1)
         await wait_for(pilot, lambda: "3 images" in screen_text(pilot))
         text = screen_text(pilot)
         assert f"Spurs on image {IMAGE}" in text
@@ -161,7 +161,7 @@ async def test_add_spur_validates_then_adds_and_delete_asks_first(
         form.query_one("#height").value = "12.5"  # type: ignore[attr-defined]
         form.query_one("#accuracy").value = "0.5"  # type: ignore[attr-defined]
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: screen.known_spur_total() == 1)
+        await wait_for(pilot, lambda: len(all_rows(screen.table_for("spurs"))) == 1)
         spur = all_rows(screen.table_for("spurs"))[0]
         assert spur.image_code == "1790000000000000099" and str(spur.point_width) == "512"
         assert screen.selected_image() == "1790000000000000099"  # remembered and selected
@@ -176,7 +176,7 @@ async def test_add_spur_validates_then_adds_and_delete_asks_first(
         await pilot.press("d")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("y")
-        await wait_for(pilot, lambda: screen.known_spur_total() == 0)
+        await wait_for(pilot, lambda: len(all_rows(screen.table_for("spurs"))) == 0)
         assert screen.check_action("delete", ()) is None
         await pilot.press("d")
         await pilot.pause()
@@ -253,7 +253,7 @@ async def test_a_workbench_file_that_cannot_be_read_or_written_is_a_notice(
         screen = await push_spurs(pilot, EAST, CTRL)
         assert not any("control points" in n for n in notices(pilot))
         await answer_prompt(pilot, "o", IMAGE)
-        await wait_for(pilot, lambda: screen.known_spur_total() == 1)
+        await wait_for(pilot, lambda: len(all_rows(screen.table_for("spurs"))) == 1)
         unsaved = f"Could not save control points: {blocker / task_id}.json: "
         assert any(n.startswith(unsaved) for n in notices(pilot))
         assert screen.workbench.images == [IMAGE]  # kept for the session all the same

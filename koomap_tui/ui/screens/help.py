@@ -6,7 +6,7 @@ A dimmed key in the footer only says "not now"; the help screen says why ("the t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from rich.table import Table
@@ -24,22 +24,17 @@ class HelpRow(NamedTuple):
     reason: str | None = None
 
 
-def rows_from_screen(
-    screen: Screen[Any], reason_for: Callable[[str], str | None] | None = None
-) -> list[HelpRow]:
-    """Rows for every active binding of `screen` (and the app), for screens without their own.
-
-    A binding Textual reports as disabled (its `check_action` returned None) is "not allowed";
-    `reason_for(action)` may say why.
-    """
+def rows_from_screen(screen: Screen[Any]) -> list[HelpRow]:
+    """Rows for every active binding of `screen` (and the app), for screens without their own
+    (a form, the command line): one Textual reports disabled (its `check_action` returned None)
+    is "not available now"; no catalogue says why."""
     rows: list[HelpRow] = []
     for key, active in screen.active_bindings.items():
         binding = active.binding
         if not binding.description:
             continue
-        reason = None if active.enabled or reason_for is None else reason_for(binding.action)
         display = binding.key_display or screen.app.get_key_display(binding) or key
-        rows.append(HelpRow(display, binding.description, active.enabled, reason))
+        rows.append(HelpRow(display, binding.description, active.enabled))
     return rows
 
 
@@ -59,9 +54,6 @@ class HelpScreen(ReadDialog):
         self.rows = [HelpRow(*row) for row in rows]
 
     def body(self) -> Table:
-        return self.table()
-
-    def table(self) -> Table:
         """A Rich table, so that long reasons wrap instead of being cut at 80 columns."""
         table = Table(box=None, expand=True, show_edge=False, pad_edge=False)
         table.add_column("Key", no_wrap=True)

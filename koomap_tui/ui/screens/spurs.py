@@ -182,10 +182,6 @@ class SpursScreen(OfTask, ListScreen):
         row = cursor_row(self.table_for("images"))
         return None if row is None else str(row.code)
 
-    def selected_point(self) -> PointRow | None:
-        point: PointRow | None = cursor_row(self.table_for("points"))
-        return point
-
     def selection(self) -> list[Target]:
         spur = self.selected_spur()
         if spur is None:
@@ -202,16 +198,13 @@ class SpursScreen(OfTask, ListScreen):
     def no_target_reason(self, action: Action) -> str:
         return "select a spur on an image first (o opens an image by its code)"
 
-    def known_spur_total(self) -> int:
-        return len(all_rows(self.table_for("spurs")))
-
     def extra_denial(self, action: Action, targets: list[Target]) -> str | None:
         if action.name == "delete" and targets[0].id in self.deleting:
             return "this spur is already being deleted"
         if action.name == "marker":
             if not self.loaded:
                 return "wait until the spurs have loaded"
-            if self.known_spur_total() == 0 and not any(self.reading.counts.values()):
+            if not all_rows(self.table_for("spurs")) and not any(self.reading.counts.values()):
                 return (
                     "cannot generate the marker file: the task has no spurs on the known "
                     "images and no control point is spurred; add spurs first"
@@ -334,7 +327,7 @@ class SpursScreen(OfTask, ListScreen):
         image = self.selected_image()
         if image:
             prefill["image_code"] = image
-        point = self.selected_point()
+        point: PointRow | None = cursor_row(self.table_for("points"))
         if point is not None:
             prefill.update(
                 longitude=point.longitude,
