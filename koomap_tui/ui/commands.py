@@ -27,9 +27,9 @@ def _go_to_task(app: KooMapApp, task_id: str) -> None:
             tasks: TasksScreen = screen  # `app.screen is not screen` below widens `screen`
             while app.screen is not tasks:
                 app.pop_screen()
-            if not tasks.focus_task(task_id):
+            if not tasks.table.move_cursor_to_key(task_id):
                 tasks.clear_filters()  # asked for by name: shown, and the summary says so
-                if not tasks.focus_task(task_id):
+                if not tasks.table.move_cursor_to_key(task_id):
                     app.notify("that task is no longer listed", severity="warning")
             return
 

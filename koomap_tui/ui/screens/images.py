@@ -101,7 +101,7 @@ class ImagesScreen(ListScreen):
 
     def _image_columns(self) -> list[Column]:
         return [
-            Column("pos", "#", 6, align="right", render=self._render_pos),
+            Column("pos", "#", 6, align="right", render=lambda r: Text(str(r.position + 1), style="dim")),
             Column("name", "Name", 30, min_width=18, max_width=44, render=lambda i: self._image_cell(i, lambda x: Text(inert(x.image_name)))),
             Column("state", "State", 34, min_width=22, render=lambda i: self._image_cell(i, lambda x: self.state_words(Kind.SATELLITE_IMAGE, x.image_id, x.image_status, chinese=True))),
             Column("level", "Level", 5, priority=3, render=lambda i: self._image_cell(i, lambda x: Text(inert(x.image_level)))),
@@ -111,10 +111,6 @@ class ImagesScreen(ListScreen):
             Column("alias", "Alias", 18, min_width=12, priority=1, render=lambda i: self._image_cell(i, lambda x: Text(inert(x.image_alias)))),
             Column("id", "Id", 32, priority=6, render=lambda i: self._image_cell(i, lambda x: Text(x.image_id))),
         ]  # fmt: skip
-
-    @staticmethod
-    def _render_pos(row: ImageRow) -> Text:
-        return Text(str(row.position + 1), style="dim")
 
     @staticmethod
     def _image_cell(row: ImageRow, render: Any) -> Text:

@@ -182,9 +182,6 @@ class TasksScreen(OneWorkspace, TaskTable):
     def summary_flags(self) -> list[str]:
         return (["+archived"] if self.include_archived else []) + super().summary_flags()
 
-    def focus_task(self, task_id: str) -> bool:
-        return self.table.move_cursor_to_key(task_id)
-
     def action_all_workspaces(self) -> None:
         self.kapp.navigate("all")
 

@@ -151,14 +151,12 @@ class WorkspacesScreen(ListScreen):
     def no_target_reason(self, action: Action) -> str:
         return "no workspace selected"
 
-    def _names(self) -> set[str]:
-        return {(w.workspace_name or "").lower() for w in self.rows()}
-
     def open_form(
         self, action: Action, targets: list[Target], proceed: Callable[[dict[str, Any]], None]
     ) -> None:
         ws = self.current() if action.op is Op.UPDATE else None
-        taken = self._names() - ({(ws.workspace_name or "").lower()} if ws else set())
+        names = {(w.workspace_name or "").lower() for w in self.rows()}
+        taken = names - ({(ws.workspace_name or "").lower()} if ws else set())
 
         def done(body: Any) -> None:
             if body is not None:
