@@ -283,6 +283,13 @@ class KooMapApp(App[None]):
         if value is not None and self.ctx.remember is not None:
             self.ctx.remember.update(workspace_id=value[0], workspace_name=value[1])
 
+    def workspace_label(self, workspace_id: str) -> str:
+        """The name of `workspace_id` as the console knows it, else the id."""
+        current = self._current_workspace
+        if current is not None and current[0] == workspace_id:
+            return current[1]
+        return self.workspace_names.get(workspace_id, workspace_id)
+
     def _recolour(self, _theme: Theme) -> None:
         """Summary lines hold Text coloured when they were built: rebuild them in the new
         theme's colours now, not at the next poll."""

@@ -72,6 +72,8 @@ class ConsoleScreen(Screen[None]):
     ACTIONS: ClassVar[tuple[Action, ...]] = ()
     POLL_ERROR_TITLE: ClassVar[str] = "Poll failed"
     BREADCRUMB: ClassVar[str] = ""
+    #: A view of one workspace (its tasks, a task and its lists) names it in the header.
+    workspace_id: str | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -106,6 +108,8 @@ class ConsoleScreen(Screen[None]):
     def on_screen_resume(self, event: events.ScreenResume) -> None:
         for header in self.query(HeaderBar):
             header.crumb = self.crumb()
+            if self.workspace_id is not None and header.workspace is None:  # named once
+                header.workspace = self.kapp.workspace_label(self.workspace_id)
         if not self._shown:
             self._shown = True
             for key, _ in self._subscriptions:

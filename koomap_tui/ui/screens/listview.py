@@ -231,9 +231,6 @@ class ListScreen(ConsoleScreen):
         else:
             self.table.focus()
         self.attach_panels()
-        ws = self.kapp.current_workspace
-        if hasattr(self, "workspace_id"):  # views of one workspace name it in the header
-            self.query_one(HeaderBar).workspace = ws[1] if ws else self.workspace_id
         self.set_interval(5.0, self._check_pending_timeouts)
         self.mounted()
         self._restore_table()

@@ -80,6 +80,7 @@ class OfTask(ListMixin):
     fresh by its workspace's task poll, because its state decides what may be done to the rows."""
 
     HEADING: ClassVar[str]  # the summary's first words: "<HEADING> of <task>"
+    workspace_id: str
 
     def __init__(self, workspace_id: str, task: Real3DTask) -> None:
         super().__init__()
@@ -177,9 +178,6 @@ class TaskDetailScreen(TaskMixin):
         if self.source is None:
             self.source = Real3DTaskSource(self.kapp.ctx.client, self.workspace_id)
         self.poller = self.attach_source(self.source)
-        self.query_one(HeaderBar).workspace = (
-            self.kapp.current_workspace[1] if self.kapp.current_workspace else self.workspace_id
-        )
         self.load_timeline()
         self.load_links()
         self.load_subtasks()

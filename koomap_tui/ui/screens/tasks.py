@@ -48,6 +48,7 @@ class OneWorkspace(ListMixin):
     and each poll brings the server's overview of it."""
 
     VIEW: ClassVar[str]  # the view key's prefix
+    workspace_id: str
 
     def __init__(self, workspace_id: str, workspace_name: str | None = None) -> None:
         super().__init__()
