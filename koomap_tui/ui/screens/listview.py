@@ -86,15 +86,12 @@ def quick_bindings(quick: QuickFilters) -> list[Binding]:
     ]
 
 
-CONTROL_KEYS = [
-    Binding("slash", "filter", "Filter", key_display="/"),
-    Binding("o", "sort_next", "Sort by next column", show=False),
-    Binding("O", "sort_reverse", "Reverse sort", show=False),
-]
 LIST_KEYS = [
     Binding("escape", "back", "Back", show=False),
     Binding("r", "refresh", "Refresh"),
-    *CONTROL_KEYS,
+    Binding("slash", "filter", "Filter", key_display="/"),
+    Binding("o", "sort_next", "Sort by next column", show=False),
+    Binding("O", "sort_reverse", "Reverse sort", show=False),
 ]
 
 
