@@ -7,6 +7,10 @@ Here the loop sleeps only until the parser's escape deadline when one is pending
 is reported `ESCDELAY` after it arrived. Everything else is Textual's own code path: the same
 parser, the same UTF-8 decoder, the same messages (docs/upstream.md has the upstream patch).
 
+An Esc followed in the same read by `:`, `/`, `?` or space is reported as Esc then that key
+(`feed`): Textual's parser has no alt+ name for those and would drop the Esc, so `Esc :ws⏎`
+typed in one burst reached the view as `:ws⏎`. Esc and a letter or digit stay alt+key.
+
 `ESCDELAY` (ms, Textual's and ncurses' variable) is how long the parser waits for the rest of an
 escape sequence. Textual's default is 100 ms; the console uses 25 ms unless the operator set the
 variable: a terminal writes a key's whole sequence at once, so over SSH its bytes come in one
@@ -48,6 +52,31 @@ def escape_delay(environ: Mapping[str, str] = os.environ) -> float:
     return DEFAULT_ESCAPE_DELAY_MS / 1000
 
 
+#: After Esc, what begins a sequence a terminal sends (CSI, OSC, APC, ST) rather than a key.
+SEQUENCE_STARTS = frozenset("[]_\\")
+
+
+def typed_after_escape(character: str) -> bool:
+    """Whether `character` after an Esc in one read is a key typed after Esc: one Textual's
+    parser would swallow the Esc into, having no alt+ name for it (`:` `/` `?` space). A
+    letter or digit stays alt+key, as in every terminal program."""
+    return character.isprintable() and not character.isalnum() and character not in SEQUENCE_STARTS
+
+
+def feed(parser: XTermParser, data: str) -> Iterable[Message]:
+    """`parser.feed(data)`, but an Esc followed by a key typed after it is reported as the Esc
+    it was, then the key (typed in one burst, `Esc :ws⏎` reached the view as `:ws⏎`)."""
+    start = 0
+    for index in range(len(data) - 1):
+        if data[index] == "\x1b" and typed_after_escape(data[index + 1]):
+            yield from parser.feed(data[start : index + 1])
+            if parser._timeout_time is not None:  # waiting for a sequence: none follows
+                parser._timeout_time = 0.0
+                yield from parser.tick()
+            start = index + 1
+    yield from parser.feed(data[start:])
+
+
 def next_wakeup(parser: XTermParser, now: float, idle: float = IDLE_WAKEUP) -> float:
     """How long the input loop may sleep: until the parser's escape deadline, if one is pending."""
     deadline = parser._timeout_time
@@ -78,7 +107,7 @@ def pump_input(
                 data = decode(os.read(fileno, 1024 * 4), final=final and last)
                 if not data:
                     break
-                for message in parser.feed(data):
+                for message in feed(parser, data):
                     emit(message)
         for message in parser.tick():
             emit(message)

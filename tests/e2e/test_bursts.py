@@ -132,6 +132,20 @@ def test_a_tab_typed_with_the_command_is_the_tab_shown(console: Terminal) -> Non
     assert "▸3 Satellite images" in console.capture()
 
 
+def test_escape_then_a_command_in_one_burst_closes_what_is_open_then_runs(
+    console: Terminal,
+) -> None:
+    """`Esc :view⏎` in one write: the Esc closes the help, or the filter box, and then the
+    command runs. Textual's parser dropped an Esc that `:` follows in the same read: the command
+    went to the help, or became filter text and Enter kept it."""
+    console.burst("?")
+    console.wait_for("Esc, q or ? closes", timeout=10)
+    console.burst("\x1b:usage\r")
+    console.wait_for(lambda s: "usage items" in s and "Usage per item" in s, timeout=10)
+    console.burst(":tasks\r/east\x1b:images\r")
+    console.wait_for(lambda s: "Image sets" in s and "Products" in s, timeout=10)
+
+
 def test_ten_commands_in_a_row_are_never_lost(console: Terminal) -> None:
     views = [(":images\r", "Image sets"), (":tasks\r", "[filter:")] * 5
     for text, words in views:

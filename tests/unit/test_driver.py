@@ -101,6 +101,14 @@ def test_a_lone_escape_is_reported_and_the_loop_sleeps_only_until_its_deadline(l
         (b"\x1bOP", ["f1"]),
         (b"j\x1b[Bk", ["j", "down", "k"]),
         (b"\x1b\x1b", ["escape", "escape"]),  # two presses
+        # Esc, then a key Textual's parser would swallow the Esc into (it has no alt+ name):
+        # both keys, in order; Textual 8.2 alone gives ["colon", "w", "s", "enter"].
+        (b"\x1b:ws\r", ["escape", "colon", "w", "s", "enter"]),
+        (b"\x1b/", ["escape", "slash"]),
+        (b"\x1b?", ["escape", "question_mark"]),
+        (b"\x1b ", ["escape", "space"]),
+        (b"\x1b\x1b:", ["escape", "escape", "colon"]),
+        (b"j\x1b:k", ["j", "escape", "colon", "k"]),
     ],
 )
 def test_sequences_in_one_read_still_parse(loop: Loop, typed: bytes, expected: list[str]) -> None:
