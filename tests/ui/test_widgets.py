@@ -25,7 +25,7 @@ from koomap_tui.ui.widgets.freshness import HINTS, FreshnessBar, describe, forma
 from koomap_tui.ui.widgets.header_bar import HeaderBar, endpoint_host
 from koomap_tui.ui.widgets.progress import TaskProgressBar, progress_cell
 from koomap_tui.ui.widgets.state_text import StateText, pending_cell, state_cell
-from koomap_tui.ui.widgets.summary_line import SummaryLine, flow
+from koomap_tui.ui.widgets.summary_line import MORE, SummaryLine, clip, flow
 
 SIZE = (100, 24)
 
@@ -467,3 +467,27 @@ async def test_rows_from_screen_reports_disabled_bindings() -> None:
         rows = {r.key: r for r in rows_from_screen(app.screen)}
         assert rows["s"].allowed is False and rows["s"].reason is None  # "not available now"
         assert rows["x"].allowed is True and rows["x"].reason is None
+
+
+def test_clip_says_when_lines_were_cut() -> None:
+    items = [Text("total 9"), Text("✗ FAILED 1"), Text("◔ PENDING 1"), Text("[filter: all]")]
+    text = flow(items, 24)
+    assert clip(text, 3, 24) is text  # it fits: unchanged
+    assert clip(text, 2, 24).plain.split("\n") == ["total 9  ✗ FAILED 1", "◔ PENDING 1" + MORE]
+    narrow = clip(flow(items, 12), 1, 12).plain
+    assert narrow.endswith(MORE) and len(narrow) <= 12
+
+
+async def test_a_summary_line_cut_by_its_max_height_ends_with_more() -> None:
+    line = SummaryLine()
+    line.styles.max_height = 2
+    items = [Text(f"{glyph} STATE_{i} {i}") for i, glyph in enumerate("✗◔◑⊗⊖■✓")]
+    async with WidgetApp(line).run_test(size=(40, 10)) as pilot:
+        line.show_items(items)
+        await pilot.pause()
+        rows = [strip.text.rstrip() for strip in line.render_lines(Region(0, 0, 40, 2))]
+        assert line.size.height == 2 and rows[1].endswith(MORE), rows
+        await pilot.resize_terminal(200, 10)  # room for all: no mark
+        await pilot.pause()
+        rows = [strip.text.rstrip() for strip in line.render_lines(Region(0, 0, 200, 2))]
+        assert not any(MORE in r for r in rows), rows
