@@ -81,7 +81,7 @@ class TaskTable(TaskMixin, ListScreen):
 
     MANY: ClassVar[bool] = True
     FLAGS_FIRST = True
-    SPEC = TASKS  # each table's own, of the same actions
+    SPEC = TASKS  # `:all` and `:watch` give their own spec, with the same actions
     BINDINGS = [
         Binding("w", "watch", "Watch"),
         Binding("f", "failure", "Failure reason"),

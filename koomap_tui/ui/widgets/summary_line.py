@@ -38,6 +38,8 @@ def flow(items: Sequence[Text], width: int, separator: str = SEPARATOR) -> Text:
 
 def clip(text: Text, max_lines: int, width: int) -> Text:
     """At most `max_lines` lines of `text`; the last ends with `MORE` when any were cut."""
+    if text.plain.count("\n") < max_lines:  # the common case: it fits, nothing to split
+        return text
     lines = text.split("\n", allow_blank=True)
     if len(lines) <= max_lines:
         return text
