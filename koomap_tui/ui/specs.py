@@ -200,7 +200,8 @@ USAGE = ResourceSpec(
     empty_text="(loading usage…)",
     filter_hint="filter by service, type, measure (Enter keeps, Esc clears)",
 )
-#: The outcomes an audit record shows (services/audit.py writes "intent" too, never listed).
+#: The outcomes the quick filters offer; an "intent" record (written before a mutation is sent)
+#: is listed under "all" only.
 AUDIT_OUTCOMES = ("ok", "error", "unknown", "denied")
 
 

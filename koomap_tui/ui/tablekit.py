@@ -15,7 +15,7 @@ def row_or_none(table: VirtualTable, key: str | None) -> Any:
 
 
 def cursor_row(table: VirtualTable) -> Any:
-    """The row under the cursor; None on an empty table, or where the filter hides it."""
+    """The row under the cursor; None when there is none (an empty table, a row gone)."""
     return row_or_none(table, table.cursor_key)
 
 

@@ -213,3 +213,13 @@ async def test_the_time_is_shown_whole_at_80_columns(make_app: Any) -> None:
         first = screen.table.get_row(screen.table.keys_in_order()[0])
         assert len(first.rec.time) == 24
         await wait_for(pilot, lambda: first.rec.time in screen_text(pilot))
+
+
+def test_every_outcome_the_quick_filters_offer_has_a_look_and_is_one_the_log_writes() -> None:
+    """The filters' outcomes and their looks are written in two places: they must agree."""
+    from koomap_tui.services.audit import OUTCOMES
+    from koomap_tui.ui.screens.audit import OUTCOME_LOOK
+    from koomap_tui.ui.specs import AUDIT_OUTCOMES
+
+    assert set(OUTCOME_LOOK) == set(AUDIT_OUTCOMES)
+    assert set(AUDIT_OUTCOMES) == OUTCOMES - {"intent"}  # an intent shows under "all" only
