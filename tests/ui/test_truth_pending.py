@@ -20,6 +20,17 @@ async def _stop(pilot: Any) -> None:
     await pilot.press("y")
 
 
+async def _dropped_stop(pilot: Any, sim: SimServer, key: str) -> str:
+    """`x y` on the task `key`, its request dropped before the server acts: the outcome is
+    unknown. The fault is cleared after; the stop's path."""
+    path = f"/v1/real3d/{pilot.app.screen.workspace_id}/tasks/{key}/stop"
+    sim.faults.set(drop_rate=1.0, path_prefix=path)
+    await _stop(pilot)
+    await wait_for(pilot, lambda: any("outcome unknown" in n for n in notices(pilot)))
+    sim.faults.clear()
+    return path
+
+
 def _cell(pilot: Any, key: str) -> str:
     screen = pilot.app.screen
     row = next(r for r in screen.rows() if r.task_id == key)
@@ -33,11 +44,7 @@ async def test_dropped_stop_then_unchanged_poll_shows_the_truth_and_allows_stop_
     async with app.run_test(size=(200, 40)) as pilot:
         await open_workspace(pilot, EAST)
         key = await select(pilot, TASK)
-        path = f"/v1/real3d/{app.screen.workspace_id}/tasks/{key}/stop"
-        sim.faults.set(drop_rate=1.0, path_prefix=path)  # dropped before the server acts
-        await _stop(pilot)
-        await wait_for(pilot, lambda: any("outcome unknown" in n for n in notices(pilot)))
-        sim.faults.clear()
+        path = await _dropped_stop(pilot, sim, key)
         # Fresh polls still say RUNNING: the pending mark gives way to the state and a warning.
         await wait_for(pilot, lambda: _cell(pilot, key).split()[1:2] == ["RUNNING"], timeout=10)
         assert "stop may not have reached KooMap" in _cell(pilot, key)
@@ -64,11 +71,7 @@ async def test_a_dropped_stop_from_the_task_detail_says_it_may_not_have_reached_
         key = await select(pilot, TASK)
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, TaskDetailScreen))
-        path = f"/v1/real3d/{app.screen.workspace_id}/tasks/{key}/stop"
-        sim.faults.set(drop_rate=1.0, path_prefix=path)
-        await _stop(pilot)
-        await wait_for(pilot, lambda: any("outcome unknown" in n for n in notices(pilot)))
-        sim.faults.clear()
+        await _dropped_stop(pilot, sim, key)
         await wait_for(
             pilot, lambda: app.ctx.runner.doubt_for(Kind.REAL3D_TASK, key) is not None, timeout=10
         )
